@@ -1,0 +1,1 @@
+"""The LLM agent: the shot-plan schema, planning, conversational edits and LLM providers."""

@@ -1,0 +1,114 @@
+"""The shot plan: a versioned, validated description of a video that every backend renders from.
+
+A plan is data. Planning creates version 1; every edit creates the next version from the previous one.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Aspect = Literal["16:9", "9:16", "1:1"]
+CameraMove = Literal["static", "pan_left", "pan_right", "tilt_up", "tilt_down", "zoom_in", "zoom_out", "orbit"]
+CAMERA_MOVES: tuple[CameraMove, ...] = ("static", "pan_left", "pan_right", "tilt_up", "tilt_down", "zoom_in", "zoom_out", "orbit")
+
+#: Frame size per aspect at the embedded default quality; diffusion backends round to their own rules.
+RESOLUTIONS: dict[str, tuple[int, int]] = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720)}
+
+MIN_SHOT_S = 1.0
+MAX_SHOT_S = 30.0
+PLAN_SCHEMA_VERSION = 1
+
+
+class Grade(BaseModel):
+    """A colour grade applied to a shot's frames ("make shot 2 darker", "warmer")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    brightness: float = Field(default=0.0, ge=-0.8, le=0.8)
+    contrast: float = Field(default=0.0, ge=-0.8, le=0.8)
+    saturation: float = Field(default=0.0, ge=-1.0, le=1.0)
+    warmth: float = Field(default=0.0, ge=-0.8, le=0.8)
+
+    @property
+    def is_neutral(self) -> bool:
+        return self == Grade()
+
+
+class Voice(BaseModel):
+    """Who narrates and how fast. ``speed`` > 1 speaks faster."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = "joe"
+    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+    pitch_semitones: float = Field(default=0.0, ge=-6.0, le=6.0)
+
+
+class Shot(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int = Field(ge=1, description="1-based position in the cut.")
+    prompt: str = Field(min_length=1, max_length=600)
+    negative_prompt: str = Field(default="", max_length=300)
+    duration_s: float = Field(ge=MIN_SHOT_S, le=MAX_SHOT_S)
+    camera: CameraMove = "static"
+    narration: str = Field(default="", max_length=400)
+    source_image: str | None = Field(default=None, description="sha256 of an image artifact to animate.")
+    seed: int = Field(ge=0, lt=2**31)
+    grade: Grade = Grade()
+
+
+class ShotPlan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = PLAN_SCHEMA_VERSION
+    title: str = Field(min_length=1, max_length=120)
+    style: str = Field(default="cinematic", max_length=120)
+    aspect: Aspect = "16:9"
+    width: int = Field(default=1280, ge=64, le=3840)
+    height: int = Field(default=720, ge=64, le=3840)
+    fps: int = Field(default=24, ge=8, le=60)
+    narration: bool = True
+    music: bool = False
+    voice: Voice = Voice()
+    shots: tuple[Shot, ...] = Field(min_length=1, max_length=24)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ShotPlan:
+        ids = [shot.id for shot in self.shots]
+        if ids != list(range(1, len(ids) + 1)):
+            raise ValueError(f"shot ids must be 1..{len(ids)} in order, got {ids}")
+        expected = RESOLUTIONS[self.aspect]
+        if (self.width >= self.height) != (expected[0] >= expected[1]) or (
+            self.aspect == "1:1" and self.width != self.height
+        ):
+            raise ValueError(f"resolution {self.width}x{self.height} does not match aspect {self.aspect}")
+        return self
+
+    @property
+    def total_duration_s(self) -> float:
+        return round(sum(shot.duration_s for shot in self.shots), 3)
+
+    def shot(self, shot_id: int) -> Shot:
+        for shot in self.shots:
+            if shot.id == shot_id:
+                return shot
+        raise KeyError(shot_id)
+
+    def with_aspect(self, aspect: Aspect) -> ShotPlan:
+        width, height = RESOLUTIONS[aspect]
+        return self.model_copy(update={"aspect": aspect, "width": width, "height": height})
+
+    def renumbered(self, shots: list[Shot]) -> ShotPlan:
+        """A copy with ``shots`` in the given order and ids 1..n."""
+        fixed = tuple(shot.model_copy(update={"id": index}) for index, shot in enumerate(shots, start=1))
+        return ShotPlan.model_validate({**self.model_dump(), "shots": [s.model_dump() for s in fixed]})
+
+
+def split_duration(total_s: float, count: int) -> list[float]:
+    """Split ``total_s`` into ``count`` durations (0.1 s steps) that add up exactly to the total."""
+    tenths = round(total_s * 10)
+    base, extra = divmod(tenths, count)
+    return [(base + (1 if index < extra else 0)) / 10 for index in range(count)]

@@ -1,0 +1,1 @@
+"""Chat surfaces (CLI, terminal chat, Discord) over one asyncio conversation service."""

@@ -1,0 +1,288 @@
+"""The ``reelwright`` command: the conversation service from a terminal.
+
+Every command that reports a result takes ``--json`` and then prints exactly one JSON object on
+stdout; progress bars and messages go to stderr. Errors are one line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from contextlib import nullcontext
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.service import ConversationService, RenderOutcome, Verification
+from reelwright.errors import ReelwrightError
+from reelwright.settings import Settings
+from storage.repository import UserRef, VersionRecord
+
+app = typer.Typer(help="Reelwright: describe a video in words, get a narrated, watermarked MP4.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+err = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+ImageOption = Annotated[Path | None, typer.Option("--image", help="An image to animate.")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Where to write the MP4.")]
+
+
+def cli_user() -> UserRef:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "local"
+    return UserRef("cli", name, name)
+
+
+def run(body: Callable[[ConversationService], Awaitable[T]]) -> T:
+    """Open the service, run ``body``, and turn errors into one line and an exit code."""
+
+    async def main() -> T:
+        service = ConversationService(Settings())
+        try:
+            return await body(service)
+        finally:
+            await service.close()
+
+    try:
+        setup_logging()
+        return asyncio.run(main())
+    except ReelwrightError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("cancelled")
+        raise typer.Exit(130) from None
+
+
+def setup_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def emit(as_json: bool, payload: dict[str, Any], human: Callable[[], None]) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(payload, default=str) + "\n")
+    else:
+        human()
+
+
+async def follow(service: ConversationService, project_id: str, version: int | None, out_path: Path | None, quiet: bool) -> RenderOutcome:
+    """Render a version with a progress bar on stderr."""
+    handle = await service.render(cli_user(), project_id, version, out_path)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task("queued", total=1.0)
+        async for event in handle.events():
+            label = f"{event.stage} {event.detail}".strip()
+            bar.update(task, completed=event.progress, description=label)
+    return await handle.result()
+
+
+def version_json(record: VersionRecord) -> dict[str, Any]:
+    return {"project_id": record.project_id, "version": record.number, "plan": record.plan.model_dump(mode="json"),
+            "diff": record.diff, "planner": record.planner}
+
+
+def render_json(outcome: RenderOutcome) -> dict[str, Any]:
+    return {"path": str(outcome.path.resolve()), "render_id": outcome.render_id, "duration_s": outcome.seconds, "shots": outcome.shots}
+
+
+def print_plan(record: VersionRecord) -> None:
+    plan = record.plan
+    table = Table(title=f"{plan.title} — {plan.aspect}, {plan.total_duration_s:g}s, narration {'on' if plan.narration else 'off'}",
+                  show_lines=False)
+    for column in ("#", "s", "camera", "prompt", "narration"):
+        table.add_column(column, overflow="fold")
+    for shot in plan.shots:
+        table.add_row(str(shot.id), f"{shot.duration_s:g}", shot.camera, shot.prompt, shot.narration)
+    err.print(table)
+
+
+@app.command()
+def make(
+    request: Annotated[str, typer.Argument(help="What the video should show.")],
+    image: ImageOption = None,
+    out_file: OutOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Turn a one-line request into a finished MP4."""
+
+    async def body(service: ConversationService) -> None:
+        with err.status("planning…", spinner="dots") if not as_json else nullcontext():
+            record = await service.plan(cli_user(), request, image)
+        if not as_json:
+            print_plan(record)
+        outcome = await follow(service, record.project_id, record.number, out_file, as_json)
+        emit(as_json, version_json(record) | render_json(outcome), lambda: out.print(
+            f"project {record.project_id} version {record.number}: {outcome.path}", highlight=False))
+
+    run(body)
+
+
+@app.command()
+def plan(request: Annotated[str, typer.Argument(help="What the video should show.")], image: ImageOption = None, as_json: JsonFlag = False) -> None:
+    """Create a project and its first plan without rendering (review before spending compute)."""
+
+    async def body(service: ConversationService) -> None:
+        record = await service.plan(cli_user(), request, image)
+        emit(as_json, version_json(record), lambda: (print_plan(record), out.print(
+            f"project {record.project_id} version {record.number} planned; `reelwright render {record.project_id}` to render it.", highlight=False)))
+
+    run(body)
+
+
+@app.command()
+def render(
+    project_id: str,
+    version: Annotated[int | None, typer.Option("--version", help="Version number (default: latest).")] = None,
+    out_file: OutOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Render a version of a project."""
+
+    async def body(service: ConversationService) -> None:
+        outcome = await follow(service, project_id, version, out_file, as_json)
+        emit(as_json, {"project_id": outcome.project_id, "version": outcome.version} | render_json(outcome),
+             lambda: out.print(f"project {outcome.project_id} version {outcome.version}: {outcome.path}", highlight=False))
+
+    run(body)
+
+
+@app.command()
+def edit(
+    project_id: str,
+    instruction: str,
+    plan_only: Annotated[bool, typer.Option("--plan-only", help="Create the new version without rendering it.")] = False,
+    out_file: OutOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a project by instruction ("make shot 2 darker"); renders the new version unless --plan-only."""
+
+    async def body(service: ConversationService) -> None:
+        record = await service.edit(cli_user(), project_id, instruction)
+        payload = version_json(record)
+        outcome = None
+        if not plan_only:
+            outcome = await follow(service, project_id, record.number, out_file, as_json)
+            payload |= render_json(outcome)
+
+        def human() -> None:
+            out.print(f"project {project_id} version {record.number}:", highlight=False)
+            for line in record.diff:
+                out.print(f"  • {line}", highlight=False, markup=False)
+            if outcome:
+                out.print(f"  re-rendered shots: {outcome.rerendered or 'none'}; {outcome.path}", highlight=False)
+
+        emit(as_json, payload, human)
+
+    run(body)
+
+
+@app.command()
+def history(as_json: JsonFlag = False) -> None:
+    """List projects, newest first."""
+
+    async def body(service: ConversationService) -> None:
+        projects = await service.history()
+        payload = {"projects": [{"id": p.id, "title": p.title, "request": p.request, "owner": p.owner,
+                                 "versions": p.latest_version, "created_at": p.created_at.isoformat()} for p in projects]}
+
+        def human() -> None:
+            table = Table("id", "title", "versions", "created")
+            for p in projects:
+                table.add_row(p.id, p.title, str(p.latest_version), p.created_at.strftime("%Y-%m-%d %H:%M"))
+            out.print(table)
+
+        emit(as_json, payload, human)
+
+    run(body)
+
+
+@app.command()
+def show(
+    project_id: str,
+    version: Annotated[int | None, typer.Option("--version", help="Version number (default: latest).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A project's versions, its plan, output file and the content hash of each shot's clip."""
+
+    async def body(service: ConversationService) -> None:
+        project, record, render_record = await service.show(project_id, version)
+        versions = await service.versions(project_id)
+        payload = {
+            "project_id": project.id, "title": project.title, "request": project.request,
+            "versions": [{"version": v.number, "instruction": v.instruction, "diff": v.diff} for v in versions],
+            **version_json(record),
+            "render": None if render_record is None else {
+                "render_id": render_record.id, "path": render_record.output_path, "sha256": render_record.output_sha256,
+                "shots": render_record.shots, "created_at": render_record.created_at.isoformat()},
+        }
+
+        def human() -> None:
+            out.print(f"[bold]{project.title}[/bold] ({project.id}) — version {record.number} of {len(versions)}", highlight=False)
+            for v in versions:
+                out.print(f"  v{v.number}: {v.instruction[:70]}", highlight=False, markup=False)
+            print_plan(record)
+            if render_record:
+                out.print(f"output: {render_record.output_path}", highlight=False)
+                for shot in render_record.shots:
+                    out.print(f"  shot {shot['shot']}: clip {str(shot['clip_hash'])[:16]}", highlight=False)
+            else:
+                out.print("not rendered yet", highlight=False)
+
+        emit(as_json, payload, human)
+
+    run(body)
+
+
+@app.command()
+def verify(file: Path, as_json: JsonFlag = False) -> None:
+    """Whether a video carries Reelwright's marks, and which project and version they point to."""
+
+    async def body(service: ConversationService) -> Verification:
+        result = await service.verify(file)
+        payload = {
+            "file": str(file), "marked": result.marked, "watermark": result.watermark.found,
+            "mark_id": result.watermark.mark_id, "confidence": round(result.watermark.confidence, 2),
+            "metadata_ai_generated": result.metadata.get("ai_generated") == "true",
+            "project_id": result.render.project_id if result.render else result.metadata.get("reelwright_project"),
+            "version": result.render.version if result.render else _int(result.metadata.get("reelwright_version")),
+        }
+
+        def human() -> None:
+            if not result.marked:
+                out.print(f"{file}: no Reelwright marks found.", highlight=False)
+                return
+            where = f"project {payload['project_id']} version {payload['version']}" if payload["project_id"] else "an unknown project"
+            out.print(f"{file}: AI-generated by Reelwright — {where}.", highlight=False)
+            out.print(f"  invisible watermark: {'found, mark ' + str(result.watermark.mark_id) if result.watermark.found else 'not found'}"
+                      f" (confidence {result.watermark.confidence:.1f})", highlight=False)
+            out.print(f"  metadata label: {'present' if payload['metadata_ai_generated'] else 'absent'}", highlight=False)
+
+        emit(as_json, payload, human)
+        return result
+
+    run(body)
+
+
+@app.command()
+def chat() -> None:
+    """Talk to Reelwright: the first message makes a video, follow-ups edit it. /new, /history, /quit."""
+    from bot.terminal_chat import chat_loop
+
+    run(lambda service: chat_loop(service, cli_user(), err, out))
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None

@@ -1,0 +1,234 @@
+"""The conversation service: the one place every chat surface (CLI, terminal chat, Discord) talks to.
+
+It is asyncio-native: database work and planning run in threads, rendering runs as a job on the job
+runner, and callers follow a job through its events. Adapters only parse input and render answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.edits import diff_plans, edit_plan
+from agent.llm import JsonLLM, build_llm
+from agent.planner import plan_video
+from agent.requirements import extract_requirements
+from bot.inputs import check_request, load_image
+from bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
+from generation.backends import build_image_to_video, build_speech, build_text_to_video
+from generation.pipeline import RenderPipeline
+from generation.video_io import container_metadata, sample_frames
+from generation.watermark import Detection, Watermarker
+from reelwright.errors import BadRequest, NotFound, ReelwrightError
+from reelwright.settings import Settings
+from storage.artifacts import ArtifactStore
+from storage.db import open_database
+from storage.repository import ProjectRecord, RenderRecord, Repository, UserRef, VersionRecord
+
+log = logging.getLogger(__name__)
+
+VERIFY_SAMPLE_FRAMES = 96
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    project_id: str
+    version: int
+    render_id: int
+    path: Path
+    seconds: float
+    shots: list[dict[str, object]]
+
+    @property
+    def rerendered(self) -> list[int]:
+        return [int(shot["shot"]) for shot in self.shots if not shot["reused"]]  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class Verification:
+    path: Path
+    watermark: Detection
+    metadata: dict[str, str]
+    render: RenderRecord | None
+
+    @property
+    def marked(self) -> bool:
+        return self.watermark.found or self.metadata.get("ai_generated") == "true"
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """One turn of conversation: the version the message produced and its render job."""
+
+    text: str
+    version: VersionRecord
+    job: JobHandle | None
+
+
+class ConversationService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        sessions = open_database(settings.resolved_database_url)
+        self.repository = Repository(sessions)
+        interrupted = self.repository.recover_interrupted()
+        if interrupted:
+            log.warning("marked %d interrupted job(s) as failed", interrupted)
+        self.store = ArtifactStore(settings.artifacts_dir, sessions)
+        self.runner = InProcessJobRunner(self.repository)
+        self.watermarker = Watermarker(settings.watermark_key)
+        self._llm: JsonLLM | None = None
+        self._llm_loaded = False
+        self._llm_lock = threading.Lock()
+        self._pipeline: RenderPipeline | None = None
+
+    # planning -----------------------------------------------------------------------------------
+    def llm(self) -> JsonLLM | None:
+        with self._llm_lock:
+            if not self._llm_loaded:
+                self._llm = build_llm(self.settings)
+                self._llm_loaded = True
+            return self._llm
+
+    @property
+    def planner_name(self) -> str:
+        return self._llm.name if self._llm else "template"
+
+    async def plan(self, user: UserRef, request: str, image: Path | None = None) -> VersionRecord:
+        """Create a project and its first plan version, without rendering."""
+        return await asyncio.to_thread(self._plan, user, request, image)
+
+    def _plan(self, user: UserRef, request: str, image: Path | None) -> VersionRecord:
+        request = check_request(request, self.settings.max_request_chars)
+        image_sha = None
+        if image is not None:
+            checked = load_image(image, self.settings.max_image_bytes, self.settings.max_image_pixels)
+            image_sha = self.store.put(checked, "image").sha256
+        requirements = extract_requirements(request)
+        plan = plan_video(request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s)
+        return self.repository.create_project(user, request, requirements, plan, self.planner_name)
+
+    async def edit(self, user: UserRef, project_id: str, instruction: str) -> VersionRecord:
+        """A new version of a project from a conversational instruction."""
+        return await asyncio.to_thread(self._edit, project_id, instruction)
+
+    def _edit(self, project_id: str, instruction: str) -> VersionRecord:
+        instruction = check_request(instruction, self.settings.max_request_chars)
+        project = self.repository.project(project_id)
+        current = self.repository.version(project_id)
+        plan, requirements = edit_plan(current.plan, instruction, project.requirements, self.llm(),
+                                       max_total_s=self.settings.max_total_duration_s)
+        diff = diff_plans(current.plan, plan)
+        if not diff:
+            raise BadRequest("That would not change anything in the current version.")
+        return self.repository.add_version(project_id, plan, instruction, diff, requirements, self.planner_name)
+
+    # rendering ----------------------------------------------------------------------------------
+    def pipeline(self) -> RenderPipeline:
+        if self._pipeline is None:
+            self._pipeline = RenderPipeline(
+                build_text_to_video(self.settings), build_image_to_video(self.settings), build_speech(self.settings),
+                self.store, self.watermarker,
+            )
+        return self._pipeline
+
+    async def render(self, user: UserRef | None, project_id: str, version: int | None = None, out: Path | None = None) -> JobHandle:
+        """Queue a render of a version (the latest by default); follow it with ``handle.events()``."""
+        record = await asyncio.to_thread(self.repository.version, project_id, version)
+        if out is not None:
+            check_output_path(out)
+        job_id = await asyncio.to_thread(self.repository.create_job, project_id, record.number, user)
+        return self.runner.submit(job_id, project_id, record.number,
+                                  lambda report: self._render_job(job_id, record, out, report))
+
+    def _render_job(self, job_id: int, record: VersionRecord, out: Path | None, report: ReportProgress) -> RenderOutcome:
+        plan = record.plan
+        images = {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
+        render_id = self.repository.begin_render(record.project_id, record.number)
+        self.repository.update_job(job_id, render_id=render_id)
+        output = out or self.settings.outputs_dir / f"{record.project_id}-v{record.number}.mp4"
+        try:
+            result = self.pipeline().render(
+                plan, project_id=record.project_id, version=record.number, mark_id=render_id,
+                out_path=output, images=images, progress=report,
+            )
+            artifact = self.store.put(result.output, "video", plan.total_duration_s)
+            shots = [{"shot": s.shot_id, "clip_hash": s.clip_hash, "reused": s.reused} for s in result.shots]
+            self.repository.complete_render(render_id, artifact.sha256, str(output.resolve()), shots, plan.total_duration_s)
+        except BaseException:
+            self.repository.discard_render(render_id)
+            raise
+        return RenderOutcome(record.project_id, record.number, render_id, output, plan.total_duration_s, shots)
+
+    async def cancel(self, job_id: int) -> bool:
+        return self.runner.cancel(job_id)
+
+    # conversation -------------------------------------------------------------------------------
+    async def start_conversation(self, user: UserRef, surface: str, external_ref: str | None = None) -> int:
+        return await asyncio.to_thread(self.repository.start_conversation, user, surface, external_ref)
+
+    async def chat(self, conversation_id: int, user: UserRef, text: str, image: Path | None = None) -> ChatReply:
+        """The first message makes a video; later ones edit it. Each turn renders the new version."""
+        project_id = await asyncio.to_thread(self.repository.conversation_project, conversation_id)
+        await asyncio.to_thread(self.repository.add_message, conversation_id, "user", text)
+        if project_id is None:
+            version = await self.plan(user, text, image)
+            reply = f"Planned \"{version.plan.title}\": {len(version.plan.shots)} shots, {version.plan.total_duration_s:g}s."
+        else:
+            version = await self.edit(user, project_id, text)
+            reply = f"Version {version.number}: " + "; ".join(version.diff)
+        await asyncio.to_thread(self.repository.add_message, conversation_id, "assistant", reply, version.project_id, version.number)
+        job = await self.render(user, version.project_id, version.number)
+        return ChatReply(reply, version, job)
+
+    async def new_conversation_project(self, conversation_id: int, user: UserRef, surface: str) -> int:
+        """``/new``: a fresh conversation, so the next message starts a new project."""
+        return await self.start_conversation(user, surface)
+
+    # reading ------------------------------------------------------------------------------------
+    async def history(self, user: UserRef | None = None) -> list[ProjectRecord]:
+        return await asyncio.to_thread(self.repository.projects, user)
+
+    async def show(self, project_id: str, version: int | None = None) -> tuple[ProjectRecord, VersionRecord, RenderRecord | None]:
+        def read() -> tuple[ProjectRecord, VersionRecord, RenderRecord | None]:
+            project = self.repository.project(project_id)
+            record = self.repository.version(project_id, version)
+            return project, record, self.repository.latest_render(project_id, record.number)
+
+        return await asyncio.to_thread(read)
+
+    async def versions(self, project_id: str) -> list[VersionRecord]:
+        return await asyncio.to_thread(self.repository.versions, project_id)
+
+    async def verify(self, path: Path) -> Verification:
+        return await asyncio.to_thread(self._verify, path)
+
+    def _verify(self, path: Path) -> Verification:
+        if not path.is_file():
+            raise NotFound(f"No such file: {path}")
+        try:
+            metadata = container_metadata(path)
+            detection = self.watermarker.detect(sample_frames(path, VERIFY_SAMPLE_FRAMES))
+        except ReelwrightError:
+            raise
+        except Exception as error:
+            raise BadRequest(f"{path.name} is not a video file I can read ({type(error).__name__}).") from error
+        render = self.repository.render(detection.mark_id) if detection.mark_id is not None else None
+        return Verification(path, detection, {k: v for k, v in metadata.items() if k != "encoder" or v}, render)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.runner.shutdown)
+
+
+def check_output_path(out: Path) -> None:
+    """Fail before rendering, not after, if the output cannot be written."""
+    if out.suffix.lower() != ".mp4":
+        raise BadRequest(f"The output file must end in .mp4 (got {out.name}).")
+    parent = out.resolve().parent
+    if parent.exists() and not os.access(parent, os.W_OK):
+        raise BadRequest(f"Cannot write to {parent}.")
+    if out.is_dir():
+        raise BadRequest(f"{out} is a directory.")

@@ -1,0 +1,73 @@
+"""The terminal conversation: the same service as Discord, one line at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+from bot.service import ConversationService
+from reelwright.errors import ReelwrightError
+from storage.repository import UserRef
+
+HELP = ("Describe a video to make one; then say what to change (\"make shot 2 darker\", \"make it 9:16\", \"no narration\").\n"
+        "Attach an image with `--image PATH` at the end of your first message. /new starts over, /history lists projects, /quit leaves.")
+
+
+async def chat_loop(service: ConversationService, user: UserRef, err: Console, out: Console) -> None:
+    conversation = await service.start_conversation(user, "terminal")
+    out.print(HELP, highlight=False, markup=False)
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "you> ")
+        except EOFError:
+            return
+        text = line.strip()
+        if not text:
+            continue
+        if text in {"/quit", "/exit", "/q"}:
+            return
+        if text == "/new":
+            conversation = await service.start_conversation(user, "terminal")
+            out.print("Starting a new project. What should it show?")
+            continue
+        if text == "/history":
+            for project in await service.history(user):
+                out.print(f"  {project.id}  v{project.latest_version}  {project.title}", highlight=False, markup=False)
+            continue
+        text, image = split_image_option(text)
+        try:
+            reply = await service.chat(conversation, user, text, image)
+        except ReelwrightError as error:
+            out.print(f"reelwright> {error}", highlight=False, markup=False)
+            continue
+        out.print(f"reelwright> {reply.text}", highlight=False, markup=False)
+        if reply.job is None:
+            continue
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("queued", total=1.0)
+            async for event in reply.job.events():
+                bar.update(task, completed=event.progress, description=f"{event.stage} {event.detail}".strip())
+        try:
+            outcome = await reply.job.result()
+        except ReelwrightError as error:
+            out.print(f"reelwright> The render failed: {error}", highlight=False, markup=False)
+            continue
+        reused = len(outcome.shots) - len(outcome.rerendered)
+        out.print(f"reelwright> Version {outcome.version} is ready: {outcome.path}"
+                  + (f" ({reused} unchanged shot(s) reused)" if reused else ""), highlight=False, markup=False)
+
+
+def split_image_option(text: str) -> tuple[str, Path | None]:
+    """``... --image photo.jpg`` at the end of a message attaches that image."""
+    if "--image" not in text:
+        return text, None
+    before, _, after = text.rpartition("--image")
+    try:
+        parts = shlex.split(after)
+    except ValueError:
+        parts = after.split()
+    return before.strip(), Path(parts[0]).expanduser() if parts else None

@@ -1,0 +1,1 @@
+"""Video, image-animation and TTS backends, composition and responsible-use marks."""

@@ -1,0 +1,185 @@
+"""Composition: shot clips + narration -> one H.264/AAC MP4, captioned, labelled and watermarked.
+
+Each frame goes decode -> caption -> visible label -> invisible mark -> encode in one pass, so marking
+adds milliseconds per frame rather than a second encode. The file is written beside its destination
+and renamed into place only when complete: a failure never leaves a partial file where the output goes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, ImageDraw
+
+from generation.backends import Speech
+from generation.frames import blend, font, premultiply, text_panel
+from generation.video_io import read_frames
+from generation.watermark import Watermarker
+
+AUDIO_RATE = 44100
+AUDIO_CHUNK = 1024
+FINAL_CRF = "20"
+LABEL_TEXT = "AI-generated"
+
+
+@dataclass(frozen=True)
+class ComposedShot:
+    clip: Path
+    start_frame: int
+    frame_count: int
+    caption: str
+    narration: Speech | None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What the file says about itself in its MP4 metadata."""
+
+    tool: str
+    project_id: str
+    version: int
+    mark_id: int
+    title: str
+
+    def tags(self) -> dict[str, str]:
+        return {
+            "title": self.title,
+            "comment": f"AI-generated video made with {self.tool}. Project {self.project_id} version {self.version}.",
+            "encoder": self.tool,
+            "ai_generated": "true",
+            "reelwright_project": self.project_id,
+            "reelwright_version": str(self.version),
+            "reelwright_mark": str(self.mark_id),
+            "digital_source_type": "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia",
+        }
+
+
+def frame_ranges(durations: list[float], fps: int) -> list[tuple[int, int]]:
+    """(start, count) per shot from cumulative boundaries, so the total is exact to one frame."""
+    ranges, elapsed = [], 0.0
+    for duration in durations:
+        start = round(elapsed * fps)
+        elapsed += duration
+        ranges.append((start, round(elapsed * fps) - start))
+    return ranges
+
+
+def label_layer(size: tuple[int, int]) -> np.ndarray:
+    """The visible disclosure, bottom-right, sized for a phone screen."""
+    width, height = size
+    font_px = max(14, min(width, height) // 30)
+    face = font(font_px)
+    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    pad = font_px // 2
+    text_w = int(draw.textlength(LABEL_TEXT, font=face))
+    box = (width - text_w - 3 * pad, height - font_px - 3 * pad, width - pad, height - pad)
+    draw.rounded_rectangle(box, radius=pad // 2, fill=(0, 0, 0, 170))
+    draw.text((box[0] + pad, box[1] + pad // 2), LABEL_TEXT, font=face, fill=(255, 255, 255, 255))
+    return premultiply(layer)
+
+
+def narration_track(shots: list[ComposedShot], fps: int, total_frames: int) -> np.ndarray:
+    """One mono float32 track at AUDIO_RATE with each shot's narration starting with its shot."""
+    track = np.zeros(round(total_frames / fps * AUDIO_RATE), dtype=np.float32)
+    for shot in shots:
+        if shot.narration is None or len(shot.narration.samples) == 0:
+            continue
+        speech = shot.narration
+        positions = np.arange(0, len(speech.samples), speech.sample_rate / AUDIO_RATE)
+        samples = np.interp(positions, np.arange(len(speech.samples)), speech.samples).astype(np.float32)
+        start = round((shot.start_frame / fps + 0.15) * AUDIO_RATE)
+        end = min(len(track), start + len(samples))
+        track[start:end] += samples[: end - start]
+    return np.clip(track, -1, 1)
+
+
+def shot_frames(shot: ComposedShot) -> Iterator[np.ndarray]:
+    """Exactly ``frame_count`` frames from the clip (repeating its last frame if it is short)."""
+    last = None
+    emitted = 0
+    for frame in read_frames(shot.clip):
+        if emitted == shot.frame_count:
+            return
+        last = frame
+        emitted += 1
+        yield frame
+    while last is not None and emitted < shot.frame_count:
+        emitted += 1
+        yield last
+
+
+def compose(
+    shots: list[ComposedShot],
+    *,
+    out_path: Path,
+    width: int,
+    height: int,
+    fps: int,
+    with_audio: bool,
+    captions: bool,
+    provenance: Provenance,
+    watermarker: Watermarker,
+    progress: Callable[[float], None],
+) -> None:
+    total_frames = sum(shot.frame_count for shot in shots)
+    label = label_layer((width, height))
+    track = narration_track(shots, fps, total_frames) if with_audio else None
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(f".{out_path.name}.partial")
+    try:
+        with av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart+use_metadata_tags"}) as container:
+            container.metadata.update(provenance.tags())
+            video = container.add_stream("libx264", rate=fps)
+            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+            video.options = {"crf": FINAL_CRF, "preset": "veryfast"}
+            audio = None
+            if track is not None:
+                audio = container.add_stream("aac", rate=AUDIO_RATE)
+                audio.layout = "mono"
+            audio_sent = 0
+            frame_index = 0
+            for shot in shots:
+                caption = (
+                    premultiply(text_panel((width, height), shot.caption, font_px=max(16, min(width, height) // 22),
+                                           anchor="bottom", max_chars=28 if width < height else 48, opacity=120))
+                    if captions and shot.caption else None
+                )
+                for frame in shot_frames(shot):
+                    if caption is not None:
+                        frame = blend(frame, caption)
+                    frame = watermarker.embed(blend(frame, label), provenance.mark_id)
+                    for packet in video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                        container.mux(packet)
+                    frame_index += 1
+                    if audio is not None and track is not None:
+                        audio_sent = _send_audio(container, audio, track, audio_sent, round(frame_index / fps * AUDIO_RATE))
+                    progress(frame_index / total_frames)
+            for packet in video.encode():
+                container.mux(packet)
+            if audio is not None and track is not None:
+                _send_audio(container, audio, track, audio_sent, len(track))
+                for packet in audio.encode():
+                    container.mux(packet)
+        os.replace(partial, out_path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _send_audio(container: av.container.OutputContainer, stream: av.AudioStream, track: np.ndarray, sent: int, until: int) -> int:
+    while sent + AUDIO_CHUNK <= until or (until == len(track) and sent < until):
+        chunk = track[sent : min(sent + AUDIO_CHUNK, until)]
+        frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = sent
+        frame.time_base = Fraction(1, AUDIO_RATE)
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        sent += len(chunk)
+    return sent

@@ -1,0 +1,38 @@
+"""The embedded image-to-video backend: the person's image brought to life with the shot's camera move.
+
+Pan, zoom and a parallax "orbit" over the picture, rendered on a CPU in about the time it takes to
+encode. A diffusers image-to-video model (SVD, Wan I2V, LTX I2V) replaces it on a GPU worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from generation.backends import ClipRequest, Progress
+from generation.frames import OVERSCAN, apply_grade, camera_frames
+from reelwright.errors import GenerationError
+
+
+def cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Scale and centre-crop ``image`` so it fills ``size`` exactly."""
+    return ImageOps.fit(image, size, Image.Resampling.LANCZOS)
+
+
+class ImageMotionBackend:
+    name = "image-motion"
+    version = "1"
+
+    def render(self, request: ClipRequest, progress: Progress) -> Iterator[np.ndarray]:
+        if request.source_image is None:
+            raise GenerationError("Image animation needs a source image.")
+        with Image.open(request.source_image) as source:
+            picture = ImageOps.exif_transpose(source).convert("RGB")
+        world = cover(picture, (int(request.width * OVERSCAN), int(request.height * OVERSCAN)))
+        size = (request.width, request.height)
+        for index, frame in enumerate(camera_frames(world, request.camera, size, request.num_frames)):
+            progress(index / request.num_frames)
+            yield apply_grade(np.asarray(frame), request.grade)
+        progress(1.0)

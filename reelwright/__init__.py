@@ -1,0 +1,1 @@
+"""Reelwright's shared kernel: settings and the error hierarchy every layer raises from."""

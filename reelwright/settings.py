@@ -1,0 +1,88 @@
+"""All settings in one typed object, read from ``REELWRIGHT_*`` variables and an optional TOML file.
+
+The object is built once by an adapter and passed down explicitly; nothing reads the environment later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("reelwright", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Reelwright's configuration. Every field is ``REELWRIGHT_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REELWRIGHT_",
+        env_file=None,
+        extra="ignore",
+        toml_file=None,
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Database, artifacts and outputs.")
+    database_url: str | None = Field(
+        default=None, description="Any SQLAlchemy URL; default: SQLite (WAL) in the data directory."
+    )
+
+    llm_provider: Literal["llamacpp", "ollama", "openai", "template"] = Field(
+        default="llamacpp", description="Who writes the shot plans: embedded SmolLM2, Ollama, an OpenAI-compatible API, or code-only templates."
+    )
+    llm_model: str | None = Field(default=None, description="Model name (Ollama/OpenAI) or a GGUF path (llamacpp).")
+    llm_base_url: str | None = Field(default=None, description="Endpoint for Ollama or an OpenAI-compatible server.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for an OpenAI-compatible server.")
+    llm_threads: int = Field(default=1, ge=1, description="CPU threads for the embedded LLM.")
+
+    text_to_video_backend: str = Field(default="animatic", description="Backend that renders text-only shots.")
+    image_to_video_backend: str = Field(default="image-motion", description="Backend that animates a source image.")
+    tts_backend: str = Field(default="piper", description="Backend that speaks the narration.")
+
+    max_request_chars: int = Field(default=2000, description="Longest request accepted from a person.")
+    max_total_duration_s: float = Field(default=120.0, description="Longest video a request may ask for.")
+    max_image_bytes: int = Field(default=25 * 1024 * 1024, description="Largest source image accepted.")
+    max_image_pixels: int = Field(default=40_000_000, description="Most pixels a source image may have.")
+    watermark_key: str = Field(default="reelwright-default-key", description="Key that scrambles the invisible watermark.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'reelwright.db'}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.data_dir / "outputs"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init arguments win, then the environment, then ``REELWRIGHT_CONFIG`` (a TOML file)."""
+        import os
+
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("REELWRIGHT_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)

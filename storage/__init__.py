@@ -1,0 +1,1 @@
+"""SQLAlchemy models, Alembic migrations, repositories, the artifact store and job state."""

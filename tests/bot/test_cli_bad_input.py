@@ -1,0 +1,93 @@
+"""Bad input gets one clear line and a non-zero exit: no traceback, no rows, no partial files."""
+
+import sqlite3
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import Cli
+
+
+def assert_refused(result, *fragments: str) -> None:
+    assert result.code != 0
+    assert "Traceback" not in result.stderr
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment.lower() in message[0].lower(), message[0]
+
+
+def project_rows(cli: Cli) -> int:
+    db = cli.data_dir / "reelwright.db"
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as connection:
+        return connection.execute("select count(*) from projects").fetchone()[0] + connection.execute("select count(*) from jobs").fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "fragment"),
+    [
+        ("", "what the video should show"),
+        ("   ", "what the video should show"),
+        ("x" * 5000, "characters"),
+        ("\x01\x02\x03 %%%% #### ;;;; \x7f", "couldn't read"),
+        ("@@@ ### 123 456 !!! ??? ***", "couldn't read"),
+        ("a 0 second video of a cat", "at least"),
+        ("10 hours of a cat", "too long"),
+    ],
+)
+def test_bad_requests_are_refused(cli: Cli, tmp_path: Path, request_text: str, fragment: str) -> None:
+    out = tmp_path / "video.mp4"
+    result = cli("make", request_text, "--out", str(out))
+    assert_refused(result, fragment)
+    assert not out.exists() and project_rows(cli) == 0
+
+
+def make_images(folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = folder / "notes.png"
+    text.write_text("this is not an image")
+    good = folder / "good.png"
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(good)
+    truncated = folder / "broken.jpg"
+    Image.new("RGB", (256, 256), (10, 200, 30)).save(folder / "full.jpg", quality=95)
+    truncated.write_bytes((folder / "full.jpg").read_bytes()[:600])
+    huge = folder / "huge.png"
+    # A valid PNG header that claims 100000 x 100000 pixels: refused before decoding.
+    png = good.read_bytes()
+    header = struct.pack(">II", 100000, 100000) + png[24:29]
+    huge.write_bytes(png[:16] + header + struct.pack(">I", zlib.crc32(b"IHDR" + header)) + png[33:])
+    return {"missing": folder / "nope.png", "not-image": text, "truncated": truncated, "huge": huge}
+
+
+@pytest.mark.parametrize(
+    ("case", "fragment"),
+    [("missing", "no such image"), ("not-image", "not an image"), ("truncated", "corrupted"), ("huge", "pixels")],
+)
+def test_bad_images_are_refused(cli: Cli, tmp_path: Path, case: str, fragment: str) -> None:
+    image = make_images(tmp_path / "images")[case]
+    out = tmp_path / "video.mp4"
+    result = cli("make", "animate this", "--image", str(image), "--out", str(out))
+    assert_refused(result, fragment)
+    assert not out.exists() and project_rows(cli) == 0
+
+
+def test_unknown_project_ids_are_refused(cli: Cli) -> None:
+    assert_refused(cli("render", "deadbeef"), "no project")
+    assert_refused(cli("edit", "deadbeef", "make it 9:16"), "no project")
+    assert_refused(cli("show", "deadbeef"), "no project")
+
+
+def test_a_read_only_database_is_reported(cli: Cli) -> None:
+    assert cli("history").code == 0  # creates and migrates the database
+    db = cli.data_dir / "reelwright.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    cli.env["REELWRIGHT_DATABASE_URL"] = f"sqlite:///file:{db}?mode=ro&uri=true"
+    result = cli("plan", "a cat on a sofa")
+    assert_refused(result, "database")

@@ -1,0 +1,81 @@
+"""End to end through the ``reelwright`` command on the embedded default (real LLM, TTS, encoder)."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli, ffmpeg_reencode, ffprobe
+
+
+@pytest.fixture(scope="module")
+def made(module_cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("out") / "fox.mp4"
+    return module_cli.ok("make", "a 9 second video of a fox running through snow at dawn, 3 shots", "--out", str(out))
+
+
+def streams(path: str) -> dict[str, dict]:
+    return {stream["codec_type"]: stream for stream in ffprobe(Path(path))["streams"]}
+
+
+def test_make_writes_a_narrated_h264_aac_mp4_of_the_planned_length(made: dict) -> None:
+    probe = ffprobe(Path(made["path"]))
+    by_type = streams(made["path"])
+    assert by_type["video"]["codec_name"] == "h264" and by_type["audio"]["codec_name"] == "aac"
+    assert (by_type["video"]["width"], by_type["video"]["height"]) == (1280, 720)
+    plan_total = sum(shot["duration_s"] for shot in made["plan"]["shots"])
+    assert plan_total == 9.0
+    assert abs(float(probe["format"]["duration"]) - plan_total) <= 0.2
+    assert probe["format"]["tags"]["ai_generated"] == "true"
+
+
+def test_the_json_result_names_project_version_plan_and_file(made: dict) -> None:
+    assert made["version"] == 1 and len(made["project_id"]) == 8
+    assert len(made["plan"]["shots"]) == 3 and Path(made["path"]).is_file()
+    assert made["planner"].startswith("llamacpp:")
+
+
+def test_mark_survives_reencoding_at_crf_28_and_verify_names_the_version(made: dict, module_cli: Cli, tmp_path: Path) -> None:
+    copy = tmp_path / "reencoded.mp4"
+    ffmpeg_reencode(Path(made["path"]), copy, crf=28)
+    report = module_cli.ok("verify", str(copy))
+    assert report["watermark"] is True and report["metadata_ai_generated"] is False  # metadata stripped on purpose
+    assert (report["project_id"], report["version"]) == (made["project_id"], 1)
+
+
+def test_verify_does_not_fire_on_a_video_it_did_not_mark(module_cli: Cli, tmp_path: Path) -> None:
+    import av
+    import numpy as np
+
+    from tests_support import encode
+
+    frames = [np.full((360, 640, 3), 90 + i, dtype=np.uint8) for i in range(48)]
+    frames = [np.clip(f + np.random.default_rng(i).integers(0, 40, f.shape), 0, 255).astype(np.uint8) for i, f in enumerate(frames)]
+    plain = encode(frames, tmp_path / "plain.mp4", crf=23)
+    assert av.open(str(plain)).streams.video[0].frames == 48
+    report = module_cli.ok("verify", str(plain))
+    assert report["marked"] is False and report["project_id"] is None
+
+
+def test_an_edit_rerenders_only_the_changed_shot(made: dict, module_cli: Cli) -> None:
+    edited = module_cli.ok("edit", made["project_id"], "make shot 2 darker")
+    assert edited["version"] == 2 and edited["diff"] == ["shot 2 grade: brightness -0.3"]
+    reused = {shot["shot"]: shot["reused"] for shot in edited["shots"]}
+    assert reused == {1: True, 2: False, 3: True}
+    shown = module_cli.ok("show", made["project_id"])
+    before = module_cli.ok("show", made["project_id"], "--version", "1")
+    hashes_v1 = [s["clip_hash"] for s in before["render"]["shots"]]
+    hashes_v2 = [s["clip_hash"] for s in shown["render"]["shots"]]
+    assert hashes_v1[0] == hashes_v2[0] and hashes_v1[2] == hashes_v2[2] and hashes_v1[1] != hashes_v2[1]
+
+
+def test_vertical_without_narration_has_no_audio_stream(made: dict, module_cli: Cli) -> None:
+    edited = module_cli.ok("edit", made["project_id"], "make it 9:16 with no narration")
+    by_type = streams(edited["path"])
+    assert "audio" not in by_type
+    assert (by_type["video"]["width"], by_type["video"]["height"]) == (720, 1280)
+
+
+def test_history_lists_the_project_with_its_versions(made: dict, module_cli: Cli) -> None:
+    projects = module_cli.ok("history")["projects"]
+    mine = next(p for p in projects if p["id"] == made["project_id"])
+    assert mine["versions"] >= 2
