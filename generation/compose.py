@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from generation.backends import Speech
-from generation.frames import blend, font, premultiply, text_panel
+from generation.frames import Overlay, blend, font, premultiply, text_panel
 from generation.video_io import read_frames
 from generation.watermark import Watermarker
 
@@ -70,7 +70,7 @@ def frame_ranges(durations: list[float], fps: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def label_layer(size: tuple[int, int]) -> np.ndarray:
+def label_layer(size: tuple[int, int]) -> Overlay | None:
     """The visible disclosure, bottom-right, sized for a phone screen."""
     width, height = size
     font_px = max(14, min(width, height) // 30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -93,22 +94,31 @@ def text_panel(
     return layer
 
 
-def blend(frame: np.ndarray, layer: np.ndarray) -> np.ndarray:
-    """Alpha-blend a premultiplied layer (from ``premultiply``) onto an RGB uint8 frame."""
-    colour, alpha = layer[..., :3], layer[..., 3:]
-    mask = alpha[..., 0] > 0
-    if not mask.any():
-        return frame
-    out = frame.copy()
-    rows = np.flatnonzero(mask.any(axis=1))
-    top, bottom = rows[0], rows[-1] + 1
-    region = out[top:bottom].astype(np.float32)
-    out[top:bottom] = (colour[top:bottom] + region * (1 - alpha[top:bottom])).astype(np.uint8)
-    return out
+@dataclass(frozen=True)
+class Overlay:
+    """A pre-rendered RGBA layer, cropped to its bounding box and premultiplied, ready to blend."""
+
+    rows: slice
+    cols: slice
+    colour: np.ndarray  # premultiplied RGB, float32
+    transparency: np.ndarray  # 1 - alpha, float32, (h, w, 1)
 
 
-def premultiply(layer: Image.Image) -> np.ndarray:
-    """An RGBA layer as float32 (premultiplied colour, alpha in 0..1), ready for ``blend``."""
+def premultiply(layer: Image.Image) -> Overlay | None:
     array = np.asarray(layer, dtype=np.float32)
     alpha = array[..., 3:] / 255.0
-    return np.concatenate([array[..., :3] * alpha, alpha], axis=-1)
+    rows, cols = np.flatnonzero(alpha[..., 0].any(axis=1)), np.flatnonzero(alpha[..., 0].any(axis=0))
+    if rows.size == 0:
+        return None
+    box_rows, box_cols = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    return Overlay(box_rows, box_cols, (array[..., :3] * alpha)[box_rows, box_cols], 1 - alpha[box_rows, box_cols])
+
+
+def blend(frame: np.ndarray, overlay: Overlay | None) -> np.ndarray:
+    """``frame`` with ``overlay`` on top; only the overlay's box is touched."""
+    if overlay is None:
+        return frame
+    out = frame.copy()
+    region = out[overlay.rows, overlay.cols].astype(np.float32)
+    out[overlay.rows, overlay.cols] = (overlay.colour + region * overlay.transparency).astype(np.uint8)
+    return out

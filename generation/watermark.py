@@ -54,6 +54,7 @@ class Watermarker:
         self._scramble = rng.integers(0, 2, size=TOTAL_BITS, dtype=np.uint8)
         self._strength = strength
         self._frame_patterns: dict[tuple[int, int, int], np.ndarray] = {}
+        self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] = (np.zeros(0, np.uint8),) * 3
 
     def bits_for(self, mark_id: int) -> np.ndarray:
         if not 0 <= mark_id < 2**PAYLOAD_BITS:
@@ -70,15 +71,24 @@ class Watermarker:
             signs = self.bits_for(mark_id).astype(np.float32) * 2 - 1
             cells = self._chips * signs[self._bit_of_cell]
             image = Image.fromarray(cells.astype(np.float32), mode="F").resize((width, height), Image.Resampling.BILINEAR)
-            offsets = np.rint(np.asarray(image, dtype=np.float32) * self._strength).astype(np.int16)
-            self._frame_patterns = {cache_key: offsets[..., None]}
+            offsets = np.rint(np.asarray(image, dtype=np.float32) * self._strength).astype(np.int16)[..., None]
+            self._frame_patterns = {cache_key: offsets}
+            raise_by = np.repeat(np.clip(offsets, 0, None).astype(np.uint8), 3, axis=2)
+            lower_by = np.repeat(np.clip(-offsets, 0, None).astype(np.uint8), 3, axis=2)
+            self._planes = (255 - raise_by, raise_by, lower_by)
         return self._frame_patterns[cache_key]
 
     def embed(self, frame: np.ndarray, mark_id: int) -> np.ndarray:
         """A copy of an RGB uint8 frame with the mark added to its luma."""
         height, width = frame.shape[:2]
-        marked = frame.astype(np.int16) + self.pattern(mark_id, width, height)
-        return np.clip(marked, 0, 255).astype(np.uint8)
+        self.pattern(mark_id, width, height)
+        ceiling, raise_by, lower_by = self._planes
+        # Saturating uint8 arithmetic: less memory traffic than widening every frame to int16.
+        marked = np.minimum(frame, ceiling)
+        marked += raise_by
+        np.maximum(marked, lower_by, out=marked)
+        marked -= lower_by
+        return marked
 
     def soft_bits(self, frame: np.ndarray) -> np.ndarray:
         """Per-bit correlation of one frame with the key's pattern (sign = bit, size = evidence)."""

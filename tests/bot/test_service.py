@@ -1,0 +1,122 @@
+"""The conversation service: never blocks its caller's loop, cancels cleanly, recovers after a crash."""
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bot.service import ConversationService
+from generation.video_io import read_frames
+from reelwright.errors import Cancelled
+from reelwright.settings import Settings
+from storage.repository import UserRef
+
+USER = UserRef("test", "alice", "Alice")
+
+
+def rows(settings: Settings, sql: str) -> list[tuple]:
+    with sqlite3.connect(settings.data_dir / "reelwright.db") as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_the_event_loop_keeps_running_while_a_render_runs(settings: Settings) -> None:
+    async def scenario() -> tuple[int, int]:
+        service = ConversationService(settings)
+        version = await service.plan(USER, "a 4 second video of a lighthouse at night")
+        ticks = 0
+        handle = await service.render(USER, version.project_id)
+        events = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        beat = asyncio.create_task(ticker())
+        async for _ in handle.events():
+            events += 1
+        await handle.result()
+        beat.cancel()
+        await service.close()
+        return ticks, events
+
+    ticks, events = asyncio.run(scenario())
+    assert events > 5
+    assert ticks > 20  # the loop was free to run the ticker all through the render
+
+
+def test_a_cancelled_job_leaves_no_render_and_no_file(settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "cancelled.mp4"
+
+    async def scenario() -> str:
+        service = ConversationService(settings)
+        version = await service.plan(USER, "a 6 second video of waves")
+        handle = await service.render(USER, version.project_id, out=out)
+        async for event in handle.events():
+            if event.stage == "rendering":
+                handle.cancel()
+        try:
+            await handle.result()
+        except Cancelled:
+            return "cancelled"
+        finally:
+            await service.close()
+        return "finished"
+
+    assert asyncio.run(scenario()) == "cancelled"
+    assert not out.exists()
+    assert rows(settings, "select status from jobs") == [("cancelled",)]
+    assert rows(settings, "select count(*) from renders") == [(0,)]
+
+
+def test_jobs_interrupted_by_a_crash_are_failed_on_the_next_start(settings: Settings) -> None:
+    async def plan_only() -> str:
+        service = ConversationService(settings)
+        version = await service.plan(USER, "a 4 second video of a cat")
+        service.repository.create_job(version.project_id, 1, USER)
+        service.repository.begin_render(version.project_id, 1)
+        await service.close()
+        return version.project_id
+
+    asyncio.run(plan_only())
+    ConversationService(settings)  # a restart
+    assert rows(settings, "select status, error from jobs") == [("failed", "Interrupted by a restart.")]
+    assert rows(settings, "select count(*) from renders") == [(0,)]
+
+
+def test_an_image_is_brought_to_life_in_every_shot(settings: Settings, tmp_path: Path) -> None:
+    picture = tmp_path / "sunset.jpg"
+    gradient = np.linspace(0, 255, 400, dtype=np.uint8)
+    Image.fromarray(np.stack([np.full((300, 400), 230, np.uint8), np.tile(gradient, (300, 1)), np.full((300, 400), 40, np.uint8)], -1)).save(picture)
+
+    async def scenario():
+        service = ConversationService(settings)
+        version = await service.plan(USER, "animate my photo, 4 seconds, no narration", image=picture)
+        handle = await service.render(USER, version.project_id)
+        outcome = await handle.result()
+        await service.close()
+        return version, outcome
+
+    version, outcome = asyncio.run(scenario())
+    assert all(shot.source_image for shot in version.plan.shots)
+    frames = list(read_frames(outcome.path))
+    first, last = frames[0].astype(float), frames[-1].astype(float)
+    assert abs(first[..., 0].mean() - 230) < 25  # the picture's red channel, not a painted scene
+    assert np.abs(first - last).mean() > 1  # and it moves
+
+
+@pytest.mark.parametrize("instruction", ["make shot 9 darker"])
+def test_an_edit_that_fails_adds_no_version(settings: Settings, instruction: str) -> None:
+    async def scenario() -> None:
+        service = ConversationService(settings)
+        version = await service.plan(USER, "a 4 second video of a cat")
+        with pytest.raises(Exception, match="no shot 9"):
+            await service.edit(USER, version.project_id, instruction)
+        await service.close()
+
+    asyncio.run(scenario())
+    assert rows(settings, "select count(*) from plan_versions") == [(1,)]
