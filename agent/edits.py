@@ -148,7 +148,7 @@ def parse_rules(instruction: str, plan: ShotPlan) -> list[Operation]:
             after = 0
         elif found := re.search(r"after shot (\d+)", lower):
             after = int(found.group(1))
-        duration = _DURATION_IN.search(text)
+        duration = _DURATION_IN.search(match.group(1))
         return [AddShot(after=after, prompt=match.group(1).strip(" ."), duration_s=float(duration.group(1)) if duration else None)]
 
     if target:

@@ -277,6 +277,21 @@ def verify(file: Path, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
+def bot() -> None:
+    """Run the Discord bot (DISCORD_TOKEN in the environment)."""
+    from bot.discord_bot.app import run_bot
+
+    try:
+        setup_logging()
+        asyncio.run(run_bot(Settings()))
+    except ReelwrightError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+@app.command()
 def chat() -> None:
     """Talk to Reelwright: the first message makes a video, follow-ups edit it. /new, /history, /quit."""
     from bot.terminal_chat import chat_loop

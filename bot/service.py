@@ -16,7 +16,7 @@ from pathlib import Path
 from agent.edits import diff_plans, edit_plan
 from agent.llm import JsonLLM, build_llm
 from agent.planner import plan_video
-from agent.requirements import extract_requirements
+from agent.requirements import Requirements, extract_requirements
 from bot.inputs import check_request, load_image
 from bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
 from generation.backends import build_image_to_video, build_speech, build_text_to_video
@@ -27,7 +27,7 @@ from reelwright.errors import BadRequest, NotFound, ReelwrightError
 from reelwright.settings import Settings
 from storage.artifacts import ArtifactStore
 from storage.db import open_database
-from storage.repository import ProjectRecord, RenderRecord, Repository, UserRef, VersionRecord
+from storage.repository import JobRecord, ProjectRecord, RenderRecord, Repository, UserRef, VersionRecord
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +97,27 @@ class ConversationService:
     def planner_name(self) -> str:
         return self._llm.name if self._llm else "template"
 
-    async def plan(self, user: UserRef, request: str, image: Path | None = None) -> VersionRecord:
-        """Create a project and its first plan version, without rendering."""
-        return await asyncio.to_thread(self._plan, user, request, image)
+    async def plan(
+        self, user: UserRef, request: str, image: Path | None = None, overrides: Requirements | None = None
+    ) -> VersionRecord:
+        """Create a project and its first plan version, without rendering.
 
-    def _plan(self, user: UserRef, request: str, image: Path | None) -> VersionRecord:
+        ``overrides`` are facts chosen outside the text (slash-command options); the person's saved
+        defaults apply where neither the text nor the options say otherwise.
+        """
+        return await asyncio.to_thread(self._plan, user, request, image, overrides)
+
+    def _plan(self, user: UserRef, request: str, image: Path | None, overrides: Requirements | None) -> VersionRecord:
         request = check_request(request, self.settings.max_request_chars)
         image_sha = None
         if image is not None:
             checked = load_image(image, self.settings.max_image_bytes, self.settings.max_image_pixels)
             image_sha = self.store.put(checked, "image").sha256
-        requirements = extract_requirements(request)
+        defaults = Requirements.model_validate(self.repository.preferences(user))
+        stated = extract_requirements(request)
+        requirements = defaults.merged_with(stated).model_copy(update={"subject": stated.subject})
+        if overrides is not None:
+            requirements = requirements.merged_with(overrides)
         plan = plan_video(request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s)
         return self.repository.create_project(user, request, requirements, plan, self.planner_name)
 
@@ -140,6 +150,10 @@ class ConversationService:
         record = await asyncio.to_thread(self.repository.version, project_id, version)
         if out is not None:
             check_output_path(out)
+        if user is not None:
+            active = await asyncio.to_thread(self.repository.active_jobs, user)
+            if len(active) >= self.settings.max_jobs_per_user:
+                raise BadRequest(f"You already have {len(active)} video(s) rendering; wait for one to finish or cancel it.")
         job_id = await asyncio.to_thread(self.repository.create_job, project_id, record.number, user)
         return self.runner.submit(job_id, project_id, record.number,
                                   lambda report: self._render_job(job_id, record, out, report))
@@ -166,9 +180,39 @@ class ConversationService:
     async def cancel(self, job_id: int) -> bool:
         return self.runner.cancel(job_id)
 
+    async def cancel_project(self, project_id: str) -> int:
+        """Cancel every queued or running job of a project; returns how many were asked to stop."""
+        jobs = await asyncio.to_thread(self.repository.active_jobs)
+        return sum(self.runner.cancel(job.id) for job in jobs if job.project_id == project_id)
+
+    async def queue(self) -> list[tuple[JobRecord, int]]:
+        """Active jobs with their queue position (0 = rendering now)."""
+        jobs = await asyncio.to_thread(self.repository.active_jobs)
+        return [(job, self.runner.queue_position(job.id)) for job in jobs]
+
+    # people -------------------------------------------------------------------------------------
+    async def may_edit(self, project_id: str, user: UserRef, moderator: bool = False) -> bool:
+        return moderator or await asyncio.to_thread(self.repository.is_owner_or_shared, project_id, user)
+
+    async def share(self, project_id: str, user: UserRef) -> None:
+        await asyncio.to_thread(self.repository.share, project_id, user)
+
+    async def preferences(self, user: UserRef) -> Requirements:
+        return Requirements.model_validate(await asyncio.to_thread(self.repository.preferences, user))
+
+    async def set_preferences(self, user: UserRef, preferences: Requirements) -> None:
+        stated = preferences.model_dump(exclude_none=True, exclude={"subject"})
+        await asyncio.to_thread(self.repository.set_preferences, user, stated)
+
     # conversation -------------------------------------------------------------------------------
     async def start_conversation(self, user: UserRef, surface: str, external_ref: str | None = None) -> int:
         return await asyncio.to_thread(self.repository.start_conversation, user, surface, external_ref)
+
+    async def conversation_by_ref(self, surface: str, external_ref: str) -> tuple[int, str | None] | None:
+        return await asyncio.to_thread(self.repository.conversation_by_ref, surface, external_ref)
+
+    async def bind_conversation(self, conversation_id: int, project_id: str, external_ref: str | None = None) -> None:
+        await asyncio.to_thread(self.repository.bind_conversation, conversation_id, project_id, external_ref)
 
     async def chat(self, conversation_id: int, user: UserRef, text: str, image: Path | None = None) -> ChatReply:
         """The first message makes a video; later ones edit it. Each turn renders the new version."""
@@ -183,10 +227,6 @@ class ConversationService:
         await asyncio.to_thread(self.repository.add_message, conversation_id, "assistant", reply, version.project_id, version.number)
         job = await self.render(user, version.project_id, version.number)
         return ChatReply(reply, version, job)
-
-    async def new_conversation_project(self, conversation_id: int, user: UserRef, surface: str) -> int:
-        """``/new``: a fresh conversation, so the next message starts a new project."""
-        return await self.start_conversation(user, surface)
 
     # reading ------------------------------------------------------------------------------------
     async def history(self, user: UserRef | None = None) -> list[ProjectRecord]:

@@ -69,3 +69,69 @@ def read_wav(path: Path) -> Speech:
     with wave.open(str(path), "rb") as handle:
         pcm = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
         return Speech(pcm.astype(np.float32) / 32768.0, handle.getframerate())
+
+
+def reencode(source: Path, target: Path, *, video_bitrate: int, scale: float = 1.0, audio_bitrate: int = 48_000,
+             max_seconds: float | None = None) -> None:
+    """Re-encode an MP4 at a target bitrate (and optionally smaller, or shorter), keeping its metadata.
+
+    The invisible watermark survives this (it is built to survive H.264); the visible label is in the pixels.
+    """
+    with av.open(str(source)) as src, av.open(str(target), "w", format="mp4",
+                                               options={"movflags": "+faststart+use_metadata_tags"}) as dst:
+        dst.metadata.update(src.metadata)
+        in_video = src.streams.video[0]
+        video = dst.add_stream("libx264", rate=in_video.average_rate)
+        video.width = max(16, int(in_video.codec_context.width * scale) // 2 * 2)
+        video.height = max(16, int(in_video.codec_context.height * scale) // 2 * 2)
+        video.pix_fmt = "yuv420p"
+        video.bit_rate = video_bitrate
+        video.options = {"preset": "veryfast", "maxrate": str(video_bitrate), "bufsize": str(video_bitrate * 2)}
+        audio = None
+        if src.streams.audio:
+            in_audio = src.streams.audio[0]
+            audio = dst.add_stream("aac", rate=in_audio.codec_context.sample_rate)
+            audio.layout = in_audio.codec_context.layout.name
+            audio.bit_rate = audio_bitrate
+        for frame in src.decode(*([in_video] + ([src.streams.audio[0]] if audio else []))):
+            if max_seconds is not None and frame.time is not None and frame.time >= max_seconds:
+                continue
+            if isinstance(frame, av.VideoFrame):
+                scaled = frame.reformat(width=video.width, height=video.height, format="yuv420p")
+                scaled.pts = None
+                for packet in video.encode(scaled):
+                    dst.mux(packet)
+            elif audio is not None:
+                frame.pts = None
+                for packet in audio.encode(frame):
+                    dst.mux(packet)
+        for packet in video.encode():
+            dst.mux(packet)
+        if audio is not None:
+            for packet in audio.encode():
+                dst.mux(packet)
+
+
+def duration_of(path: Path) -> float:
+    with av.open(str(path)) as container:
+        return float(container.duration or 0) / av.time_base
+
+
+def fit_for_upload(source: Path, limit_bytes: int, workdir: Path) -> tuple[Path | None, Path | None]:
+    """``(file that fits, None)`` or, when even a re-encode cannot fit, ``(None, shorter preview)``."""
+    if source.stat().st_size <= limit_bytes:
+        return source, None
+    seconds = max(0.1, duration_of(source))
+    budget = int(limit_bytes * 8 * 0.9 / seconds)
+    for scale in (1.0, 0.5):
+        video_bitrate = budget - 48_000
+        if video_bitrate < 150_000 * scale:
+            continue
+        candidate = workdir / f"fit-{int(scale * 100)}.mp4"
+        reencode(source, candidate, video_bitrate=video_bitrate, scale=scale)
+        if candidate.stat().st_size <= limit_bytes:
+            return candidate, None
+    preview_seconds = max(2.0, min(seconds, limit_bytes * 8 * 0.8 / 400_000))
+    preview = workdir / "preview.mp4"
+    reencode(source, preview, video_bitrate=300_000, scale=0.5, audio_bitrate=32_000, max_seconds=preview_seconds)
+    return None, preview if preview.stat().st_size <= limit_bytes else None

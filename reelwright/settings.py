@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -49,10 +49,19 @@ class Settings(BaseSettings):
     image_to_video_backend: str = Field(default="image-motion", description="Backend that animates a source image.")
     tts_backend: str = Field(default="piper", description="Backend that speaks the narration.")
 
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "REELWRIGHT_DISCORD_TOKEN"),
+        description="The bot token (DISCORD_TOKEN). Never logged or stored.",
+    )
+    discord_api_base: str = Field(default="https://discord.com/api/v10", description="Discord REST API base URL.")
+    discord_gateway_url: str | None = Field(default=None, description="Discord gateway URL (default: Discord's).")
+    discord_message_content: bool = Field(default=False, description="Use the privileged message-content intent to follow plain replies in project threads.")
+
     max_request_chars: int = Field(default=2000, description="Longest request accepted from a person.")
     max_total_duration_s: float = Field(default=120.0, description="Longest video a request may ask for.")
     max_image_bytes: int = Field(default=25 * 1024 * 1024, description="Largest source image accepted.")
     max_image_pixels: int = Field(default=40_000_000, description="Most pixels a source image may have.")
+    max_jobs_per_user: int = Field(default=2, ge=1, description="Renders one person may have queued or running at once.")
     watermark_key: str = Field(default="reelwright-default-key", description="Key that scrambles the invisible watermark.")
 
     @property

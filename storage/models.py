@@ -139,3 +139,13 @@ class Render(Base):
     shots: Mapped[list[Any]] = mapped_column(default=list)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProjectShare(Base):
+    """People the owner allowed to edit a project (``/share @user``)."""
+
+    __tablename__ = "project_shares"
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

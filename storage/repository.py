@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent.plan import ShotPlan
 from agent.requirements import Requirements
 from reelwright.errors import NotFound, StorageError
-from storage.models import Conversation, Job, Message, PlanVersion, Project, Render, User, utcnow
+from storage.models import Conversation, Job, Message, PlanVersion, Project, ProjectShare, Render, User, utcnow
 
 ACTIVE_JOB_STATES = ("queued", "running")
 
@@ -100,6 +100,54 @@ class Repository:
             session.add(conversation)
             session.flush()
             return conversation.id
+
+    def conversation_by_ref(self, surface: str, external_ref: str) -> tuple[int, str | None] | None:
+        """The conversation bound to a chat place (a Discord thread), with its project."""
+        with self.sessions() as session:
+            conversation = session.scalars(
+                select(Conversation).where(Conversation.surface == surface, Conversation.external_ref == external_ref)
+                .order_by(Conversation.id.desc()).limit(1)
+            ).first()
+            return (conversation.id, conversation.project_id) if conversation else None
+
+    def bind_conversation(self, conversation_id: int, project_id: str, external_ref: str | None = None) -> None:
+        with guarded(self._write()) as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"No conversation {conversation_id}.")
+            conversation.project_id = project_id
+            if external_ref is not None:
+                conversation.external_ref = external_ref
+
+    def preferences(self, user: UserRef) -> dict[str, Any]:
+        with self.sessions() as session:
+            row = session.scalar(select(User).where(User.platform == user.platform, User.external_id == user.external_id))
+            return dict(row.preferences or {}) if row else {}
+
+    def set_preferences(self, user: UserRef, preferences: dict[str, Any]) -> None:
+        with guarded(self._write()) as session:
+            row = session.get(User, self.user_id(session, user))
+            assert row is not None
+            row.preferences = preferences
+
+    # access
+    def is_owner_or_shared(self, project_id: str, user: UserRef) -> bool:
+        with self.sessions() as session:
+            project = session.get(Project, project_id)
+            if project is None:
+                raise NotFound(f"No project {project_id!r}.")
+            row = session.scalar(select(User).where(User.platform == user.platform, User.external_id == user.external_id))
+            if row is None:
+                return False
+            return project.owner_id == row.id or session.get(ProjectShare, (project_id, row.id)) is not None
+
+    def share(self, project_id: str, user: UserRef) -> None:
+        with guarded(self._write()) as session:
+            if session.get(Project, project_id) is None:
+                raise NotFound(f"No project {project_id!r}.")
+            user_id = self.user_id(session, user)
+            if session.get(ProjectShare, (project_id, user_id)) is None:
+                session.add(ProjectShare(project_id=project_id, user_id=user_id))
 
     def conversation_project(self, conversation_id: int) -> str | None:
         with self.sessions() as session:
@@ -215,10 +263,13 @@ class Repository:
                 raise NotFound(f"No job {job_id}.")
             return _job_record(job)
 
-    def active_jobs(self) -> list[JobRecord]:
+    def active_jobs(self, user: UserRef | None = None) -> list[JobRecord]:
         with self.sessions() as session:
-            rows = session.scalars(select(Job).where(Job.status.in_(ACTIVE_JOB_STATES)).order_by(Job.id))
-            return [_job_record(job) for job in rows]
+            query = select(Job).where(Job.status.in_(ACTIVE_JOB_STATES)).order_by(Job.id)
+            if user is not None:
+                query = query.join(User, Job.requested_by == User.id).where(
+                    User.platform == user.platform, User.external_id == user.external_id)
+            return [_job_record(job) for job in session.scalars(query)]
 
     def begin_render(self, project_id: str, version: int) -> int:
         """Reserve a render id (the watermark payload) before the file is composed."""

@@ -1,0 +1,74 @@
+"""Building and running the bot: intents, allowed mentions, persistent buttons, command sync."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.discord_bot.buttons import ResultButton
+from bot.discord_bot.studio import Studio
+from bot.service import ConversationService
+from reelwright.errors import ReelwrightError
+from reelwright.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ReelwrightBot(commands.Bot):
+    def __init__(self, service: ConversationService, settings: Settings, *, message_content: bool = False) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = message_content
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
+                         allowed_mentions=discord.AllowedMentions.none())
+        self.service = service
+        self.settings = settings
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(Studio(self, self.service, self.settings))
+        self.add_dynamic_items(ResultButton)
+        await self.tree.sync()
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError) -> None:
+        """The one place exceptions become replies: people get a sentence, the log gets the details."""
+        original = getattr(error, "original", error)
+        message = str(original) if isinstance(original, ReelwrightError) else "Something went wrong on our side; it has been logged."
+        if not isinstance(original, ReelwrightError):
+            log.error("command %s failed", interaction.command and interaction.command.name, exc_info=original)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not report an error to the user")
+
+
+def point_at(settings: Settings) -> None:
+    """Aim discord.py at the configured API and gateway (a local Discord-compatible server in tests)."""
+    discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+async def run_bot(settings: Settings) -> None:
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    if not token:
+        raise ReelwrightError("Set DISCORD_TOKEN to your bot's token (Discord developer portal → Bot → Reset Token).")
+    point_at(settings)
+    service = ConversationService(settings)
+    bot = ReelwrightBot(service, settings, message_content=settings.discord_message_content)
+    try:
+        async with bot:
+            try:
+                await bot.start(token)
+            except discord.LoginFailure:
+                raise ReelwrightError("Discord rejected the token in DISCORD_TOKEN; reset it in the developer portal.") from None
+            except discord.PrivilegedIntentsRequired:
+                raise ReelwrightError("The message-content intent is not enabled for this bot; enable it in the developer "
+                                      "portal or unset REELWRIGHT_DISCORD_MESSAGE_CONTENT.") from None
+    finally:
+        await service.close()

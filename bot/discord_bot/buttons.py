@@ -1,0 +1,61 @@
+"""Buttons on every result, and the edit modal.
+
+Buttons are ``DynamicItem``s whose custom_id carries the action and project ("rw:reroll:1a2b3c4d"),
+registered once at start-up, so they keep working after a restart and need no stored view state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+if TYPE_CHECKING:
+    from bot.discord_bot.studio import Studio
+
+ACTIONS = {"reroll": ("Reroll", "🎲"), "edit": ("Edit", "✏️"), "extend": ("Extend", "➕"),
+           "narration": ("Narration", "🗣️"), "delete": ("Delete", "🗑️")}
+
+
+class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rw:(?P<action>[a-z]+):(?P<project>[0-9a-f]{8})"):
+    def __init__(self, action: str, project_id: str, narration_on: bool = True) -> None:
+        label, emoji = ACTIONS[action]
+        if action == "narration":
+            label = "Narration off" if narration_on else "Narration on"
+        style = discord.ButtonStyle.danger if action == "delete" else discord.ButtonStyle.secondary
+        super().__init__(discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"rw:{action}:{project_id}"))
+        self.action = action
+        self.project_id = project_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match) -> ResultButton:  # type: ignore[no-untyped-def, override]
+        return cls(match["action"], match["project"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        studio: Studio | None = interaction.client.get_cog("Studio")  # type: ignore[assignment, union-attr]
+        if studio is None:
+            await interaction.response.send_message("Reelwright is restarting; try again in a moment.", ephemeral=True)
+            return
+        await studio.button(interaction, self.action, self.project_id)
+
+
+def result_view(project_id: str, narration_on: bool) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in ACTIONS:
+        view.add_item(ResultButton(action, project_id, narration_on))
+    return view
+
+
+class EditModal(discord.ui.Modal, title="Edit the video"):
+    instruction: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+        label="What should change?", placeholder="make shot 2 darker, make it 9:16, no narration…",
+        style=discord.TextStyle.paragraph, max_length=1000)
+
+    def __init__(self, studio: Studio, project_id: str) -> None:
+        super().__init__(timeout=None)
+        self.studio = studio
+        self.project_id = project_id
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await self.studio.apply_edit(interaction, self.project_id, str(self.instruction.value))

@@ -1,0 +1,53 @@
+"""Safe echoes and the messages the bot posts, as plain functions of service values."""
+
+from __future__ import annotations
+
+import discord
+
+from agent.plan import ShotPlan
+from storage.repository import VersionRecord
+
+DISCLOSURE = "🤖 AI-generated video (Reelwright). Marked with a visible label, an invisible watermark and provenance metadata."
+MAX_CONTENT = 2000
+
+
+def safe(text: str, limit: int = 300) -> str:
+    """Text from a person or the model, escaped so it cannot ping anyone or break formatting."""
+    text = discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plan_embed(record: VersionRecord) -> discord.Embed:
+    plan: ShotPlan = record.plan
+    embed = discord.Embed(
+        title=safe(plan.title, 250),
+        description=(f"Project `{record.project_id}` · version {record.number} · {plan.aspect} · "
+                     f"{plan.total_duration_s:g}s · narration {'on' if plan.narration else 'off'}"),
+        colour=discord.Colour.blurple(),
+    )
+    for shot in plan.shots[:20]:
+        value = safe(shot.prompt, 700)
+        if plan.narration and shot.narration:
+            value += f"\n🗣️ {safe(shot.narration, 250)}"
+        embed.add_field(name=f"Shot {shot.id} · {shot.duration_s:g}s · {shot.camera.replace('_', ' ')}", value=value, inline=False)
+    if record.diff:
+        embed.set_footer(text=("Changes: " + "; ".join(record.diff))[:2000])
+    return embed
+
+
+def result_text(record: VersionRecord, note: str = "") -> str:
+    lines = [f"**{safe(record.plan.title, 200)}** — version {record.number}", DISCLOSURE]
+    if record.diff:
+        lines.append("Changed: " + safe("; ".join(record.diff), 800))
+    if note:
+        lines.append(note)
+    return "\n".join(lines)[:MAX_CONTENT]
+
+
+def progress_text(stage: str, fraction: float, detail: str = "", queue_position: int | None = None) -> str:
+    if stage == "queued" and queue_position:
+        return f"⏳ Queued — {queue_position} job(s) ahead."
+    bar_width = 20
+    filled = int(round(fraction * bar_width))
+    bar = "█" * filled + "░" * (bar_width - filled)
+    return f"🎬 {stage.capitalize()} {detail} `{bar}` {fraction * 100:.0f}%".replace("  ", " ")

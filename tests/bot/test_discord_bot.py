@@ -1,0 +1,123 @@
+"""The Discord bot, driven through the real discord.py client on simcord (an in-process fake Discord).
+
+The render runs for real (animatic, compose, mark); the LLM is the code-only ``template`` planner so
+these behaviour tests stay quick — planning with the embedded model is specified in tests/agent.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import discord
+import pytest
+from PIL import Image
+
+from bot.discord_bot.app import ReelwrightBot
+from bot.service import ConversationService
+from reelwright.settings import Settings
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.simcord(settle_timeout=180)]
+
+
+@pytest.fixture
+def service_settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", llm_provider="template", max_jobs_per_user=2)
+
+
+@pytest.fixture
+def simcord_bot(service_settings: Settings) -> ReelwrightBot:
+    return ReelwrightBot(ConversationService(service_settings), service_settings)
+
+
+def png_bytes(size: tuple[int, int] = (96, 64)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (220, 120, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def world(env):
+    guild = env.create_guild()
+    channel = guild.create_text_channel("drafts")
+    alice = guild.add_member(env.create_user("alice"))
+    bob = guild.add_member(env.create_user("bob"))
+    return guild, channel, alice, bob
+
+
+def said(result) -> str:
+    """What the bot answered to an interaction: its last follow-up, else its response."""
+    return result.followups[-1].content if result.followups else result.response.content
+
+
+def result_message(thread) -> discord.Message:
+    return next(m for m in reversed(thread.history()) if m.attachments)
+
+
+async def test_video_posts_the_plan_then_the_result_in_a_project_thread(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    result = await alice.slash(channel, "video", prompt="a lighthouse at night", duration=3.0)
+    assert result.acknowledged and "Planned" in result.response.content
+    plan_message = next(m for m in channel.history() if m.embeds)
+    assert "lighthouse" in plan_message.embeds[0].fields[0].value.lower()
+    thread = channel.threads[0]
+    video = result_message(thread)
+    assert video.attachments[0].filename.endswith(".mp4")
+    assert "AI-generated" in video.content and "version 1" in video.content
+    labels = [child.label for row in video.components for child in row.children]
+    assert labels == ["Reroll", "Edit", "Extend", "Narration off", "Delete"]
+
+
+async def test_mentions_and_prompts_never_ping_anyone(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    await alice.slash(channel, "video", prompt="@everyone look at this cat", duration=2.0)
+    for message in channel.history() + channel.threads[0].history():
+        assert "@everyone" not in message.content.replace("@\u200beveryone", "")
+        for embed in message.embeds:
+            for field in embed.fields:
+                assert "@everyone" not in field.value.replace("@\u200beveryone", "")
+
+
+async def test_only_the_owner_or_people_they_share_with_may_edit(simcord_env) -> None:
+    _, channel, alice, bob = world(simcord_env)
+    await alice.slash(channel, "video", prompt="a paper boat", duration=2.0)
+    thread = channel.threads[0]
+    refused = await bob.slash(thread, "edit", instruction="make it 9:16")
+    assert refused.ephemeral and "owner" in said(refused)
+    await alice.slash(thread, "share", user=bob)
+    accepted = await bob.slash(thread, "edit", instruction="make it 9:16")
+    assert "Version 2" in said(accepted)
+
+
+async def test_buttons_reroll_and_toggle_narration_and_survive_a_restart(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    await alice.slash(channel, "video", prompt="a red kite over hills", duration=2.0)
+    thread = channel.threads[0]
+    old = simcord_env.bot
+    await simcord_env.restart_bot(ReelwrightBot(old.service, old.settings))  # a new process would build a new bot
+    clicked = await alice.click(result_message(thread), label="Narration off")
+    assert "narration: on -> off" in said(clicked)
+    newest = result_message(thread)
+    assert "version 2" in newest.content
+
+
+async def test_animate_refuses_a_file_that_is_not_an_image(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    refused = await alice.slash(channel, "animate", image=("photo.png", b"not really a png"))
+    assert "not an image" in said(refused)
+    assert channel.threads == []
+
+
+async def test_animate_brings_an_image_to_life(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    await alice.slash(channel, "animate", image=("photo.png", png_bytes()), duration=2.0)
+    assert result_message(channel.threads[0]).attachments
+
+
+async def test_a_mention_starts_a_project_and_a_mention_in_its_thread_edits_it(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    me = simcord_env.bot.user
+    await alice.send(channel, f"{me.mention} make a 2 second video of rain on a window")
+    thread = channel.threads[0]
+    assert result_message(thread)
+    await alice.send(thread, f"{me.mention} make it 9:16")
+    assert any("Version 2" in m.content for m in thread.history())
