@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -16,13 +18,15 @@ from reelwright.settings import Settings
 
 log = logging.getLogger(__name__)
 
+DELIVERY_GRACE_S = 60.0
+
 
 class ReelwrightBot(commands.Bot):
-    def __init__(self, service: ConversationService, settings: Settings, *, message_content: bool = False) -> None:
+    def __init__(self, service: ConversationService, settings: Settings, *, message_content: bool = False, **options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = message_content
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none())
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.service = service
         self.settings = settings
         self.tree.on_error = self.on_app_command_error
@@ -31,6 +35,14 @@ class ReelwrightBot(commands.Bot):
         await self.add_cog(Studio(self, self.service, self.settings))
         self.add_dynamic_items(ResultButton)
         await self.tree.sync()
+
+    async def close(self) -> None:
+        """Finish posting results already rendered before disconnecting, so a restart loses nothing."""
+        studio = self.get_cog("Studio")
+        pending = list(getattr(studio, "tasks", ()))
+        if pending:
+            await asyncio.wait(pending, timeout=DELIVERY_GRACE_S)
+        await super().close()
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError) -> None:
         """The one place exceptions become replies: people get a sentence, the log gets the details."""
