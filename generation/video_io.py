@@ -98,7 +98,7 @@ def reencode(source: Path, target: Path, *, video_bitrate: int, scale: float = 1
                 continue
             if isinstance(frame, av.VideoFrame):
                 scaled = frame.reformat(width=video.width, height=video.height, format="yuv420p")
-                scaled.pts = None
+                scaled.pts, scaled.time_base = frame.pts, frame.time_base
                 for packet in video.encode(scaled):
                     dst.mux(packet)
             elif audio is not None:
@@ -117,6 +117,11 @@ def duration_of(path: Path) -> float:
         return float(container.duration or 0) / av.time_base
 
 
+PREVIEW_MAX_S = 6.0
+PREVIEW_AUDIO_BPS = 32_000
+PREVIEW_MIN_VIDEO_BPS = 80_000
+
+
 def fit_for_upload(source: Path, limit_bytes: int, workdir: Path) -> tuple[Path | None, Path | None]:
     """``(file that fits, None)`` or, when even a re-encode cannot fit, ``(None, shorter preview)``."""
     if source.stat().st_size <= limit_bytes:
@@ -131,7 +136,12 @@ def fit_for_upload(source: Path, limit_bytes: int, workdir: Path) -> tuple[Path 
         reencode(source, candidate, video_bitrate=video_bitrate, scale=scale)
         if candidate.stat().st_size <= limit_bytes:
             return candidate, None
-    preview_seconds = max(2.0, min(seconds, limit_bytes * 8 * 0.8 / 400_000))
+    # The preview: the opening seconds at half size, short enough for a watchable bitrate.
+    bits = limit_bytes * 8 * 0.75
+    preview_seconds = min(seconds, PREVIEW_MAX_S)
+    if bits / preview_seconds - PREVIEW_AUDIO_BPS < PREVIEW_MIN_VIDEO_BPS:
+        preview_seconds = max(1.0, bits / (PREVIEW_MIN_VIDEO_BPS + PREVIEW_AUDIO_BPS))
+    video_bitrate = int(min(400_000, bits / preview_seconds - PREVIEW_AUDIO_BPS))
     preview = workdir / "preview.mp4"
-    reencode(source, preview, video_bitrate=300_000, scale=0.5, audio_bitrate=32_000, max_seconds=preview_seconds)
+    reencode(source, preview, video_bitrate=video_bitrate, scale=0.5, audio_bitrate=PREVIEW_AUDIO_BPS, max_seconds=preview_seconds)
     return None, preview if preview.stat().st_size <= limit_bytes else None

@@ -46,6 +46,8 @@ class LoopbackDiscord:
     rate_limit_next: set[str] = field(default_factory=set)
     rate_limited: list[str] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    token: str = "loopback-token"
+    resumes: int = 0
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(10_000)
@@ -55,6 +57,7 @@ class LoopbackDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self.ready = asyncio.Event()
         self.upload_arrived = asyncio.Event()
+        self.progress_edited = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -106,7 +109,16 @@ class LoopbackDiscord:
                 })
                 await self.dispatch("GUILD_CREATE", self.guild())
                 self.ready.set()
+            elif payload["op"] == 6:
+                self.resumes += 1
+                await socket.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}}))
         return socket
+
+    async def ask_to_reconnect(self) -> None:
+        """Gateway op 7: the client must drop the socket and resume on a new one."""
+        for socket in self._sockets:
+            if not socket.closed:
+                await socket.send_str(json.dumps({"op": 7, "d": None}))
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         frame = json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data})
@@ -169,6 +181,9 @@ class LoopbackDiscord:
                 self.rate_limited.append(key)
                 return reply({"message": "You are being rate limited.", "retry_after": 0.2, "global": False}, status=429,
                              headers={"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Scope": "user"})
+        by_token_in_url = path.startswith(("/interactions/", "/webhooks/"))
+        if not by_token_in_url and request.headers.get("Authorization") != f"Bot {self.token}":
+            return reply({"message": "401: Unauthorized", "code": 0}, status=401)
         body, files = await read_body(request)
         parts = path.strip("/").split("/")
         if path == "/users/@me":
@@ -199,6 +214,7 @@ class LoopbackDiscord:
             if request.method == "POST" and len(parts) == 3:
                 return reply(self.message(channel_id, body, files))
             if request.method == "PATCH":
+                self.progress_edited.set()
                 message = self.messages.get(int(parts[3]), {"id": parts[3], "channel_id": parts[1]})
                 message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
                 return reply(self.full_message(message))

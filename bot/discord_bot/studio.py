@@ -336,16 +336,25 @@ class Studio(commands.Cog):
         return await origin.reply(content, **extra)
 
     async def send(self, channel: discord.abc.Messageable, content: str, **kwargs: object) -> discord.Message | None:
-        """A channel message, retried once on a server error; a missing channel is logged, not raised."""
+        """A channel message that gets through if anything can.
+
+        A server error is retried once (discord.py already retries 429s and transient 5xx); when a
+        project thread was deleted, archived and locked, or we lost permission there, the message
+        goes to the thread's parent channel instead, so a finished video is never silently lost.
+        """
         for attempt in (1, 2):
             try:
                 return await channel.send(content[:2000], **kwargs)  # type: ignore[arg-type]
             except discord.DiscordServerError:
                 if attempt == 2:
-                    log.warning("giving up posting after a second server error")
+                    log.warning("giving up posting in %s after a second server error", getattr(channel, "id", "?"))
             except (discord.Forbidden, discord.NotFound) as error:
-                log.warning("cannot post in %s: %s", getattr(channel, "id", "?"), error)
-                return None
+                parent = getattr(channel, "parent", None)
+                log.warning("cannot post in %s (%s)%s", getattr(channel, "id", "?"), error.status,
+                            "; using its parent channel" if parent else "")
+                if parent is None:
+                    return None
+                return await self.send(parent, content, **kwargs)
         return None
 
     async def edit_message(self, message: discord.Message | None, content: str) -> None:

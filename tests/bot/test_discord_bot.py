@@ -121,3 +121,32 @@ async def test_a_mention_starts_a_project_and_a_mention_in_its_thread_edits_it(s
     assert result_message(thread)
     await alice.send(thread, f"{me.mention} make it 9:16")
     assert any("Version 2" in m.content for m in thread.history())
+
+
+async def test_a_result_still_arrives_when_the_project_thread_is_gone(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    await alice.slash(channel, "video", prompt="a windmill at dusk", duration=2.0)
+    thread = channel.threads[0]
+    simcord_env.inject_error("POST", f"/channels/{thread.id}/messages", status=404)
+    await alice.slash(channel, "edit", project=thread_project(thread), instruction="make it 1:1")
+    assert any(m.attachments and "version 2" in m.content for m in channel.history())
+
+
+async def test_without_permission_to_create_threads_the_project_lives_in_the_channel(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    simcord_env.inject_error("POST", f"/channels/{channel.id}/messages/*/threads", status=403)
+    await alice.slash(channel, "video", prompt="a quiet harbour", duration=2.0)
+    assert channel.threads == []
+    assert any(m.attachments for m in channel.history())
+
+
+async def test_a_direct_message_is_a_private_studio(simcord_env) -> None:
+    alice = simcord_env.create_user("alice")
+    await alice.send_dm("make a 2 second video of snow falling, no narration")
+    messages = alice.dm_channel.history()
+    assert any(m.attachments and "AI-generated" in m.content for m in messages)
+
+
+def thread_project(thread) -> str:
+    plan = next(m for m in thread.history() if m.attachments)
+    return plan.components[0].children[0].custom_id.split(":")[-1]

@@ -118,3 +118,29 @@ async def test_buttons_work_after_the_bot_restarts(service, server) -> None:
     finally:
         await stop_bot(bot, task)
     assert "version 2" in server.uploads[-1].content
+
+
+async def test_a_gateway_reconnect_during_a_render_loses_nothing(service, server) -> None:
+    bot, task = await start_bot(service, server)
+    try:
+        await video_with_image(server)
+        await asyncio.wait_for(server.progress_edited.wait(), 60)  # the render has started
+        await server.ask_to_reconnect()
+        await asyncio.wait_for(server.upload_arrived.wait(), 90)
+    finally:
+        await stop_bot(bot, task)
+    assert server.resumes == 1 and server.uploads
+
+
+async def test_a_rejected_token_is_reported_without_revealing_it(tmp_path, server, caplog) -> None:
+    from bot.discord_bot.app import run_bot
+    from reelwright.errors import ReelwrightError
+
+    secret = "definitely-not-the-token-1234"
+    settings = Settings(data_dir=tmp_path / "bot", llm_provider="template", discord_api_base=server.api_base,
+                        discord_gateway_url=server.gateway_url, discord_token=SecretStr(secret))
+    caplog.set_level("DEBUG")
+    with pytest.raises(ReelwrightError, match="rejected the token"):
+        await run_bot(settings)
+    assert secret not in caplog.text
+    assert secret not in repr(settings)

@@ -120,3 +120,23 @@ def test_an_edit_that_fails_adds_no_version(settings: Settings, instruction: str
 
     asyncio.run(scenario())
     assert rows(settings, "select count(*) from plan_versions") == [(1,)]
+
+
+def test_a_person_cannot_queue_more_renders_than_their_limit(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", llm_provider="template", max_jobs_per_user=1)
+
+    async def scenario() -> str:
+        service = ConversationService(settings)
+        version = await service.plan(USER, "a 4 second video of a kite")
+        first = await service.render(USER, version.project_id)
+        try:
+            await service.render(USER, version.project_id)
+        except Exception as refused:  # noqa: BLE001 - the message is what the person sees
+            message = str(refused)
+        else:
+            message = ""
+        first.cancel()
+        await service.close()
+        return message
+
+    assert "already have 1 video" in asyncio.run(scenario())
