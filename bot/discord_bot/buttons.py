@@ -48,7 +48,7 @@ def result_view(project_id: str, narration_on: bool) -> discord.ui.View:
 
 class EditModal(discord.ui.Modal, title="Edit the video"):
     instruction: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-        label="What should change?", placeholder="make shot 2 darker, make it 9:16, no narration…",
+        custom_id="instruction", label="What should change?", placeholder="make shot 2 darker, make it 9:16, no narration…",
         style=discord.TextStyle.paragraph, max_length=1000)
 
     def __init__(self, studio: Studio, project_id: str) -> None:
