@@ -257,7 +257,7 @@ class ConversationService:
         except Exception as error:
             raise BadRequest(f"{path.name} is not a video file I can read ({type(error).__name__}).") from error
         render = self.repository.render(detection.mark_id) if detection.mark_id is not None else None
-        return Verification(path, detection, {k: v for k, v in metadata.items() if k != "encoder" or v}, render)
+        return Verification(path, detection, metadata, render)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.runner.shutdown)

@@ -26,6 +26,8 @@ AUDIO_RATE = 44100
 AUDIO_CHUNK = 1024
 FINAL_CRF = "20"
 LABEL_TEXT = "AI-generated"
+#: Narration starts this long after its shot begins, so a cut never clips its first syllable.
+NARRATION_LEAD_S = 0.15
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def narration_track(shots: list[ComposedShot], fps: int, total_frames: int) -> n
         speech = shot.narration
         positions = np.arange(0, len(speech.samples), speech.sample_rate / AUDIO_RATE)
         samples = np.interp(positions, np.arange(len(speech.samples)), speech.samples).astype(np.float32)
-        start = round((shot.start_frame / fps + 0.15) * AUDIO_RATE)
+        start = round((shot.start_frame / fps + NARRATION_LEAD_S) * AUDIO_RATE)
         end = min(len(track), start + len(samples))
         track[start:end] += samples[: end - start]
     return np.clip(track, -1, 1)

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from agent.plan import Shot, ShotPlan, Voice
 from generation.backends import ClipRequest, Speech, SpeechBackend, VideoBackend
-from generation.compose import ComposedShot, Provenance, compose, frame_ranges
+from generation.compose import NARRATION_LEAD_S, ComposedShot, Provenance, compose, frame_ranges
 from generation.video_io import read_wav, write_clip, write_wav
 from generation.watermark import Watermarker
 
@@ -25,7 +25,6 @@ StageProgress = Callable[[str, float, str], None]
 
 SHOTS_SHARE, NARRATION_SHARE = 0.6, 0.15
 MAX_SPEEDUP = 2.0
-NARRATION_LEAD_S = 0.15
 
 
 class ClipStore(Protocol):

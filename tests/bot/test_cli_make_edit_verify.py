@@ -28,6 +28,20 @@ def test_make_writes_a_narrated_h264_aac_mp4_of_the_planned_length(made: dict) -
     assert probe["format"]["tags"]["ai_generated"] == "true"
 
 
+def test_every_shot_is_narrated_within_its_own_time(made: dict) -> None:
+    import av
+    import numpy as np
+
+    with av.open(made["path"]) as container:
+        samples = np.concatenate([frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)])
+        rate = container.streams.audio[0].sample_rate
+    start = 0.0
+    for shot in made["plan"]["shots"]:
+        window = samples[int(start * rate): int((start + shot["duration_s"]) * rate)]
+        assert np.abs(window).max() > 0.05, f"shot {shot['id']} is silent"
+        start += shot["duration_s"]
+
+
 def test_the_json_result_names_project_version_plan_and_file(made: dict) -> None:
     assert made["version"] == 1 and len(made["project_id"]) == 8
     assert len(made["plan"]["shots"]) == 3 and Path(made["path"]).is_file()
