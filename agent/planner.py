@@ -138,7 +138,7 @@ def plan_video(
             line = str(text.get("narration") or "")
             if not is_speakable(line) or _normal(line) in used_lines:
                 line = default_narration(subject, index, len(durations))
-            line = fit_narration(line, duration)
+            line = as_sentence(fit_narration(line, duration))
             used_lines.add(_normal(line))
         shots.append(
             Shot(
@@ -223,6 +223,15 @@ def keep_subject(prompt: str, subject: str, framing: str, used: set[str]) -> str
     if prompt.lower() in used or not keywords(framing) & keywords(prompt):
         prompt = f"{framing}, {prompt}"
     return prompt
+
+
+def as_sentence(line: str) -> str:
+    """Capitalised and ending in punctuation, as a narrator would say it (and a caption would show it)."""
+    line = line.strip()
+    if not line:
+        return line
+    line = line[0].upper() + line[1:]
+    return line if line[-1] in ".!?" else line.rstrip(",;:") + "."
 
 
 def _normal(text: str) -> str:

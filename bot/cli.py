@@ -125,7 +125,7 @@ def make(
             print_plan(record)
         outcome = await follow(service, record.project_id, record.number, out_file, as_json)
         emit(as_json, version_json(record) | render_json(outcome), lambda: out.print(
-            f"project {record.project_id} version {record.number}: {outcome.path}", highlight=False))
+            f"project {record.project_id} version {record.number}: {outcome.path}", highlight=False, soft_wrap=True))
 
     run(body)
 
