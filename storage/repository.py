@@ -6,7 +6,9 @@ this module can leave a half-written row behind.
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -236,10 +238,10 @@ class Repository:
             return [_version_record(row) for row in rows]
 
     # jobs and renders
-    def create_job(self, project_id: str, version: int, user: UserRef | None) -> int:
+    def create_job(self, project_id: str, version: int, user: UserRef | None, worker: str | None = None) -> int:
         with guarded(self._write()) as session:
             job = Job(kind="render", project_id=project_id, version=version,
-                      requested_by=self.user_id(session, user) if user else None)
+                      requested_by=self.user_id(session, user) if user else None, worker=worker or this_worker())
             session.add(job)
             session.flush()
             return job.id
@@ -309,15 +311,40 @@ class Repository:
             return _render_record(render) if render else None
 
     def recover_interrupted(self) -> int:
-        """Fail jobs that a previous process left queued or running, and drop their unfinished renders."""
+        """Fail jobs whose process on this host is gone, and drop their unfinished renders.
+
+        Jobs of live processes (a bot running beside this CLI) and of other hosts are left alone.
+        """
         with guarded(self._write()) as session:
-            jobs = list(session.scalars(select(Job).where(Job.status.in_(ACTIVE_JOB_STATES))))
+            jobs = [job for job in session.scalars(select(Job).where(Job.status.in_(ACTIVE_JOB_STATES))) if worker_is_gone(job.worker)]
             for job in jobs:
+                if job.render_id is not None:
+                    render = session.get(Render, job.render_id)
+                    if render is not None and render.status != "done":
+                        job.render_id = None
+                        session.flush()
+                        session.delete(render)
                 job.status, job.stage, job.error, job.finished_at = "failed", "interrupted", "Interrupted by a restart.", utcnow()
-                job.render_id = None
-            for render in session.scalars(select(Render).where(Render.status != "done")):
-                session.delete(render)
             return len(jobs)
+
+
+def this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_is_gone(worker: str | None) -> bool:
+    if not worker or ":" not in worker:
+        return True
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class guarded:

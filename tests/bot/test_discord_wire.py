@@ -89,24 +89,24 @@ async def test_slash_command_with_an_image_renders_while_heartbeats_flow(service
     assert len(server.heartbeats) - heartbeats_before >= 5  # the gateway loop kept beating through the render
 
 
-async def test_a_429_is_waited_out_and_the_result_still_arrives(service, server) -> None:
-    server.rate_limit_next.add("POST /channels/")
+async def make_one_video(service: ConversationService, server: LoopbackDiscord) -> None:
+    """Run a bot for one /video with an image, until its result is uploaded."""
     bot, task = await start_bot(service, server)
     try:
         await video_with_image(server)
         await asyncio.wait_for(server.upload_arrived.wait(), 90)
     finally:
         await stop_bot(bot, task)
+
+
+async def test_a_429_is_waited_out_and_the_result_still_arrives(service, server) -> None:
+    server.rate_limit_next.add("POST /channels/")
+    await make_one_video(service, server)
     assert server.rate_limited and server.uploads
 
 
 async def test_buttons_work_after_the_bot_restarts(service, server) -> None:
-    bot, task = await start_bot(service, server)
-    try:
-        await video_with_image(server)
-        await asyncio.wait_for(server.upload_arrived.wait(), 90)
-    finally:
-        await stop_bot(bot, task)
+    await make_one_video(service, server)
     first = server.uploads[0]
     narration = next(button for button in first.components[0]["components"] if button["custom_id"].startswith("rw:narration:"))
     message = next(m for m in server.messages.values() if m["components"] == first.components)

@@ -1,7 +1,10 @@
 """The conversation service: never blocks its caller's loop, cancels cleanly, recovers after a crash."""
 
 import asyncio
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -74,17 +77,20 @@ def test_a_cancelled_job_leaves_no_render_and_no_file(settings: Settings, tmp_pa
 
 
 def test_jobs_interrupted_by_a_crash_are_failed_on_the_next_start(settings: Settings) -> None:
-    async def plan_only() -> str:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+
+    async def crashed_and_live_jobs() -> None:
         service = ConversationService(settings)
         version = await service.plan(USER, "a 4 second video of a cat")
-        service.repository.create_job(version.project_id, 1, USER)
-        service.repository.begin_render(version.project_id, 1)
+        crashed = service.repository.create_job(version.project_id, 1, USER, worker=f"{socket.gethostname()}:{gone}")
+        service.repository.update_job(crashed, render_id=service.repository.begin_render(version.project_id, 1))
+        service.repository.create_job(version.project_id, 1, USER)  # this process: alive, e.g. a running bot
         await service.close()
-        return version.project_id
 
-    asyncio.run(plan_only())
+    asyncio.run(crashed_and_live_jobs())
     ConversationService(settings)  # a restart
-    assert rows(settings, "select status, error from jobs") == [("failed", "Interrupted by a restart.")]
+    assert rows(settings, "select status, error from jobs order by id") == [
+        ("failed", "Interrupted by a restart."), ("queued", None)]
     assert rows(settings, "select count(*) from renders") == [(0,)]
 
 
