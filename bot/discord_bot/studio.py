@@ -339,23 +339,27 @@ class Studio(commands.Cog):
         """A channel message that gets through if anything can.
 
         A server error is retried once (discord.py already retries 429s and transient 5xx); when a
-        project thread was deleted, archived and locked, or we lost permission there, the message
-        goes to the thread's parent channel instead, so a finished video is never silently lost.
+        project thread was deleted, archived and locked, we lost permission there, or it keeps
+        failing, the message goes to the thread's parent channel, so a finished video is not lost.
         """
         for attempt in (1, 2):
             try:
                 return await channel.send(content[:2000], **kwargs)  # type: ignore[arg-type]
-            except discord.DiscordServerError:
-                if attempt == 2:
-                    log.warning("giving up posting in %s after a second server error", getattr(channel, "id", "?"))
             except (discord.Forbidden, discord.NotFound) as error:
-                parent = getattr(channel, "parent", None)
-                log.warning("cannot post in %s (%s)%s", getattr(channel, "id", "?"), error.status,
-                            "; using its parent channel" if parent else "")
-                if parent is None:
-                    return None
-                return await self.send(parent, content, **kwargs)
-        return None
+                log.warning("cannot post in %s (%s)", getattr(channel, "id", "?"), error.status)
+                break
+            except discord.HTTPException as error:
+                if error.status < 500:
+                    raise
+                log.warning("posting in %s failed with %s (attempt %d)", getattr(channel, "id", "?"), error.status, attempt)
+                file = kwargs.get("file")
+                if isinstance(file, discord.File):
+                    file.reset()  # the failed attempt consumed it
+        parent = getattr(channel, "parent", None)
+        if parent is None:
+            return None
+        log.warning("posting in the parent channel %s instead", parent.id)
+        return await self.send(parent, content, **kwargs)
 
     async def edit_message(self, message: discord.Message | None, content: str) -> None:
         if message is None:

@@ -185,3 +185,12 @@ async def test_queue_and_cancel_answer_when_nothing_is_rendering(simcord_env) ->
     await alice.slash(channel, "video", prompt="a lantern", duration=2.0)
     thread = channel.threads[0]
     assert "Nothing is rendering" in said(await alice.slash(thread, "cancel"))
+
+
+async def test_a_server_error_while_posting_the_result_is_retried(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    await alice.slash(channel, "video", prompt="a tram at night", duration=2.0)
+    thread = channel.threads[0]
+    simcord_env.inject_error("POST", f"/channels/{thread.id}/messages", status=500, times=1)
+    await alice.slash(thread, "edit", instruction="make it 1:1")
+    assert any(m.attachments and "version 2" in m.content for m in thread.history())
