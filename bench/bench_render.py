@@ -53,7 +53,7 @@ def main() -> None:
         llm = build_llm(settings)
         facts = extract_requirements(REQUEST)
         plan_video(REQUEST, facts, llm, rng=random.Random(0))  # warm the model
-        planning = [timed(lambda: plan_video(REQUEST, facts, llm, rng=random.Random(i))) for i in range(3)]
+        planning = [timed(lambda i=i: plan_video(REQUEST, facts, llm, rng=random.Random(i))) for i in range(3)]
 
         service = ConversationService(settings.model_copy(update={"llm_provider": "template"}))
 
