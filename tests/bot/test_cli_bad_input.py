@@ -91,3 +91,8 @@ def test_a_read_only_database_is_reported(cli: Cli) -> None:
     cli.env["REELWRIGHT_DATABASE_URL"] = f"sqlite:///file:{db}?mode=ro&uri=true"
     result = cli("plan", "a cat on a sofa")
     assert_refused(result, "database")
+
+
+def test_the_bot_without_a_token_says_how_to_get_one(cli: Cli) -> None:
+    cli.env.pop("DISCORD_TOKEN", None)
+    assert_refused(cli("bot"), "DISCORD_TOKEN")

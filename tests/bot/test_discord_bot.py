@@ -194,3 +194,22 @@ async def test_a_server_error_while_posting_the_result_is_retried(simcord_env) -
     simcord_env.inject_error("POST", f"/channels/{thread.id}/messages", status=500, times=1)
     await alice.slash(thread, "edit", instruction="make it 1:1")
     assert any(m.attachments and "version 2" in m.content for m in thread.history())
+
+
+async def test_with_the_message_content_intent_plain_replies_in_a_thread_edit_it(simcord_env) -> None:
+    old = simcord_env.bot
+    await simcord_env.restart_bot(ReelwrightBot(old.service, old.settings, message_content=True))
+    _, channel, alice, _ = world(simcord_env)
+    await alice.slash(channel, "video", prompt="a hot air balloon", duration=2.0)
+    thread = channel.threads[0]
+    await alice.send(thread, "make shot 1 darker")
+    assert any("Version 2" in m.content for m in thread.history())
+
+
+async def test_without_the_intent_plain_messages_in_a_thread_are_left_alone(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    await alice.slash(channel, "video", prompt="a hot air balloon", duration=2.0)
+    thread = channel.threads[0]
+    before = len(thread.history())
+    await alice.send(thread, "nice one")
+    assert len(thread.history()) == before + 1  # only alice's message
