@@ -11,7 +11,7 @@ import random
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from agent.llm import InvalidModelOutput, JsonLLM
 from agent.planner import check_total
@@ -77,7 +77,6 @@ class Reroll(BaseModel):
 Operation = Annotated[
     SetShot | ScaleDuration | GradeShot | AddShot | RemoveShot | MoveShot | SetStyle | Reroll, Field(discriminator="op")
 ]
-OPERATIONS = TypeAdapter(list[Operation])
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6}

@@ -18,10 +18,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot.service import ConversationService, RenderOutcome, Verification
+from bot.terminal_chat import chat_loop, track
 from reelwright.errors import ReelwrightError
 from reelwright.settings import Settings
 from storage.repository import UserRef, VersionRecord
@@ -46,7 +46,7 @@ def cli_user() -> UserRef:
 
 
 def run(body: Callable[[ConversationService], Awaitable[T]]) -> T:
-    """Open the service, run ``body``, and turn errors into one line and an exit code."""
+    """Open the service, run ``body`` with it, and close it."""
 
     async def main() -> T:
         service = ConversationService(Settings())
@@ -55,6 +55,11 @@ def run(body: Callable[[ConversationService], Awaitable[T]]) -> T:
         finally:
             await service.close()
 
+    return run_main(main)
+
+
+def run_main(main: Callable[[], Awaitable[T]]) -> T:
+    """Run ``main`` and turn errors into one line and an exit code."""
     try:
         setup_logging()
         return asyncio.run(main())
@@ -79,14 +84,7 @@ def emit(as_json: bool, payload: dict[str, Any], human: Callable[[], None]) -> N
 
 async def follow(service: ConversationService, project_id: str, version: int | None, out_path: Path | None, quiet: bool) -> RenderOutcome:
     """Render a version with a progress bar on stderr."""
-    handle = await service.render(cli_user(), project_id, version, out_path)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=quiet) as bar:
-        task = bar.add_task("queued", total=1.0)
-        async for event in handle.events():
-            label = f"{event.stage} {event.detail}".strip()
-            bar.update(task, completed=event.progress, description=label)
-    return await handle.result()
+    return await track(await service.render(cli_user(), project_id, version, out_path), err, quiet)
 
 
 def version_json(record: VersionRecord) -> dict[str, Any]:
@@ -281,21 +279,12 @@ def bot() -> None:
     """Run the Discord bot (DISCORD_TOKEN in the environment)."""
     from bot.discord_bot.app import run_bot
 
-    try:
-        setup_logging()
-        asyncio.run(run_bot(Settings()))
-    except ReelwrightError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(error.exit_code) from None
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    run_main(lambda: run_bot(Settings()))
 
 
 @app.command()
 def chat() -> None:
     """Talk to Reelwright: the first message makes a video, follow-ups edit it. /new, /history, /quit."""
-    from bot.terminal_chat import chat_loop
-
     run(lambda service: chat_loop(service, cli_user(), err, out))
 
 

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,12 +52,10 @@ class JobHandle:
     _future: asyncio.Future[Any]
     _queue: asyncio.Queue[JobEvent]
     _cancel: threading.Event
-    last: JobEvent | None = None
 
     async def events(self) -> AsyncIterator[JobEvent]:
         while True:
             event = await self._queue.get()
-            self.last = event
             yield event
             if event.finished:
                 return
@@ -73,7 +71,6 @@ class JobHandle:
 class _Running:
     handle: JobHandle
     loop: asyncio.AbstractEventLoop
-    future: Future[Any] | None = None
     started: bool = False
     stage: str = ""
     written_at: float = 0.0
@@ -92,7 +89,7 @@ class InProcessJobRunner:
         running = _Running(handle, loop)
         with self._lock:
             self._jobs[job_id] = running
-        running.future = self._executor.submit(self._run, running, work)
+        self._executor.submit(self._run, running, work)
         self._publish(running, JobEvent(job_id, "queued", "queued", 0.0, queue_position=self.queue_position(job_id)))
         return handle
 

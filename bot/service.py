@@ -66,7 +66,7 @@ class ChatReply:
 
     text: str
     version: VersionRecord
-    job: JobHandle | None
+    job: JobHandle
 
 
 class ConversationService:

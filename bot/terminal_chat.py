@@ -7,14 +7,25 @@ import shlex
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from bot.service import ConversationService
+from bot.jobs import JobHandle
+from bot.service import ConversationService, RenderOutcome
 from reelwright.errors import ReelwrightError
 from storage.repository import UserRef
 
 HELP = ("Describe a video to make one; then say what to change (\"make shot 2 darker\", \"make it 9:16\", \"no narration\").\n"
         "Attach an image with `--image PATH` at the end of your first message. /new starts over, /history lists projects, /quit leaves.")
+
+
+async def track(handle: JobHandle, console: Console, quiet: bool = False) -> RenderOutcome:
+    """Follow a render job with a progress bar (stage, detail, percent) and return its outcome."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("queued", total=1.0)
+        async for event in handle.events():
+            bar.update(task, completed=event.progress, description=f"{event.stage} {event.detail}".strip())
+    return await handle.result()
 
 
 async def chat_loop(service: ConversationService, user: UserRef, err: Console, out: Console) -> None:
@@ -45,14 +56,8 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
             out.print(f"reelwright> {error}", highlight=False, markup=False)
             continue
         out.print(f"reelwright> {reply.text}", highlight=False, markup=False)
-        if reply.job is None:
-            continue
-        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), console=err, transient=True) as bar:
-            task = bar.add_task("queued", total=1.0)
-            async for event in reply.job.events():
-                bar.update(task, completed=event.progress, description=f"{event.stage} {event.detail}".strip())
         try:
-            outcome = await reply.job.result()
+            outcome = await track(reply.job, err)
         except ReelwrightError as error:
             out.print(f"reelwright> The render failed: {error}", highlight=False, markup=False)
             continue
