@@ -1,197 +1,204 @@
-"""Conversational edits: an instruction becomes structured operations that code applies to a plan.
+"""Conversational edits: an instruction becomes operations that change only what it points at.
 
-The model never rewrites the whole plan (a small one would lose half of it). Common instructions are
-parsed by rules; anything else is given to the model, constrained to the same operation schema.
-Applying operations is plain code, so the result is predictable and the diff is exact.
+The model never rewrites the whole plan (a small one would lose half of it). Rules read the shots an
+instruction names ("shot 2", "the last scene", "2nd clip", "the fox shot") and what it says about them
+(a new description, a grade, a camera move, a length, slow motion, a narration line, a move, a swap,
+an addition); typos are corrected first. Anything the rules cannot read goes to the model, constrained
+to the same operation schema, and its answer is accepted only where it touches what the instruction
+names, so the narrower change always wins.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import random
 import re
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from agent.llm import InvalidModelOutput, JsonLLM
-from agent.planner import check_total
-from agent.plan import CAMERA_MOVES, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
-from agent.requirements import Requirements, enforce, extract_requirements, parse_number
-from reelwright.errors import BadRequest
+from agent.edit_ops import (AddShot, GradeShot, MoveShot, Operation, RemoveShot, Reroll, ScaleDuration, SetShot,
+                            SetStyle, apply_operations)
+from agent.json_reply import InvalidModelOutput
+from agent.plan import CameraMove, PlannerInfo, ShotPlan
+from agent.planner import MAX_SHOTS, as_sentence, check_total
+from agent.requirements import Requirements, enforce, extract_requirements, keywords
+from agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
+from reelwright.errors import BadRequest, LLMUnavailable
 
+if TYPE_CHECKING:
+    from agent.llm import JsonLLM
 
-class SetShot(BaseModel):
-    op: Literal["set_shot"] = "set_shot"
-    shot: int
-    prompt: str | None = None
-    camera: CameraMove | None = None
-    narration: str | None = None
-    duration_s: float | None = None
+log = logging.getLogger(__name__)
 
-
-class ScaleDuration(BaseModel):
-    op: Literal["scale_duration"] = "scale_duration"
-    shot: int
-    factor: float = Field(gt=0, le=10)
-
-
-class GradeShot(BaseModel):
-    op: Literal["grade_shot"] = "grade_shot"
-    shot: int | None = None  # None: every shot
-    brightness: float = 0.0
-    contrast: float = 0.0
-    saturation: float = 0.0
-    warmth: float = 0.0
-
-
-class AddShot(BaseModel):
-    op: Literal["add_shot"] = "add_shot"
-    after: int
-    prompt: str
-    narration: str = ""
-    duration_s: float | None = None
-
-
-class RemoveShot(BaseModel):
-    op: Literal["remove_shot"] = "remove_shot"
-    shot: int
-
-
-class MoveShot(BaseModel):
-    op: Literal["move_shot"] = "move_shot"
-    shot: int
-    to: int
-
-
-class SetStyle(BaseModel):
-    op: Literal["set_style"] = "set_style"
-    style: str | None = None
-    title: str | None = None
-
-
-class Reroll(BaseModel):
-    op: Literal["reroll"] = "reroll"
-    shot: int | None = None  # None: every shot
-
-
-Operation = Annotated[
-    SetShot | ScaleDuration | GradeShot | AddShot | RemoveShot | MoveShot | SetStyle | Reroll, Field(discriminator="op")
-]
-
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-            "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6}
-_CARDINAL = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
-_SHOT_REF = re.compile(
-    r"\b(?:shot|scene|clip)\s*#?\s*" + _CARDINAL + r"\b|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d(?:st|nd|rd|th)|last|final|opening|closing)\s+(?:shot|scene|clip)\b",
+#: Words an instruction is made of; a near miss of one of these ("mkae", "darkr") is read as it.
+_VOCABULARY = (
+    "make", "change", "turn", "replace", "switch", "swap", "move", "remove", "delete", "add", "insert", "append",
+    "shot", "shots", "scene", "scenes", "clip", "clips", "first", "second", "third", "fourth", "fifth", "sixth",
+    "last", "final", "opening", "closing", "middle", "darker", "brighter", "warmer", "cooler", "colder", "longer",
+    "shorter", "slower", "faster", "slow", "motion", "zoom", "tilt", "pan", "orbit", "static", "narration",
+    "narrator", "voice", "voiceover", "music", "vertical", "horizontal", "square", "landscape", "portrait",
+    "seconds", "second", "minutes", "minute", "regenerate", "reroll", "another", "instead", "should", "please",
+    "black", "white", "contrast", "saturated", "colorful", "colourful", "vivid", "timelapse", "show", "showing",
+    "start", "beginning", "end", "ending", "after", "before", "between", "position", "title", "style", "reverse",
+)
+#: Real words one slip away from a vocabulary word: never "corrected".
+_PROTECTED = frozenset({
+    "male", "mile", "mike", "cake", "lake", "bake", "wake", "take", "fake", "sake", "snake", "same", "name",
+    "hot", "shoot", "short", "shop", "shut", "slot", "spot", "shout", "sheet", "seen", "scent", "dark", "bright",
+    "cool", "warm", "lost", "last", "fast", "past", "cast", "vast", "most", "post", "host", "cost", "past",
+    "more", "mode", "move", "love", "live", "life", "like", "line", "fine", "mine", "nine", "time", "tame",
+    "when", "then", "than", "them", "they", "this", "that", "what", "with", "want", "went", "were", "where",
+    "there", "these", "those", "here", "have", "having", "save", "says", "said", "stars", "start", "stare",
+    "starts", "about", "also", "show", "slow", "snow", "glow", "flow", "blow", "low", "scenic", "clap", "flip",
+    "crane", "plane", "planet", "pane", "mountain", "second", "sound", "round", "around", "band", "hand",
+    "dance", "fence", "change", "chance", "range", "orange", "angle", "single", "jungle", "title", "little",
+    "tiles", "style", "settle", "still", "stills", "shine", "shift", "shade", "shape", "clip", "clips",
+    "click", "color", "colors", "block", "black", "back", "track", "truck", "trick", "white", "while", "write",
+    "quite", "quiet", "tilt", "till", "tile", "tale", "rain", "main", "pain", "plan", "span", "spin", "open",
+    "oven", "even", "over", "ever", "event", "frame", "framed", "flame", "farm", "fame", "game",
+})
+_SHOT_NOUN = r"(?:shots?|scenes?|clips?|takes?|plano|planos|escena|escenas|szene|szenen|einstellung|sc[eè]ne|scena|inquadratura|cena|toma)"
+_NUMBER_WORD = r"(?:\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if 1 <= NUMBER_WORDS[w] <= 12 and w not in {"a", "an", "single", "un", "une", "uno", "una", "um", "uma", "ein", "eine", "einer", "dozen"}) + r")"
+_ORDINAL = r"(?:" + "|".join(ORDINAL_WORDS) + r"|\d{1,2}(?:st|nd|rd|th)|last|final|closing|ending|opening|middle|penultimate|second[- ]to[- ]last|next[- ]to[- ]last|primer[oa]?|primo|prima|erste[n]?|premi[eè]re?|[uú]ltim[oa]|letzte[n]?|derni[eè]re?)"
+_NUMBERED_REF = re.compile(
+    r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?" + _SHOT_NOUN + r"\s*(?:#|no\.?|number|nr\.?)?\s*(?P<n>" + _NUMBER_WORD + r")\b(?!\s*(?:s|sec|secs|seconds?|segundos?|sekunden|secondes?|secondi)\b)"
+    r"(?P<more>(?:\s*(?:,|&|\+|and|or|y|und|et|e|to|through|-)\s*(?:" + _SHOT_NOUN + r"\s*)?(?:#\s*)?" + _NUMBER_WORD + r"\b)*)",
     re.I,
 )
+_ORDINAL_REF = re.compile(
+    r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?\b(?P<o>" + _ORDINAL + r")(?P<more>(?:\s*(?:,|&|and|or)\s*(?:the\s+)?" + _ORDINAL + r")*)\s+(?:one|" + _SHOT_NOUN + r")\b"
+    r"|\b" + _SHOT_NOUN + r"\s+(?P<o2>" + _ORDINAL + r")\b",
+    re.I,
+)
+_GROUP_REF = re.compile(r"(?:\b(?:in|on|for|of|to)\s+)?(?:\bthe\s+)?\b(?P<end>first|last|final)\s+(?P<n>two|three|four|five|\d)\s+(?:shots|scenes|clips|ones)\b", re.I)
+_BARE_END_REF = re.compile(r"(?:\b(?:in|on|for|of|to)\s+)?\bthe\s+(opening|intro|ending|outro|finale|closing)\b(?!\s+(?:shot|scene|clip|one|credits)\b)", re.I)
 _GRADES: list[tuple[re.Pattern[str], dict[str, float]]] = [
-    (re.compile(r"\bdark(?:er)?\b|\bmoodier\b|\bdimmer\b|\bnight\b", re.I), {"brightness": -0.3}),
-    (re.compile(r"\bbright(?:er)?\b|\blight(?:er)\b", re.I), {"brightness": 0.3}),
-    (re.compile(r"\bwarm(?:er)?\b", re.I), {"warmth": 0.4}),
-    (re.compile(r"\bcool(?:er)?\b|\bcold(?:er)?\b|\bbluer\b", re.I), {"warmth": -0.4}),
-    (re.compile(r"\bblack and white\b|\bgr[ae]yscale\b|\bmonochrome\b|\bdesaturat", re.I), {"saturation": -1.0}),
-    (re.compile(r"\bmore (?:colou?rful|saturated|vivid)\b|\bvivid\b|\bpunchier\b", re.I), {"saturation": 0.4}),
-    (re.compile(r"\bmore contrast\b|\bcontrastier\b", re.I), {"contrast": 0.3}),
-    (re.compile(r"\bless contrast\b|\bflatter\b|\bsofter\b", re.I), {"contrast": -0.3}),
+    (re.compile(r"\b(?:dark(?:er|en)?|moodier|dimmer|dim|gloomier|less bright|underexposed|m[aá]s oscur[oa]|dunkler|plus sombre|pi[uù] scur[oa]|mais escur[oa]|(?:lower|reduce|decrease|turn down|drop)\s+(?:the\s+)?(?:brightness|exposure))\b", re.I), {"brightness": -0.3}),
+    (re.compile(r"\b(?:bright(?:er|en)?|lighter|lighten|more light|less dark|overexposed|m[aá]s brillante|m[aá]s clar[oa]|heller|plus clair|pi[uù] luminos[oa]|mais clar[oa]|(?:raise|increase|boost|turn up|crank up|bump up)\s+(?:the\s+)?(?:brightness|exposure))\b", re.I), {"brightness": 0.3}),
+    (re.compile(r"\b(?:warm(?:er|th)?|golden|more orange|m[aá]s c[aá]lid[oa]|w[aä]rmer|plus chaud|pi[uù] cald[oa]|mais quente)\b", re.I), {"warmth": 0.4}),
+    (re.compile(r"\b(?:cool(?:er)?|cold(?:er)?|bluer|icier|more blue|m[aá]s fr[ií][oa]|k[aä]lter|plus froid|pi[uù] fredd[oa]|mais fri[oa])\b", re.I), {"warmth": -0.4}),
+    (re.compile(r"\b(?:black\s*(?:and|&|n)\s*white|b\s*&\s*w|b/w|gr[ae]y\s*scale|monochrome|desaturat\w*(?!\s+(?:a (?:bit|little)|slightly))|no colou?rs?|colou?rless|blanco y negro|schwarz[- ]?wei[sß]{1,2}|noir et blanc|bianco e nero|preto e branco)\b", re.I), {"saturation": -1.0}),
+    (re.compile(r"\b(?:more (?:colou?rful|saturated|vivid|vibrant)|(?<!less )(?:colou?rful|vivid|vibrant|saturated)|punchier|pop more|(?:boost|increase|raise|crank up|turn up|bump up|more)\s+(?:the\s+)?(?:saturation|colou?rs?))\b", re.I), {"saturation": 0.4}),
+    (re.compile(r"\b(?:less (?:colou?rful|saturated|vivid|vibrant|colou?r)|muted|washed out|faded|desaturate(?:d)? (?:a (?:bit|little)|slightly)|(?:lower|reduce|decrease|tone down|turn down)\s+(?:the\s+)?(?:saturation|colou?rs?))\b", re.I), {"saturation": -0.4}),
+    (re.compile(r"\b(?:more contrast|contrastier|higher contrast|crisper|punchy|(?:boost|increase|raise|crank up|turn up|bump up|up)\s+(?:the\s+)?contrast)\b", re.I), {"contrast": 0.3}),
+    (re.compile(r"\b(?:less contrast|lower contrast|flatter|softer look|(?:lower|reduce|decrease|tone down|turn down)\s+(?:the\s+)?contrast)\b", re.I), {"contrast": -0.3}),
 ]
 _CAMERA_WORDS: list[tuple[re.Pattern[str], CameraMove]] = [
-    (re.compile(r"\bzoom(?:s|ing)?\s*in\b|\bpush(?:es)?\s*in\b|\bdolly in\b", re.I), "zoom_in"),
-    (re.compile(r"\bzoom(?:s|ing)?\s*out\b|\bpull(?:s)?\s*(?:back|out)\b", re.I), "zoom_out"),
-    (re.compile(r"\bpan(?:s|ning)?\s*(?:to the\s*)?left\b", re.I), "pan_left"),
-    (re.compile(r"\bpan(?:s|ning)?\s*(?:to the\s*)?right\b|\bpan\b", re.I), "pan_right"),
-    (re.compile(r"\btilt(?:s|ing)?\s*up\b", re.I), "tilt_up"),
-    (re.compile(r"\btilt(?:s|ing)?\s*down\b", re.I), "tilt_down"),
-    (re.compile(r"\borbit\b|\bparallax\b|\bcircle around\b", re.I), "orbit"),
-    (re.compile(r"\bstatic\b|\bstill camera\b|\bno camera move", re.I), "static"),
+    (re.compile(r"\b(?:zoom(?:s|ing)?\s*in(?:to)?|push(?:es|ing)?\s*in|dolly\s*in|move\s+closer|get\s+closer|slow\s+zoom|zoom(?!\s*(?:s|ing)?\s*out))\b", re.I), "zoom_in"),
+    (re.compile(r"\b(?:zoom(?:s|ing)?\s*out|pull(?:s|ing)?\s*(?:back|out)|dolly\s*out|move\s+away)\b", re.I), "zoom_out"),
+    (re.compile(r"\bpan(?:s|ning|ned)?\s*(?:to\s*the\s*|towards?\s*the\s*)?left\b|\bschwenk\w*\s+nach\s+links\b|\bpane[oa]\w*\s+a\s+la\s+izquierda\b|\bpanoramique\s+vers\s+la\s+gauche\b|\bpanoramica\s+a\s+sinistra\b", re.I), "pan_left"),
+    (re.compile(r"\bpan(?:s|ning|ned)?\s*(?:to\s*the\s*|towards?\s*the\s*)?right\b|\bschwenk\w*\s+nach\s+rechts\b|\bpane[oa]\w*\s+a\s+la\s+derecha\b|\bpanoramique\s+vers\s+la\s+droite\b|\bpanoramica\s+a\s+destra\b|\bpan(?:s|ning)?\b|\bpanning\b", re.I), "pan_right"),
+    (re.compile(r"\btilt(?:s|ing|ed)?\s*up\b|\bcrane\s*up\b|\bpedestal\s*up\b", re.I), "tilt_up"),
+    (re.compile(r"\btilt(?:s|ing|ed)?\s*down\b|\bcrane\s*down\b|\btilt\b", re.I), "tilt_down"),
+    (re.compile(r"\borbit(?:s|ing)?\b|\bparallax\b|\bcircle\s+around\b|\b360\b|\brotate\s+around\b|\barc\s+shot\b", re.I), "orbit"),
+    (re.compile(r"\bstatic\b|\bstill\s+camera\b|\b(?:camera|it)\s+still\b|\bhold\s+still\b|\bstay\s+still\b|\bno\s+camera\s+(?:move|movement)\w*|\blocked[- ]off\b|\btripod\b|\bstop\s+(?:the\s+)?(?:camera\s+)?moving\b", re.I), "static"),
 ]
-_DURATION_IN = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds?)\b", re.I)
+_MOTION = [
+    (re.compile(r"\b(?:in\s+)?(?:slow[- ]?mo(?:tion)?|slo[- ]?mo|slowed\s+down|c[aá]mara\s+lenta|zeitlupe|ralenti|rallentatore)\b", re.I), "slow motion"),
+    (re.compile(r"\b(?:(?:a|in)\s+)?(?:time[- ]?lapse|fast[- ]?motion|sped\s+up|hyperlapse)\b", re.I), "time-lapse"),
+]
+_LONGER = re.compile(r"\b(?:longer|extend(?:ed)?|lengthen|more time|stretch|linger|hold (?:it )?longer)\b", re.I)
+_SHORTER = re.compile(r"\b(?:shorter|shorten|trim|tighten|quicker|less time|cut (?:it )?down)\b", re.I)
+_DOUBLE = re.compile(r"\b(?:double (?:the |its )?(?:length|duration|time)|double it|twice as long)\b", re.I)
+_HALVE = re.compile(r"\b(?:halve|half as long|half the length)\b", re.I)
+_SECONDS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:s|sec|secs|seconds?|segundos?|sekunden|secondes?|secondi)\b", re.I)
+_REROLL = re.compile(r"\b(?:re-?roll|re-?generate|redo|re-?do|try (?:it |that )?again|another (?:take|version|try|go)|new (?:take|version|seeds?)|different (?:take|version|seeds?)|re-?render|re-?shoot|one more time|regenera|neu generieren)\b", re.I)
+_REMOVE = re.compile(r"\b(?:remove|delete|drop|get rid of|lose|kill|take out|scrap|ditch|eliminate|cut out|cut|borra|elimina|quita|l[oö]sche|entferne|supprime|enl[eè]ve|rimuovi|remova|apaga|tira)\b", re.I)
+_SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade|interchange|intercambia|tausche|[ée]change|scambia|troca)\b", re.I)
+_REVERSE = re.compile(r"\b(?:reverse (?:the )?order|in reverse order|reverse (?:the )?(?:shots|scenes|clips)|backwards order|play (?:it )?backwards)\b", re.I)
+_MOVE = re.compile(r"\b(?:move|put|place|bring|shift|reorder|mueve|verschiebe|d[ée]place|sposta|mova)\b", re.I)
+_ADD = re.compile(r"\b(?:add|insert|append|include|throw in|tack on|stick in|put in|a[nñ]ade|agrega|f[uü]ge|hinzu|ajoute|aggiungi|adicione|adiciona|acrescenta)\b", re.I)
+_END_WITH = re.compile(r"\b(?:end|finish|close|wrap(?: it)? up)\s+(?:it\s+|the video\s+)?with\s+(?:a\s+shot\s+of\s+)?(?P<d>.+)$|\b(?:start|begin|open)\s+(?:it\s+|the video\s+)?with\s+(?:a\s+shot\s+of\s+)?(?P<s>.+)$", re.I)
+_NARRATION_LINE = re.compile(
+    r"(?:\b(?:should|must|will|to|can|could)\s+)?\b(?:say|says|saying|said|read|reads|narrat\w*|voice ?over|vo|line|text|caption|diga|sagen|dise|dica)\b\s*(?:is|be|to|should be|:|=|-)?\s*[:\-]?\s*(?P<q>[\"“'‘«])?(?P<line>.+?)(?:[\"”'’»])?\s*$",
+    re.I,
+)
+_GLOBAL = re.compile(r"\b(?:everything|every shot|every scene|all (?:the )?(?:shots|scenes|clips)|all of it|whole (?:thing|video|clip)|entire (?:thing|video)|the video|it all|overall|throughout)\b|\bit\b", re.I)
+_STYLE = re.compile(r"\b(?:in the style of|make it look like|look like|style\s*:|in (?:an?\s+)?(?P<s>[\w' -]{2,30}?) style)\s*(?P<rest>.*)$", re.I)
+_TITLE = re.compile(r"\b(?:title(?: it)?|call it|name it|rename(?: it)?(?: to)?|change the (?:title|name) to)\s*[:=]?\s*[\"“']?(?P<t>[^\"”']+?)[\"”']?\s*$", re.I)
+_PROMPT_VERBS = r"(?:make|turn|change|set|replace|switch|transform|convert|have|let|update|rewrite|edit|redo|swap|fix|haz|cambia|mach|[äa]ndere|fais|change|rendi|cambia|fa[cç]a|muda|troca)"
+_DESCRIPTION_LEAD = re.compile(
+    r"^\s*(?:to|into|in|with|be|become|as|show(?:ing)?|display|feature|depict|:|=|-|->|→|so (?:it|that it) shows|so it's|so that|por|en|zu|in|en|par|con|com|para)?\s*"
+    r"(?:show(?:ing)?\s+|be\s+|a\s+shot\s+of\s+|an?\s+image\s+of\s+|it\s+shows?\s+)?", re.I)
+_INSTEAD = re.compile(r"\binstead of\s+(?P<old>.+?)\s*,?\s*(?:show|use|put|have|make it|do)\s+(?P<new>.+?)\s*$|\b(?P<new2>.+?)\s+instead(?: of (?P<old2>.+?))?\s*$", re.I)
+_FILLER = re.compile(r"\b(?:pls|plz|please|thx|thanks|ty|por favor|bitte|s'il (?:te|vous) pla[iî]t|per favore|thank you|kthx|lol|ok(?:ay)?|hey|hi|yo)\b[!,.]*", re.I)
+_POLITE_LEAD = re.compile(r"^\s*(?:(?:can|could|would|will)\s+(?:you|u)\s+|i\s+(?:want|need|would like|'d like)\s+(?:you\s+)?(?:to\s+)?|let'?s\s+|just\s+|now\s+|also\s+|and\s+|maybe\s+)+", re.I)
 
 
-def shot_numbers(text: str, count: int) -> list[int]:
-    numbers = []
-    for match in _SHOT_REF.finditer(text):
-        token = (match.group(1) or match.group(2)).lower()
-        if token in {"last", "final", "closing"}:
-            numbers.append(count)
-        elif token == "opening":
-            numbers.append(1)
-        elif token in ORDINALS:
-            numbers.append(ORDINALS[token])
+@dataclass(frozen=True)
+class Reading:
+    """What the rules read in an instruction: the operations, the shots it names, the kinds it allows."""
+
+    ops: list[Operation]
+    named: set[int]
+    kinds: set[str]
+
+
+def normalise_instruction(instruction: str) -> str:
+    text = plain_text(instruction)
+    text = re.sub(r"\b(?:b\s*&\s*w|b\s*/\s*w|black\s*(?:and|&|n|'n')\s*white)\b", "monochrome", text, flags=re.I)
+    text = correct_typos(text, _VOCABULARY, _PROTECTED)
+    text = _FILLER.sub(" ", text)
+    text = re.sub(r"\s{2,}", " ", text).strip(" .!?")
+    return _POLITE_LEAD.sub("", text)
+
+
+def shot_number(token: str, count: int) -> int | None:
+    token = token.lower().strip()
+    if token in {"last", "final", "closing", "ending", "último", "ultimo", "última", "ultima", "letzte", "letzten", "dernier", "dernière", "derniere"}:
+        return count
+    if token in {"opening", "primero", "primera", "primer", "primo", "prima", "erste", "ersten", "premier", "première", "premiere"}:
+        return 1
+    if token == "middle":
+        return (count + 1) // 2 if count % 2 else None
+    if re.fullmatch(r"(?:penultimate|second[- ]to[- ]last|next[- ]to[- ]last)", token):
+        return count - 1 if count > 1 else None
+    if token in ORDINAL_WORDS:
+        return ORDINAL_WORDS[token]
+    if match := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?", token):
+        return int(match.group(1))
+    if token in NUMBER_WORDS:
+        return int(parse_number(token))
+    return None
+
+
+def shot_refs(text: str, plan: ShotPlan) -> list[tuple[int, tuple[int, int]]]:
+    """Shot ids the text names, in order, each with where it was named."""
+    count = len(plan.shots)
+    found: list[tuple[int, tuple[int, int]]] = []
+    for match in _NUMBERED_REF.finditer(text):
+        first = shot_number(match.group("n"), count)
+        numbers = [first] if first else []
+        more = match.group("more") or ""
+        others = [shot_number(t, count) for t in re.findall(_NUMBER_WORD, more, re.I)]
+        if re.search(r"\b(?:to|through)\b|-", more) and first and others and others[-1]:
+            numbers = list(range(first, others[-1] + 1))  # "shots 1-3", "shots 2 to 4"
         else:
-            numbers.append(int(parse_number(token)))
-    return numbers
-
-
-def parse_rules(instruction: str, plan: ShotPlan) -> list[Operation]:
-    """Operations for the instructions people give most; empty if none was recognised."""
-    text = instruction.strip()
-    lower = text.lower()
-    shots = shot_numbers(text, len(plan.shots))
-    target = shots[0] if shots else None
-    ops: list[Operation] = []
-
-    if re.search(r"\b(?:reroll|re-roll|new seeds?|try again|regenerate|another take|different take)\b", lower):
-        return [Reroll(shot=target)]
-    if target and re.search(r"\b(?:remove|delete|cut|drop)\b", lower):
-        return [RemoveShot(shot=target)]
-    if len(shots) >= 2 and re.search(r"\bswap\b", lower):
-        return [MoveShot(shot=shots[0], to=shots[1]), MoveShot(shot=shots[1] - 1 if shots[1] > shots[0] else shots[1] + 1, to=shots[0])]
-    if target and (match := re.search(r"\bmove\b.*?\bto (?:the )?(end|start|beginning|front|position \d+)", lower)):
-        where = match.group(1)
-        to = len(plan.shots) if where == "end" else 1 if where in {"start", "beginning", "front"} else int(where.split()[1])
-        return [MoveShot(shot=target, to=to)]
-    if match := re.search(r"\badd (?:a |another |one more )?(?:shot|scene)\s+(?:of|showing|with|where)\s+(.+?)(?:\s+(?:at the end|after shot \d+|at the start))?$", text, re.I):
-        after = len(plan.shots)
-        if re.search(r"at the start", lower):
-            after = 0
-        elif found := re.search(r"after shot (\d+)", lower):
-            after = int(found.group(1))
-        duration = _DURATION_IN.search(match.group(1))
-        return [AddShot(after=after, prompt=match.group(1).strip(" ."), duration_s=float(duration.group(1)) if duration else None)]
-
-    if target:
-        if match := re.search(r"(?:change|make|turn|replace|set)\s+(?:the\s+)?(?:\w+\s+)?(?:shot|scene|clip)\s*#?\s*\w*\s+(?:to|into|with|be)\s+(?:show\s+|be\s+)?(.+)$", text, re.I):
-            candidate = match.group(1).strip(" .")
-            if not _is_modifier(candidate):
-                return [SetShot(shot=target, prompt=candidate)]
-        if match := re.search(r"(?:shot|scene)\s*\w*\s*(?:says|should say|narration(?: should be)?:?)\s*[\"“]?(.+?)[\"”]?$", text, re.I):
-            return [SetShot(shot=target, narration=match.group(1).strip())]
-        if re.search(r"\blonger\b", lower):
-            amount = _DURATION_IN.search(text)
-            shot = plan.shot(target) if target <= len(plan.shots) else None
-            if amount and shot and re.search(r"\bby\b", lower):
-                ops.append(SetShot(shot=target, duration_s=shot.duration_s + float(amount.group(1))))
-            else:
-                ops.append(ScaleDuration(shot=target, factor=1.5))
-        elif re.search(r"\bshorter\b", lower):
-            ops.append(ScaleDuration(shot=target, factor=0.66))
-        elif amount := _DURATION_IN.search(text):
-            ops.append(SetShot(shot=target, duration_s=float(amount.group(1))))
-        for pattern, camera in _CAMERA_WORDS:
-            if pattern.search(text):
-                ops.append(SetShot(shot=target, camera=camera))
-                break
-        grade = _grade_from(text)
-        if grade:
-            ops.append(GradeShot(shot=target, **grade))
-        return ops
-
-    grade = _grade_from(text)
-    if grade and re.search(r"\b(?:it|everything|all|whole|video|every shot|all shots)\b", lower):
-        ops.append(GradeShot(shot=None, **grade))
-    if match := re.search(r"\b(?:in the style of|make it look like|style:?)\s+(.+)$", text, re.I):
-        ops.append(SetStyle(style=match.group(1).strip(" .")))
-    if match := re.search(r"\b(?:title|call it|name it)[: ]\s*[\"“]?(.+?)[\"”]?$", text, re.I):
-        ops.append(SetStyle(title=match.group(1).strip(" .")))
-    return ops
-
-
-def _is_modifier(text: str) -> bool:
-    """'make shot 2 darker' and 'make shot 2 longer' are not new prompts."""
-    return bool(_grade_from(text) or re.fullmatch(r"(?:a bit |much |slightly )?(?:longer|shorter|\d+(?:\.\d+)?\s*(?:s|sec|seconds?))", text.lower())
-                or any(pattern.fullmatch(text) for pattern, _ in _CAMERA_WORDS)
-                or re.fullmatch(r"(?:an?\s+)?(?:zoom|pan|tilt)[\w\s]*", text.lower()))
+            numbers += [n for n in others if n]
+        found += [(n, match.span()) for n in numbers]
+    for match in _ORDINAL_REF.finditer(text):
+        if any(start <= match.start() < end for _, (start, end) in found):
+            continue
+        tokens = [match.group("o") or match.group("o2")]
+        tokens += re.findall(_ORDINAL, match.group("more") or "", re.I)
+        found += [(n, match.span()) for n in (shot_number(t, count) for t in tokens) if n]
+    for match in _GROUP_REF.finditer(text):
+        size = shot_number(match.group("n"), count) or 0
+        numbers = range(1, size + 1) if match.group("end").lower() == "first" else range(count - size + 1, count + 1)
+        found += [(n, match.span()) for n in numbers if 1 <= n <= count]
+    for match in _BARE_END_REF.finditer(text):
+        if not any(start <= match.start() < end for _, (start, end) in found):
+            found.append((1 if match.group(1).lower() in {"opening", "intro"} else count, match.span()))
+    if not found and (match := re.search(r"\bthe\s+(?P<a>[\w-]+(?:\s+[\w-]+)?)\s+(?:shot|scene|clip)\b|\b(?:shot|scene|clip)\s+(?:with|of|where|showing)\s+(?:the\s+)?(?P<b>[\w-]+(?:\s+[\w-]+)?)", text, re.I)):
+        wanted = keywords(match.group("a") or match.group("b") or "")
+        hits = [shot.id for shot in plan.shots if wanted and wanted & keywords(shot.prompt)]
+        if len(hits) == 1:
+            found.append((hits[0], match.span()))
+    found.sort(key=lambda item: item[1][0])
+    return found
 
 
 def _grade_from(text: str) -> dict[str, float]:
@@ -203,106 +210,451 @@ def _grade_from(text: str) -> dict[str, float]:
     return grade
 
 
+def _camera_from(text: str) -> CameraMove | None:
+    return next((camera for pattern, camera in _CAMERA_WORDS if pattern.search(text)), None)
+
+
+def _strip_modifiers(text: str) -> str:
+    """What is left of a description once grades, camera moves, lengths and motion words are read."""
+    for pattern, _ in [*_GRADES, *_CAMERA_WORDS, *_MOTION]:
+        text = pattern.sub(" ", text)
+    for pattern in (_LONGER, _SHORTER, _DOUBLE, _HALVE, _SECONDS):
+        text = pattern.sub(" ", text)
+    text = re.sub(r"\b(?:a\s+(?:bit|little)|much|slightly|way|more|less|lot|very|too|and|also|then|the camera|camera|"
+                  r"should|a|an|it|look|looks|make|by|to|with|than|now|so|super|really|abit|tad|bit)\b", " ", text, flags=re.I)
+    return re.sub(r"[\s,.;:!&+-]+", " ", text).strip()
+
+
+def _modifier_ops(shot_id: int, text: str, plan: ShotPlan) -> list[Operation]:
+    """Grades, camera moves, lengths and motion words said about one shot."""
+    ops: list[Operation] = []
+    shot = plan.shot(shot_id) if shot_id <= len(plan.shots) else None
+    seconds = _SECONDS.search(text)
+    if _DOUBLE.search(text):
+        ops.append(ScaleDuration(shot=shot_id, factor=2.0))
+    elif _HALVE.search(text):
+        ops.append(ScaleDuration(shot=shot_id, factor=0.5))
+    elif _LONGER.search(text):
+        if seconds and shot and re.search(r"\bby\b|\bmore\b|\bextra\b|\+", text, re.I):
+            ops.append(SetShot(shot=shot_id, duration_s=shot.duration_s + float(seconds.group(1).replace(",", "."))))
+        elif seconds:
+            ops.append(SetShot(shot=shot_id, duration_s=float(seconds.group(1).replace(",", "."))))
+        else:
+            ops.append(ScaleDuration(shot=shot_id, factor=1.5))
+    elif _SHORTER.search(text):
+        if seconds and shot and re.search(r"\bby\b|\bless\b|-", text, re.I):
+            ops.append(SetShot(shot=shot_id, duration_s=max(1.0, shot.duration_s - float(seconds.group(1).replace(",", ".")))))
+        elif seconds:
+            ops.append(SetShot(shot=shot_id, duration_s=float(seconds.group(1).replace(",", "."))))
+        else:
+            ops.append(ScaleDuration(shot=shot_id, factor=0.66))
+    elif seconds:
+        ops.append(SetShot(shot=shot_id, duration_s=float(seconds.group(1).replace(",", "."))))
+    if camera := _camera_from(text):
+        ops.append(SetShot(shot=shot_id, camera=camera))
+    if grade := _grade_from(text):
+        ops.append(GradeShot(shot=shot_id, **grade))
+    for pattern, words in _MOTION:
+        if pattern.search(text) and shot is not None and words not in shot.prompt.lower():
+            ops.append(SetShot(shot=shot_id, prompt=f"{shot.prompt}, {words}"))
+    return ops
+
+
+def _description(text: str) -> str:
+    """A new shot description as the person wrote it, without the leading "to"/"into"/"show"."""
+    text = re.sub(r"^\s*(?:should|must|needs? to|has to|could|can|will|would)\s+(?=(?:show|be|become|feature|depict|display)\b)", "", text, flags=re.I)
+    text = _DESCRIPTION_LEAD.sub("", text, count=1)
+    text = re.sub(r"\b(?:should|must|needs? to|has to)\s+be\s+", "", text, flags=re.I)
+    text = re.sub(r"\binstead\b\s*$", "", text, flags=re.I)
+    return text.strip(" ,.;:!?\"'“”")
+
+
+def _content_ops(shot_id: int, text: str, plan: ShotPlan) -> list[Operation]:
+    """A description said about one shot: a new prompt, or an addition to the old one ("at night")."""
+    if shot_id > len(plan.shots):
+        return []
+    description = _description(text)
+    leftover = _strip_modifiers(description)
+    if len(leftover.split()) == 0 or not re.search(r"[^\W\d_]{3,}", leftover):
+        return []
+    old = plan.shot(shot_id).prompt
+    if match := re.match(r"^(?:but\s+)?(?P<prep>at|in|during|under|with|without|on|near|inside|outside|by|from|while|but)\b\s*(?P<rest>.+)$", description, re.I):
+        addition = description if match.group("prep").lower() != "but" else match.group("rest")
+        addition = re.sub(r"^but\s+", "", addition, flags=re.I)
+        modifiers = _modifier_ops(shot_id, addition, plan)
+        addition = _strip_motion(addition) if modifiers else addition
+        return [SetShot(shot=shot_id, prompt=f"{old}, {addition}".strip(", "))] if _strip_modifiers(addition) else []
+    if match := _ADDITION.match(description):  # "feel lonelier", "needs a bird in it": the shot stays, with more
+        addition = re.sub(r"\s+(?:in it|in there|there|too|as well|also)$", "", match.group("rest"), flags=re.I).strip(" ,.")
+        if match.group("verb").lower().startswith(("need", "have", "has", "include", "add", "get a", "put")):
+            addition = f"with {addition}"
+        return [SetShot(shot=shot_id, prompt=f"{old}, {addition}")] if addition else []
+    return [SetShot(shot=shot_id, prompt=_strip_motion(description) or description)]
+
+
+_ADDITION = re.compile(
+    r"^(?P<verb>feel|feels|look|looks|seem|seems|appear|appears|get|gets|become|becomes|needs?|should have|must have|has|have|"
+    r"include|includes|add|put)\s+(?:more\s+)?(?P<rest>.+)$", re.I)
+
+
+def _strip_motion(text: str) -> str:
+    for pattern, _ in _MOTION:
+        text = pattern.sub("", text)
+    return re.sub(r"\s{2,}", " ", text).strip(" ,.;:")
+
+
+def _destination(text: str, source: int, count: int, refs: list[int]) -> int | None:
+    """Where "move shot N ..." sends it: a 1-based position after the move."""
+    lower = text.lower()
+    if match := re.search(r"\bafter\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*(\w+)", lower):
+        target = shot_number(match.group(1), count) or (refs[1] if len(refs) > 1 else None)
+        if target:
+            return target if source < target else target + 1
+    if match := re.search(r"\bbefore\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*(\w+)", lower):
+        target = shot_number(match.group(1), count) or (refs[1] if len(refs) > 1 else None)
+        if target:
+            return target - 1 if source < target else target
+    if re.search(r"\b(?:to|at|as)\s+(?:the\s+)?(?:start|beginning|front|top|opening)|\bfirst\b|\bopen(?:s|ing)? (?:the video|it)\b|\bto the start\b|\bal principio\b|\bau d[ée]but\b|\ban den anfang\b", lower):
+        return 1
+    if re.search(r"\b(?:to|at|as)\s+(?:the\s+)?(?:end|bottom|back|finale?|closing)|\blast\b|\bclos(?:e|es|ing) (?:the video|it)\b|\bal final\b|\b[aà] la fin\b|\bans ende\b", lower):
+        return count
+    if match := re.search(r"\b(?:position|slot|place|spot)\s*#?\s*(\w+)|\b(?:to|in)\s+(\w+)\s+(?:position|place)\b|\bthe\s+(\w+)\s+(?:shot|scene|clip)\b", lower):
+        token = next(g for g in match.groups() if g)
+        return shot_number(token, count)
+    return None
+
+
+def _add_ops(text: str, plan: ShotPlan) -> list[Operation]:
+    count = len(plan.shots)
+    lower = text.lower()
+    description = ""
+    if match := re.search(r"\b(?:add|insert|append|include|throw in|tack on|stick in|put in|a[nñ]ade|agrega|ajoute|aggiungi|adicione|adiciona)\s+(?:in\s+)?"
+                          r"(?:(?:a|an|another|one more|one|new|extra|1|un|une|una|uno|um|uma)\s+)?(?:(?:\d+(?:\.\d+)?\s*(?:s|sec|secs|seconds?)|[\w-]+)\s+){0,3}?"
+                          r"(?:shot|scene|clip|one|plano|escena|sc[eè]ne|scena|cena|einstellung|szene)s?\b\s*(?:of|showing|with|where|that shows|featuring|:|-|de|con|avec|mit|di|com)?\s*(?P<d>.*)$", text, re.I):
+        description = match.group("d")
+    elif match := _END_WITH.search(text):
+        description = match.group("d") or match.group("s") or ""
+    elif match := re.search(r"\b(?:add|insert|append|include)\s+(?P<d>.+?)\s+(?:at the (?:end|start|beginning)|after shot|before shot|between|as (?:the )?(?:first|last|final|opening|closing))", text, re.I):
+        description = match.group("d")
+    after = count
+    if re.search(r"\b(?:opening|intro(?:duction)?|first|starting)\s+(?:shot|scene|clip)\b|\bat the (?:start|beginning|front)\b|\bbefore (?:everything|the first)\b|\bto start\b|\bstart(?:s)? with\b|\b(?:open|begin)(?:s)? with\b|\bas (?:the )?(?:first|opening)\b", lower):
+        after = 0
+    elif match := re.search(r"\bafter\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*(\w+)", lower):
+        after = shot_number(match.group(1), count) or count
+    elif match := re.search(r"\bbefore\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*(\w+)", lower):
+        number = shot_number(match.group(1), count)
+        after = number - 1 if number else count
+    elif match := re.search(r"\bbetween\s+(?:shots?|scenes?|clips?)?\s*(\w+)\s+(?:and|&)\s+(?:shot|scene|clip)?\s*(\w+)", lower):
+        first = shot_number(match.group(1), count)
+        after = first if first else count
+    description = re.sub(r"\s*\b(?:at the (?:end|start|beginning|front)|after\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*\w+(?:\s+(?:shot|scene|clip))?|before\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*\w+(?:\s+(?:shot|scene|clip))?|"
+                         r"between\s+(?:shots?|scenes?|clips?)?\s*\w+\s+(?:and|&)\s+(?:shot|scene|clip)?\s*\w+|as (?:the )?(?:first|last|final|opening|closing)(?:\s+(?:shot|one))?|to (?:start|end|finish)(?: with)?|too)\b.*$", "", description, flags=re.I)
+    seconds = _SECONDS.search(text)
+    description = _SECONDS.sub(" ", description)
+    description = re.sub(r"\s{2,}", " ", description).strip(" ,.;:!?\"'")
+    description = re.sub(r"^(?:of|showing|with|where|featuring)\s+", "", description, flags=re.I)
+    if not re.search(r"[^\W\d_]{3,}", description):
+        return []
+    narration = as_sentence(description) if plan.narration else ""
+    return [AddShot(after=after, prompt=description, narration=narration,
+                    duration_s=float(seconds.group(1).replace(",", ".")) if seconds else None)]
+
+
+def parse_rules(instruction: str, plan: ShotPlan) -> list[Operation]:
+    """Operations for the instructions people give; empty if none was recognised."""
+    return read_instruction(instruction, plan).ops
+
+
+def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
+    text = normalise_instruction(instruction)
+    count = len(plan.shots)
+    refs = shot_refs(text, plan)
+    ids = list(dict.fromkeys(number for number, _ in refs))
+    named = set(ids)
+
+    if _REROLL.search(text) and not ids and not re.search(r"\b(?:narration|voice|music)\b", text, re.I):
+        return Reading([Reroll(shot=None)], set(range(1, count + 1)), {"reroll"})
+    if _REVERSE.search(text):
+        return Reading([MoveShot(shot=count, to=position) for position in range(1, count)], set(range(1, count + 1)), {"move_shot"})
+    if _ADD.search(text) or _END_WITH.search(text):
+        added = _add_ops(text, plan)
+        if added:
+            return Reading(added, set(), {"add_shot"})
+    if ids and _REMOVE.search(text) and not (_SHORTER.search(text) or _SECONDS.search(text) or re.search(r"\bcut\b[^,.;]*\bto\b", text, re.I)):
+        return Reading([RemoveShot(shot=i) for i in sorted(ids, reverse=True)], named, {"remove_shot"})
+    if len(ids) >= 2 and _SWAP.search(text):
+        first, second = sorted(ids[:2])
+        return Reading([MoveShot(shot=second, to=first), MoveShot(shot=first + 1, to=second)], named, {"move_shot"})
+    if ids and (_MOVE.search(text) or re.search(r"\b(?:make|have)\b.*\b(?:the\s+)?(?:first|last|opening|closing|final)\s+(?:shot|scene|clip|one)\b", text, re.I) or re.search(r"\b(?:first|last)\s*$", text, re.I)):
+        destination = _destination(text[refs[0][1][1]:], ids[0], count, ids)
+        if destination is not None and destination != ids[0]:
+            return Reading([MoveShot(shot=ids[0], to=destination)], named, {"move_shot"})
+
+    if ids:
+        return _read_shot_changes(text, plan, refs, ids)
+
+    ops: list[Operation] = []
+    grade = _grade_from(text)
+    if grade and not re.search(r"\b(?:voice|narrat\w*|music|title)\b", text, re.I):
+        ops.append(GradeShot(shot=None, **grade))
+    if (camera := _camera_from(text)) and _GLOBAL.search(text):
+        ops += [SetShot(shot=shot.id, camera=camera) for shot in plan.shots if shot.camera != camera]
+    for pattern, words in _MOTION:
+        if pattern.search(text):
+            ops += [SetShot(shot=shot.id, prompt=f"{shot.prompt}, {words}") for shot in plan.shots if words not in shot.prompt.lower()]
+    if match := _TITLE.search(text):
+        ops.append(SetStyle(title=match.group("t").strip()[:120]))
+    elif match := _STYLE.search(text):
+        style = (match.group("s") or match.group("rest") or "").strip(" .")
+        if style:
+            ops.append(SetStyle(style=style[:120]))
+    return Reading(ops, set(range(1, count + 1)) if ops else set(), {type(op).model_fields["op"].default for op in ops})
+
+
+def _read_shot_changes(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]], ids: list[int]) -> Reading:
+    """What an instruction that names shots says about them: a narration line, or clauses of changes."""
+    named = set(ids)
+    if match := re.search(r"\breplace\s+(?:the\s+)?(?P<old>[\w' -]+?)\s+(?:in|from|of)\s+(?:the\s+)?(?:[\w#]+\s+)?(?:shot|scene|clip)\s*#?\s*\w*\s+with\s+(?P<new>.+)$", text, re.I):
+        old_words, new = match.group("old").strip(), _description(match.group("new"))
+        prompt = plan.shot(ids[0]).prompt if ids[0] <= len(plan.shots) else ""
+        if prompt and re.search(rf"\b{re.escape(old_words)}\b", prompt, re.I):
+            return Reading([SetShot(shot=ids[0], prompt=re.sub(rf"\b{re.escape(old_words)}\b", new, prompt, count=1, flags=re.I))], named, {"set_shot"})
+        return Reading([SetShot(shot=ids[0], prompt=new)], named, {"set_shot"})
+    if (line := narration_line(text)) is not None:
+        return Reading([SetShot(shot=i, narration=line) for i in ids], named, {"set_shot"})
+
+    ops: list[Operation] = []
+    if _REROLL.search(text):
+        ops += [Reroll(shot=i) for i in ids]
+    for group_ids, said in _groups(text, refs):
+        ops += _changes_to(group_ids, said, plan, rerolled=bool(ops))
+    return Reading(_merge_prompt_changes(ops), named, {type(op).model_fields["op"].default for op in ops})
+
+
+def _groups(text: str, refs: list[tuple[int, tuple[int, int]]]) -> list[tuple[list[int], str]]:
+    """Which words go with which shots: "make shot 2 darker and shot 4 brighter" -> [([2], darker), ([4], brighter)].
+
+    Words after a reference belong to it; a reference followed by nothing ("shot 2 and shot 3 darker")
+    shares the next one's words; words before the first reference ("darker in shot 2") go to
+    references that have none of their own.
+    """
+    spans: list[tuple[list[int], int, int]] = []
+    for number, (start, end) in refs:
+        if spans and spans[-1][1] == start:
+            spans[-1][0].append(number)
+        else:
+            spans.append(([number], start, end))
+    prefix = _strip_verbs(text[: spans[0][1]])
+    groups: list[tuple[list[int], str]] = []
+    waiting: list[int] = []
+    for index, (numbers, _, end) in enumerate(spans):
+        stop = spans[index + 1][1] if index + 1 < len(spans) else len(text)
+        said = _strip_verbs(re.sub(r"\band\s*$", "", text[end:stop].strip(" ,.;:"), flags=re.I))
+        waiting += numbers
+        if _substance(said):
+            groups.append((waiting, said))
+            waiting = []
+    if waiting:
+        groups.append((waiting, ""))
+    if _substance(prefix):  # "tilt up in shot 3 to follow the rocket"
+        groups[0] = (groups[0][0], f"{prefix} {groups[0][1]}".strip())
+    return [(numbers, said) for numbers, said in groups if said]
+
+
+def _strip_verbs(text: str) -> str:
+    text = re.sub(r"^\s*(?:(?:" + _PROMPT_VERBS + r"|(?:can|could|would|will|may)\s+(?:you|u|we|i)(?:\s+(?:get|have|see|make|do|please))?|"
+                  r"let'?s\s+(?:get|have|see|make)|i\s+(?:want|need|would like|'d like)|we\s+need|show\s+me|please|now|and|in|on|for|the|give|me)\b\s*)+",
+                  "", text.strip(" ,.;:"), flags=re.I)
+    return _too_much(text.strip(" ,.;:"))
+
+
+def _substance(text: str) -> bool:
+    return bool(text) and bool(_grade_from(text) or _camera_from(text) or _length_words(text) or any(p.search(text) for p, _ in _MOTION)
+                              or keywords(text) - _NOT_CONTENT)
+
+
+def _changes_to(ids: list[int], said: str, plan: ShotPlan, *, rerolled: bool) -> list[Operation]:
+    """The operations one stretch of an instruction asks for, on the shots it belongs to."""
+    said = _REROLL.sub(" ", said)
+    modifier_clauses: list[str] = []
+    content_clauses: list[str] = []
+    for clause in _clauses(said):
+        leftover = _strip_modifiers(clause)
+        has_modifier = bool(_grade_from(clause) or _camera_from(clause) or _length_words(clause) or any(p.search(clause) for p, _ in _MOTION))
+        content_words = keywords(leftover) - _NOT_CONTENT
+        rest = _after_modifiers(clause)
+        describes = len(content_words) >= (2 if has_modifier else 1) and not (has_modifier and (_PURPOSE.match(rest) or _PREPOSITION.match(rest)))
+        if describes and not rerolled:
+            content_clauses.append(clause)
+        elif has_modifier:
+            modifier_clauses.append(clause)
+    ops: list[Operation] = []
+    for shot_id in ids:
+        for clause in modifier_clauses:
+            ops += _modifier_ops(shot_id, clause, plan)
+        if content_clauses:
+            ops += _content_ops(shot_id, " and ".join(content_clauses), plan)
+    return ops
+
+
+def _after_modifiers(clause: str) -> str:
+    """The clause with its modifier words cut out and its leading helpers dropped: "to follow the rocket"."""
+    for pattern, _ in [*_GRADES, *_CAMERA_WORDS, *_MOTION]:
+        clause = pattern.sub(" ", clause)
+    clause = re.sub(r"^\s*(?:(?:can|could|should|will|would|the|camera|it|please|make|up|down|a bit|slightly)\b\s*)+", "", clause, flags=re.I)
+    return re.sub(r"\s{2,}", " ", clause).strip()
+
+
+_PREPOSITION = re.compile(r"^\s*(?:around|on|at|over|of|towards?|onto|into|across|through|along|from|the)\b", re.I)
+_PURPOSE = re.compile(r"^\s*(?:to|so|so that|in order to)\s+(?!(?:a|an|the|some|show|be)\b)\w+", re.I)
+_NOT_CONTENT = {"like", "give", "same", "prompt", "description", "tones", "hues", "grading", "grade", "mach", "die", "der", "das",
+                "haz", "fais", "rendi", "più", "mais", "plus", "más", "dont", "don't", "how", "came", "out", "looks", "keep", "is", "way", "too", "colors", "colours", "color", "colour", "look", "looks", "tone", "lighting",
+                "light", "feel", "vibe", "please", "bit", "little", "more", "less", "make", "scene", "shot", "clip", "one", "up",
+                "down", "now", "also", "instead", "should", "would", "could", "can", "just", "lot", "much", "very",
+                "slightly", "abit", "tad", "there", "here", "right", "pls", "plz", "thanks", "camera"}
+
+
+def _without_refs(text: str, refs: list[tuple[int, tuple[int, int]]]) -> str:
+    chars = list(text)
+    for _, (start, end) in refs:
+        chars[start:end] = [" "] * (end - start)
+    return re.sub(r"\s{2,}", " ", "".join(chars)).strip(" ,.;:")
+
+
+def _clauses(text: str) -> list[str]:
+    """Separate requests in one instruction: "darker, zoom in + slow motion and warmer"."""
+    parts = [p.strip() for p in re.split(r"\s*(?:[,;+&]|\band then\b|\balso\b|\bplus\b)\s*", text) if p and p.strip()]
+    clauses: list[str] = []
+    for part in parts:
+        pieces = re.split(r"\s+and\s+", part)
+        merged: list[str] = []
+        for piece in pieces:
+            modifier = bool(_grade_from(piece) or _camera_from(piece) or _length_words(piece) or any(p.search(piece) for p, _ in _MOTION))
+            if merged and not modifier and not (keywords(_strip_modifiers(merged[-1])) - _NOT_CONTENT) == set():
+                merged[-1] += f" and {piece}"  # "a dog and a cat playing" stays one description
+            else:
+                merged.append(piece)
+        clauses += merged
+    return clauses
+
+
+def _length_words(text: str) -> bool:
+    return any(p.search(text) for p in (_LONGER, _SHORTER, _DOUBLE, _HALVE, _SECONDS))
+
+
+def _too_much(text: str) -> str:
+    """"way too dark" asks for the opposite: brighter."""
+    opposites = [(r"too\s+(?:dark|dim|gloomy)", "brighter"), (r"too\s+(?:bright|light|washed)", "darker"),
+                 (r"too\s+(?:warm|orange|yellow|hot)", "cooler"), (r"too\s+(?:cold|cool|blue)", "warmer"),
+                 (r"too\s+(?:saturated|neon|colou?rful|vivid|intense)", "less saturated"), (r"too\s+(?:grey|gray|dull|flat|muted)", "more saturated"),
+                 (r"too\s+long", "shorter"), (r"too\s+short", "longer")]
+    for pattern, replacement in opposites:
+        text = re.sub(r"\b(?:(?:is|looks?|feels?|it's|its|way|a bit|much)\s+)*" + pattern + r"\b", replacement, text, flags=re.I)
+    return text
+
+
+def _merge_prompt_changes(ops: list[Operation]) -> list[Operation]:
+    """One prompt change per shot: a motion word added to a new description joins it."""
+    merged: list[Operation] = []
+    prompts: dict[int, int] = {}
+    for op in ops:
+        if isinstance(op, SetShot) and op.prompt is not None and op.shot in prompts:
+            earlier = merged[prompts[op.shot]]
+            assert isinstance(earlier, SetShot) and earlier.prompt is not None
+            addition = op.prompt.rsplit(", ", 1)[-1]
+            merged[prompts[op.shot]] = earlier.model_copy(update={"prompt": f"{earlier.prompt}, {addition}"})
+            continue
+        if isinstance(op, SetShot) and op.prompt is not None:
+            prompts[op.shot] = len(merged)
+        merged.append(op)
+    return merged
+
+
+def narration_line(text: str) -> str | None:
+    """The words a shot's narrator should say, when the instruction gives them; else ``None``."""
+    if not re.search(r"\b(?:say|says|saying|said|narrat\w*|voice ?over|vo|line|caption|read|reads|diga|sagen|dise|dica|dire)\b", text, re.I):
+        return None
+    if quoted := re.search(r"[\"“«]([^\"”»]+)[\"”»]?|(?<!\w)'(.+?)(?:'(?!\w)|$)", text):
+        return (quoted.group(1) or quoted.group(2)).strip() or None
+    if after := re.search(r"\b(?:say|says|saying|should say|diga|sagen|dise|dica|dire)\b\s*[:\-]?\s*(.+)$", text, re.I):
+        return after.group(1).strip(" .") or None
+    if after := re.search(r"\b(?:narration|narrator|voice ?over|vo|line|caption|text)\b[^:=]*?(?:[:=]|\bto\b|\bshould be\b|\bis\b)\s*(.+)$", text, re.I):
+        line = after.group(1).strip(" .")
+        if line and not re.fullmatch(r"(?:faster|slower|louder|quieter|off|on|female|male|deeper|higher)(?:\s+\w+)?", line, re.I):
+            return line
+    return None
+
+
+# The model's side --------------------------------------------------------------------------------
 EDIT_SYSTEM = (
-    "You edit a video shot list. Turn the user's instruction into operations. "
-    "Operations: set_shot (change a shot's prompt), add_shot, remove_shot, reroll. Answer with JSON only."
+    "You edit a video's shot list. Turn the user's instruction into the fewest operations that do exactly "
+    "what it says and nothing else. Answer with JSON only."
 )
+_OPERATIONS = TypeAdapter(list[Operation])
+
+
+def operations_schema(plan: ShotPlan) -> dict[str, Any]:
+    """Every operation the code can apply, from the operation models themselves, with real shot ids."""
+    schema = _OPERATIONS.json_schema()
+    ids = [shot.id for shot in plan.shots]
+
+    def constrain(node: Any) -> None:
+        if isinstance(node, dict):
+            properties = node.get("properties", {})
+            for key in ("shot", "to"):
+                if key in properties:
+                    properties[key] = {"enum": ids if key == "to" or "anyOf" not in properties[key] else [*ids, None]}
+            if "after" in properties:
+                properties["after"] = {"enum": [0, *ids]}
+            node.pop("discriminator", None)
+            node.pop("title", None)
+            for value in node.values():
+                constrain(value)
+        elif isinstance(node, list):
+            for value in node:
+                constrain(value)
+
+    constrain(schema)
+    defs = schema.pop("$defs", {})
+    return {"type": "object", "properties": {"ops": {**schema, "minItems": 1, "maxItems": 3}}, "required": ["ops"], "$defs": defs}
 
 
 def parse_with_llm(llm: JsonLLM, instruction: str, plan: ShotPlan) -> list[Operation]:
-    """Ask the model for operations, constrained to a small schema; invalid answers give no operations."""
-    shot_ids = [shot.id for shot in plan.shots]
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": {"op": {"enum": ["set_shot", "add_shot", "remove_shot", "reroll"]},
-                       "shot": {"enum": shot_ids}, "prompt": {"type": "string", "maxLength": 200}},
-        "required": ["op", "shot", "prompt"],
-    }
-    listing = "\n".join(f"shot {shot.id}: {shot.prompt}" for shot in plan.shots)
+    """The model's operations, each kept only if it stays within what the instruction names."""
+    listing = "\n".join(f"shot {shot.id}: {shot.prompt[:120]}" for shot in plan.shots)
     try:
-        answer = llm.complete_json(EDIT_SYSTEM, f"Shots:\n{listing}\nInstruction: {instruction}", schema)
-    except InvalidModelOutput:
+        answer = llm.complete_json(EDIT_SYSTEM, f"Shots:\n{listing}\nInstruction: {instruction}", operations_schema(plan), max_tokens=160)
+        proposed = _OPERATIONS.validate_python(answer.get("ops", []))
+    except (InvalidModelOutput, ValidationError) as error:
+        log.info("model edit unusable: %s", error)
         return []
-    op, shot, prompt = answer.get("op"), answer.get("shot"), str(answer.get("prompt", "")).strip()
-    try:
-        if op == "set_shot" and prompt:
-            return [SetShot(shot=shot, prompt=prompt)]
-        if op == "add_shot" and prompt:
-            return [AddShot(after=len(plan.shots), prompt=prompt)]
-        if op == "remove_shot":
-            return [RemoveShot(shot=shot)]
-        if op == "reroll":
-            return [Reroll(shot=shot)]
-    except ValidationError:
-        return []
-    return []
+    return [op for op in proposed if within_instruction(op, instruction, plan)]
 
 
-def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -> tuple[ShotPlan, int | None]:
-    """The plan after ``ops``, plus the shot whose duration the person set (kept when fitting a total)."""
-    shots = list(plan.shots)
-    plan_updates: dict[str, Any] = {}
-    resized: int | None = None
-
-    def index_of(shot_id: int) -> int:
-        if not 1 <= shot_id <= len(shots):
-            raise BadRequest(f"There is no shot {shot_id}: this video has {len(shots)} shot{'s' if len(shots) != 1 else ''}.")
-        return shot_id - 1
-
-    for op in ops:
-        if isinstance(op, SetShot):
-            i = index_of(op.shot)
-            changes = {k: v for k, v in op.model_dump(exclude={"op", "shot"}).items() if v is not None}
-            if "duration_s" in changes:
-                changes["duration_s"] = _clamp_duration(changes["duration_s"])
-                resized = shots[i].id
-            shots[i] = shots[i].model_copy(update=changes)
-        elif isinstance(op, ScaleDuration):
-            i = index_of(op.shot)
-            shots[i] = shots[i].model_copy(update={"duration_s": _clamp_duration(shots[i].duration_s * op.factor)})
-            resized = shots[i].id
-        elif isinstance(op, GradeShot):
-            targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
-            for i in targets:
-                grade = shots[i].grade
-                shots[i] = shots[i].model_copy(update={"grade": Grade(
-                    brightness=_clip(grade.brightness + op.brightness, 0.8), contrast=_clip(grade.contrast + op.contrast, 0.8),
-                    saturation=_clip(grade.saturation + op.saturation, 1.0), warmth=_clip(grade.warmth + op.warmth, 0.8),
-                )})
-        elif isinstance(op, AddShot):
-            if not 0 <= op.after <= len(shots):
-                index_of(op.after)
-            template = shots[min(op.after, len(shots)) - 1] if shots else None
-            duration = _clamp_duration(op.duration_s or (template.duration_s if template else 3.0))
-            new = Shot(id=len(shots) + 1, prompt=op.prompt[:600], duration_s=duration,
-                       camera=CAMERA_MOVES[(len(shots) + 1) % len(CAMERA_MOVES)], narration=op.narration,
-                       source_image=template.source_image if template else None, seed=rng.randrange(2**31))
-            shots.insert(op.after, new)
-        elif isinstance(op, RemoveShot):
-            i = index_of(op.shot)
-            if len(shots) == 1:
-                raise BadRequest("A video needs at least one shot; this is the only one left.")
-            shots.pop(i)
-        elif isinstance(op, MoveShot):
-            i = index_of(op.shot)
-            shot = shots.pop(i)
-            shots.insert(max(0, min(len(shots), op.to - 1)), shot)
-        elif isinstance(op, SetStyle):
-            plan_updates |= {k: v for k, v in (("style", op.style), ("title", op.title)) if v}
-        elif isinstance(op, Reroll):
-            targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
-            for i in targets:
-                shots[i] = shots[i].model_copy(update={"seed": rng.randrange(2**31)})
-    new_plan = plan.model_copy(update=plan_updates).renumbered(shots)
-    return new_plan, resized
-
-
-def _clamp_duration(value: float) -> float:
-    return round(min(MAX_SHOT_S, max(MIN_SHOT_S, value)), 1)
-
-
-def _clip(value: float, limit: float) -> float:
-    return max(-limit, min(limit, value))
+def within_instruction(op: Operation, instruction: str, plan: ShotPlan) -> bool:
+    """Whether an operation does only what the instruction asks: the shots it names, the kind it says."""
+    text = normalise_instruction(instruction)
+    named = {number for number, _ in shot_refs(text, plan)}
+    target = getattr(op, "shot", None)
+    if named and target is not None and target not in named:
+        return False
+    if isinstance(op, AddShot):
+        return bool(_ADD.search(text) or _END_WITH.search(text))
+    if isinstance(op, RemoveShot):
+        return bool(_REMOVE.search(text)) and bool(named)
+    if isinstance(op, MoveShot):
+        return bool(_MOVE.search(text) or _SWAP.search(text) or _REVERSE.search(text))
+    if isinstance(op, Reroll):
+        return bool(_REROLL.search(text))
+    if isinstance(op, SetStyle):
+        return bool(_STYLE.search(text) or _TITLE.search(text))
+    if isinstance(op, (GradeShot, ScaleDuration)):
+        return target is not None or not named
+    if isinstance(op, SetShot):
+        if op.prompt is not None and not keywords(op.prompt) & keywords(text):
+            return False  # a new description must come from the person's words
+        return target in named if named else True
+    return False
 
 
 def edit_plan(
@@ -313,17 +665,28 @@ def edit_plan(
     *,
     max_total_s: float = 120.0,
     rng: random.Random | None = None,
-) -> tuple[ShotPlan, Requirements]:
+) -> tuple[ShotPlan, Requirements, PlannerInfo]:
     """A new plan from ``plan`` and an instruction, with the conversation's stated facts enforced."""
     rng = rng or random.Random()
-    stated = extract_requirements(instruction, with_subject=False)
-    requirements = requirements.merged_with(stated)
+    normalised = normalise_instruction(instruction)
+    reading = read_instruction(instruction, plan)
+    stated = extract_requirements(normalised, with_subject=False).model_copy(update={"style": None})
+    if reading.named and not re.search(r"\b(?:total|whole|overall|entire|altogether|all together|the video|in all)\b", normalised, re.I):
+        stated = stated.model_copy(update={"total_duration_s": None, "shot_duration_s": None})
+    if reading.ops or reading.named:
+        stated = stated.model_copy(update={"shot_count": None})
     if stated.total_duration_s is not None:
         check_total(stated.total_duration_s, max_total_s)
-    ops = parse_rules(instruction, plan)
-    if not ops and stated == Requirements() and llm is not None:
-        ops = parse_with_llm(llm, instruction, plan)
-    if not ops and stated == Requirements():
+    requirements = requirements.merged_with(stated)
+    ops, info = reading.ops, PlannerInfo(engine="rules")
+    nothing_stated = stated.model_dump(exclude_none=True) == {}
+    if not ops and nothing_stated and llm is not None:
+        try:
+            ops = parse_with_llm(llm, instruction, plan)
+            info = PlannerInfo(engine=llm.engine, model=llm.model)
+        except LLMUnavailable as error:
+            info = PlannerInfo(engine="rules", fallback=True, note=str(error), fix=getattr(error, "fix", None))
+    if not ops and nothing_stated:
         raise BadRequest(
             "I couldn't tell what to change. Try e.g. \"make shot 2 darker\", \"make it 9:16\", "
             "\"change shot 3 to a close-up of the fox\", \"no narration\" or \"make the second shot longer\"."
@@ -331,56 +694,12 @@ def edit_plan(
     new_plan, resized = apply_operations(plan, ops, rng)
     # Without a stated total the video simply gets longer or shorter; with one, other shots absorb it.
     new_plan = enforce(new_plan, requirements, keep_shot=resized)
-    return new_plan, requirements
+    check_total(new_plan.total_duration_s, max_total_s)
+    if len(new_plan.shots) > MAX_SHOTS:
+        raise BadRequest(f"At most {MAX_SHOTS} shots per video; this edit would make {len(new_plan.shots)}.")
+    return new_plan, requirements, info
 
 
-def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
-    """Readable lines describing what changed between two versions."""
-    lines: list[str] = []
-    for field, label in (("title", "title"), ("style", "style"), ("aspect", "aspect"), ("narration", "narration")):
-        before, after = getattr(old, field), getattr(new, field)
-        if before != after:
-            if field == "narration":
-                before, after = ("on" if before else "off"), ("on" if after else "off")
-            lines.append(f"{label}: {before} -> {after}")
-    if old.voice != new.voice:
-        lines.append(f"voice: {_voice(old)} -> {_voice(new)}")
-    if len(old.shots) != len(new.shots):
-        lines.append(f"shots: {len(old.shots)} -> {len(new.shots)}")
-    old_by_seed = {shot.seed: shot for shot in old.shots}
-    retaken = {shot.id for shot in new.shots if shot.seed not in old_by_seed and shot.id <= len(old.shots)
-               and old.shot(shot.id).prompt == shot.prompt}
-    surviving = [shot.seed for shot in old.shots if shot.seed in {s.seed for s in new.shots}]
-    reordered = surviving != [shot.seed for shot in new.shots if shot.seed in old_by_seed]
-    for shot in new.shots:
-        before = old_by_seed.get(shot.seed)
-        if shot.id in retaken:
-            lines.append(f"shot {shot.id}: new take")
-            continue
-        if before is None:
-            lines.append(f"shot {shot.id}: new ({shot.duration_s:g}s) {shot.prompt[:60]}")
-            continue
-        if reordered and before.id != shot.id:
-            lines.append(f"shot {before.id} moved to position {shot.id}")
-        for field in ("prompt", "camera", "narration", "duration_s"):
-            a, b = getattr(before, field), getattr(shot, field)
-            if a != b:
-                a, b = (f"{a:g}s", f"{b:g}s") if field == "duration_s" else (str(a)[:60], str(b)[:60])
-                lines.append(f"shot {shot.id} {field.removesuffix('_s')}: {a} -> {b}")
-        if before.grade != shot.grade:
-            lines.append(f"shot {shot.id} grade: {_grade(shot.grade)}")
-    new_seeds = {shot.seed for shot in new.shots}
-    for shot in old.shots:
-        if shot.seed not in new_seeds and shot.id not in retaken:
-            lines.append(f"shot {shot.id} removed: {shot.prompt[:60]}")
-    return lines
-
-
-def _voice(plan: ShotPlan) -> str:
-    pitch = f", pitch {plan.voice.pitch_semitones:+g}" if plan.voice.pitch_semitones else ""
-    return f"{plan.voice.name} at {plan.voice.speed:g}x{pitch}"
-
-
-def _grade(grade: Grade) -> str:
-    parts = [f"{name} {value:+.1f}" for name, value in grade.model_dump().items() if value]
-    return ", ".join(parts) or "neutral"
+def describe_operations(ops: list[Operation]) -> str:
+    """The operations as JSON, for logs and the benchmark."""
+    return json.dumps([op.model_dump(exclude_none=True) for op in ops])

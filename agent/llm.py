@@ -1,37 +1,47 @@
-"""LLM providers behind one small Protocol: a chat model that answers with JSON matching a schema.
+"""LLM providers behind one small Protocol: a chat model that writes a line of text, or a JSON object.
 
-All providers are LangChain chat models; what differs is how each one is told to constrain its output
-(llama.cpp: a JSON-schema grammar via ``response_format``; Ollama: ``format``; OpenAI: ``json_schema``).
+The embedded model (SmolLM2 via llama.cpp) runs in a child process of its own
+(:mod:`agent.local_llm`), so a native crash cannot take Reelwright down. Served providers are
+LangChain chat models; what differs is how each is told to constrain JSON (Ollama: ``format``;
+OpenAI-compatible: ``json_schema``).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
-import threading
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-
+from agent.json_reply import InvalidModelOutput, Reply, parse_json_object
+from agent.local_llm import LocalModelProcess
 from reelwright.errors import LLMUnavailable
 from reelwright.settings import Settings
+
+if TYPE_CHECKING:  # LangChain is imported only by the served providers that use it
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 
 
-class JsonLLM(Protocol):
-    """Answers a system + user prompt with an object that satisfies ``schema``."""
+class ChatModel(Protocol):
+    """A language model the agent asks for short texts (narration lines) and structured answers (edits).
+
+    Both raise :class:`LLMUnavailable` when the model cannot answer at all; ``complete_json`` raises
+    :class:`InvalidModelOutput` when it answered something other than the object.
+    """
 
     name: str
+    engine: str
+    model: str | None
 
-    def complete_json(self, system: str, user: str, schema: dict[str, Any]) -> dict[str, Any]: ...
+    def write(self, system: str, user: str, *, max_tokens: int, seed: int = 1) -> Reply:
+        """One line of free text."""
+        ...
 
-
-class InvalidModelOutput(ValueError):
-    """The model answered, but not with the JSON object we asked for."""
+    def complete_json(self, system: str, user: str, schema: dict[str, Any], *, max_tokens: int) -> dict[str, Any]:
+        """An object that satisfies ``schema``."""
+        ...
 
 
 def smollm2_gguf_path() -> Path:
@@ -48,71 +58,56 @@ def smollm2_gguf_path() -> Path:
     return path
 
 
-class LangChainJsonLLM:
-    """A LangChain chat model plus the provider-specific way of passing the schema."""
+class LangChainModel:
+    """A served model through LangChain, plus the provider-specific way of passing a JSON schema."""
 
-    def __init__(self, name: str, chat_model: BaseChatModel, schema_kwargs: Any, attempts: int = 3) -> None:
-        self.name = name
+    def __init__(self, engine: str, model: str, chat_model: BaseChatModel, schema_kwargs: Any, attempts: int = 3) -> None:
+        self.engine, self.model = engine, model
+        self.name = f"{engine}:{model}"
         self._chat_model = chat_model
         self._schema_kwargs = schema_kwargs
         self._attempts = attempts
-        # llama.cpp contexts are not thread-safe; jobs may plan from several worker threads.
-        self._lock = threading.Lock()
 
-    def complete_json(self, system: str, user: str, schema: dict[str, Any]) -> dict[str, Any]:
-        messages = [SystemMessage(content=system), HumanMessage(content=user)]
+    def write(self, system: str, user: str, *, max_tokens: int, seed: int = 1) -> Reply:
+        return self._invoke(system, user, {"max_tokens": max_tokens, "stop": ["\n"]})
+
+    def complete_json(self, system: str, user: str, schema: dict[str, Any], *, max_tokens: int) -> dict[str, Any]:
         last_error: Exception | None = None
         for attempt in range(1, self._attempts + 1):
             try:
-                with self._lock:
-                    reply = self._chat_model.invoke(messages, **self._schema_kwargs(schema))
-                return parse_json_object(str(reply.content))
+                return parse_json_object(self._invoke(system, user, self._schema_kwargs(schema)).text)
             except InvalidModelOutput as error:
                 log.info("model %s gave invalid JSON (attempt %d): %s", self.name, attempt, error)
                 last_error = error
-            except Exception as error:  # provider down, connection refused, model load failure
-                raise LLMUnavailable(f"The language model ({self.name}) failed: {type(error).__name__}") from error
         raise InvalidModelOutput(f"no valid JSON after {self._attempts} attempts: {last_error}")
 
+    def _invoke(self, system: str, user: str, options: dict[str, Any]) -> Reply:
+        from langchain_core.messages import HumanMessage, SystemMessage
 
-def parse_json_object(text: str) -> dict[str, Any]:
-    """Parse a model's reply, tolerating a code fence or text around the object."""
-    text = text.strip()
-    if text.startswith("```"):
-        text = text.strip("`").removeprefix("json").strip()
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        raise InvalidModelOutput(f"no JSON object in reply: {text[:80]!r}")
-    try:
-        value = json.loads(text[start : end + 1])
-    except json.JSONDecodeError as error:
-        raise InvalidModelOutput(str(error)) from error
-    if not isinstance(value, dict):
-        raise InvalidModelOutput("reply is not a JSON object")
-    return value
+        try:
+            reply = self._chat_model.invoke([SystemMessage(content=system), HumanMessage(content=user)], **options)
+        except Exception as error:  # provider down, connection refused, unknown model
+            raise LLMUnavailable(f"The language model ({self.name}) could not be reached ({type(error).__name__}).") from error
+        usage = getattr(reply, "usage_metadata", None) or {}
+        return Reply(reply.content if isinstance(reply.content, str) else "", int(usage.get("output_tokens", 0)))
 
 
-def build_llm(settings: Settings) -> JsonLLM | None:
-    """The configured provider, or ``None`` for the code-only ``template`` planner."""
+def build_llm(settings: Settings) -> ChatModel | None:
+    """The configured provider, or ``None`` for the code-only ``template`` planner.
+
+    Nothing is loaded here: the embedded model's process starts on :meth:`LocalModelProcess.start`
+    or the first request, and served providers connect on their first request.
+    """
     provider = settings.llm_provider
     if provider == "template":
         return None
     if provider == "llamacpp":
-        try:
-            from langchain_community.chat_models import ChatLlamaCpp
-        except ImportError as error:
-            raise LLMUnavailable("llama-cpp-python is not installed; set REELWRIGHT_LLM_PROVIDER=template to plan without an LLM.") from error
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise LLMUnavailable("llama-cpp-python is not installed; set REELWRIGHT_LLM_PROVIDER=template to plan without an LLM.")
         model_path = Path(settings.llm_model) if settings.llm_model else smollm2_gguf_path()
-        try:
-            chat = ChatLlamaCpp(
-                model_path=str(model_path), n_ctx=2048, n_threads=settings.llm_threads,
-                temperature=0.6, max_tokens=700, verbose=False, seed=7,
-            )
-        except Exception as error:
-            raise LLMUnavailable(f"Could not load the language model at {model_path}: {error}") from error
-        return LangChainJsonLLM(
-            f"llamacpp:{model_path.name}", chat, lambda schema: {"response_format": {"type": "json_object", "schema": schema}}
-        )
+        if not model_path.is_file():
+            raise LLMUnavailable(f"No model file at {model_path} (REELWRIGHT_LLM_MODEL).")
+        return LocalModelProcess(model_path, settings.llm_threads)
     if provider == "ollama":
         try:
             from langchain_ollama import ChatOllama
@@ -120,7 +115,7 @@ def build_llm(settings: Settings) -> JsonLLM | None:
             raise LLMUnavailable("Install the Ollama provider: pip install 'reelwright[ollama]'.") from error
         model = settings.llm_model or "llama3.1"
         chat = ChatOllama(model=model, base_url=settings.llm_base_url or "http://127.0.0.1:11434", temperature=0.6)
-        return LangChainJsonLLM(f"ollama:{model}", chat, lambda schema: {"format": schema})
+        return LangChainModel("ollama", model, chat, lambda schema: {"format": schema})
     if provider == "openai":
         try:
             from langchain_openai import ChatOpenAI
@@ -128,9 +123,8 @@ def build_llm(settings: Settings) -> JsonLLM | None:
             raise LLMUnavailable("Install the OpenAI-compatible provider: pip install 'reelwright[openai]'.") from error
         model = settings.llm_model or "gpt-4o-mini"
         chat = ChatOpenAI(model=model, base_url=settings.llm_base_url, api_key=settings.llm_api_key, temperature=0.6)
-        return LangChainJsonLLM(
-            f"openai:{model}",
-            chat,
+        return LangChainModel(
+            "openai", model, chat,
             lambda schema: {"response_format": {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}},
         )
     raise LLMUnavailable(f"Unknown LLM provider {provider!r}.")

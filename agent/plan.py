@@ -107,6 +107,28 @@ class ShotPlan(BaseModel):
         return ShotPlan.model_validate({**self.model_dump(), "shots": [s.model_dump() for s in fixed]})
 
 
+class PlannerInfo(BaseModel):
+    """Who wrote a plan version: the engine and model, or the template fallback and why.
+
+    Stored with every version and printed by ``plan``/``show``/``make --json``, so a weak plan can be
+    traced to the model (or to the crash that left only the templates).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    engine: str = Field(description="llamacpp, ollama, openai, template or rules.")
+    model: str | None = None
+    fallback: bool = Field(default=False, description="The configured model could not write this version.")
+    note: str | None = Field(default=None, description="One line for people: what happened.")
+    fix: str | None = Field(default=None, description="The exact command that fixes it.")
+    tokens: int | None = None
+    seconds: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.engine}:{self.model}" if self.model else self.engine
+
+
 def split_duration(total_s: float, count: int) -> list[float]:
     """Split ``total_s`` into ``count`` durations (0.1 s steps) that add up exactly to the total."""
     tenths = round(total_s * 10)

@@ -10,52 +10,76 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from agent.durations import find_durations, normalise
 from agent.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Shot, ShotPlan
+from agent.shot_list import find_shot_list, find_then_list
+from agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
 
-_NUMBER_WORDS = {
-    "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60, "ninety": 90, "half": 0.5,
-}
-_NUMBER = r"\b(\d+(?:[.,]\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
-_UNIT_SECONDS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60, "mins": 60,
-                 "minute": 60, "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600}
-_DURATION = re.compile(
-    _NUMBER + r"\s*-?\s*(hours?|hrs?|h|minutes?|mins?|seconds?|secs?|s)\b(?:\s*(?:long|video|clip))?",
-    re.IGNORECASE,
-)
-_SHOTS = re.compile(_NUMBER + r"\s+(?:shots?|scenes?|clips?)\b", re.IGNORECASE)
+_SHOTS = re.compile(
+    r"\b(\d+|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
+    + r")\s*-?\s*(?:separate\s+|different\s+|short\s+|quick\s+)?(?:shots?|scenes?|clips?|cuts?|plans?|escenas?|szenen?|einstellungen|inquadrature|inquadratura|tomas|planos|sc[eè]nes|cenas)\b", re.I)
+_ONE_SHOT = re.compile(
+    r"\b(?:(?:a\s+|one\s+|1\s+)?single(?:\s+continuous)?\s+(?:shot|take)|(?:in\s+)?one\s+(?:continuous\s+|long\s+|single\s+)?(?:shot|take)|"
+    r"(?:a\s+|one\s+)?continuous\s+(?:shot|take)|(?:with\s+)?no\s+cuts|without\s+(?:any\s+)?cuts|uncut|a\s+oner|one-take|one-shot)\b", re.I)
+#: Where a video will be watched decides its frame shape; the explicit ratio wins over a platform.
 _ASPECTS: list[tuple[re.Pattern[str], Aspect]] = [
-    (re.compile(r"\b9\s*[:x/]\s*16\b|\bvertical\b|\bportrait\b|\bfor (?:mobile|phones?|tiktok|reels|shorts|stories)\b|\btiktok\b", re.I), "9:16"),
-    (re.compile(r"\b1\s*[:x/]\s*1\b|\bsquare\b|\binstagram post\b", re.I), "1:1"),
-    (re.compile(r"\b16\s*[:x/]\s*9\b|\blandscape\b|\bwidescreen\b|\bhorizontal\b|\byoutube\b", re.I), "16:9"),
+    (re.compile(r"\b9\s*[:x/]\s*16\b", re.I), "9:16"),
+    (re.compile(r"\b1\s*[:x/]\s*1\b", re.I), "1:1"),
+    (re.compile(r"\b16\s*[:x/]\s*9\b", re.I), "16:9"),
+    (re.compile(
+        r"\b(?:vertical(?:ly|e|es)?|verticais|vertikal|hochformat|portrait\s+(?:mode|format|orientation|video|aspect)|in\s+portrait|upright|"
+        r"(?:for|on)\s+(?:a\s+|my\s+|the\s+)?(?:mobile|phones?|cell\s*phones?|smartphones?)|phone[- ](?:screen|format|sized?)|mobile[- ](?:format|friendly|first|screen)|"
+        r"tik\s*-?\s*to[ck]k?|tiktoks?|tik\s+tok|(?:youtube|yt|you\s+tube)\s+shorts?|shorts?\s+(?:for|per|para|pour|f[uü]r|on)\s+(?:youtube|yt)|(?:for|as)\s+(?:a\s+)?shorts?\b|"
+        r"reels|(?<!fishing )(?<!film )(?<!highlight )(?<!demo )(?<!blooper )(?<!sizzle )(?<!showreel )reel|"
+        r"(?:insta(?:gram)?|ig|fb|facebook|snap(?:chat)?|whats\s*app)\s+(?:stor(?:y|ies)|status)|stories|snapchat|"
+        r"(?:insta(?:gram)?|ig)\s+(?:vertical|reel)s?)\b", re.I), "9:16"),
+    (re.compile(r"\b(?:square(?:\s+format)?|carr[ée]e?|cuadrad[oa]|quadrad[oa]|quadratisch|quadrat[oa]|(?:insta(?:gram)?|ig|fb|facebook)\s+(?:feed\s+)?posts?|feed\s+posts?|instagram\s+feed|carousel\s+post)\b", re.I), "1:1"),
+    (re.compile(
+        r"\b(?:landscape|wide\s*screen|horizontal(?:ly)?|(?:youtube|yt|you\s+tube)(?!\s+shorts?)(?:\s+(?:video|channel|intro|outro))?|"
+        r"(?:for|on)\s+(?:a\s+|the\s+)?(?:tv|television|desktop|laptop|big\s+screen)|cinema\s*scope)\b", re.I), "16:9"),
 ]
+#: Platform names that say where, not what: never part of what a shot shows.
+_PLATFORMS = re.compile(r"\b(?:(?:for|on|pour|para|per|f[uü]r)\s+(?:my\s+|the\s+|o\s+|la\s+|le\s+)?)?(?:instagram|insta|ig|facebook|fb|youtube|yt|tiktok|snapchat|whatsapp|linkedin|twitter|pinterest)\b", re.I)
+_NARRATION_NOUN = r"(?:narration|narrator|voice[- ]?overs?|voiceovers?|narra[cç][aã]o|narraci[oó]n|narrazione|erz[aä]hler|sprecher|voz en off|voix off|voix-off|locu[cç][aã]o|locuci[oó]n)"
+_MUSIC_NOUN = r"(?:music|soundtrack|musik|m[uú]sica|musique|musica)"
 _NO_NARRATION = re.compile(
-    r"\b(?:no|without|remove|drop|turn off|disable|mute)\s+(?:the\s+)?(?:narration|narrator|voice[- ]?over|voice|speech|talking)\b"
-    r"|\bnarration\s+off\b|\bsilent\b|\bno one (?:talking|speaking)\b",
+    r"\b(?:no|without|w/o|remove|drop|turn off|disable|mute|cut|kill|lose|skip)\s+(?:the\s+|any\s+)?(?:narration|narrator|voice[- ]?overs?|vo|voice|speech|talking|words)\b"
+    r"|\bnarration\s+off\b|\bsilent(?:ly)?\b|\bno one (?:talking|speaking)\b|\bno talking\b|\b(?:sans|sin|sem|senza|ohne)\s+(?:la\s+|a\s+|de\s+)?" + _NARRATION_NOUN + r"\b",
     re.I,
 )
 _NARRATION = re.compile(
-    r"\b(?:with|add|turn on|enable|put back)\s+(?:a\s+|the\s+)?(?:narration|narrator|voice[- ]?over)\b|\bnarrated\b|\bnarration\s+on\b",
+    r"(?:(?<=[,;:])|^)\s*(?:(?:a|an|some|the|with|avec|con|com|mit)\s+)?(?:[\w'-]+\s+){0,3}?" + _NARRATION_NOUN + r"\b"
+    r"|\b(?:avec|con|com|mit)\s+(?:une?\s+|la\s+|el\s+|a\s+|einem?\s+)?" + _NARRATION_NOUN + r"\b|\b" + _NARRATION_NOUN + r"\b"
+    r"|\b(?:with|add|turn on|enable|put back|and)\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:[\w-]+\s+){0,2}(?:narration|narrator|voice[- ]?overs?)\b"
+    r"|\b(?:[\w-]+\s+){0,2}voice\s+narrating\b|\bnarrating\b|\bnarrated\b(?:\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}(?:voice|narrator|man|woman|guy|girl|person))?|\bnarration\s+on\b|\bvoice[- ]?over\b",
     re.I,
 )
-_NO_MUSIC = re.compile(r"\b(?:no|without)\s+(?:background\s+)?music\b", re.I)
-_FEMALE = re.compile(r"\b(?:female|woman'?s?|women'?s?|feminine|girl'?s?)\s+(?:voice|narrator|narration)\b", re.I)
-_MALE = re.compile(r"\b(?:male|man'?s?|men'?s?|masculine)\s+(?:voice|narrator|narration)\b", re.I)
-_SLOWER = re.compile(r"\bslow(?:er)?\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate)s?\s+(?:more\s+)?slow(?:er|ly)?\b", re.I)
-_FASTER = re.compile(r"\b(?:fast(?:er)?|quick(?:er)?)\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate)s?\s+(?:more\s+)?(?:fast(?:er)?|quick(?:er|ly)?)\b", re.I)
+_NO_MUSIC = re.compile(r"\b(?:no|without|w/o|remove|drop|mute|kill|lose|skip|sans|sin|sem|senza|ohne)\s+(?:the\s+|any\s+|de\s+|la\s+|a\s+)?(?:background\s+)?(?:" + _MUSIC_NOUN[3:-1] + r"|song)\b", re.I)
+_MUSIC = re.compile(
+    r"(?:\b(?:with|add|and|plus|over|to|avec|con|com|mit)\s+|(?<=[,;])\s*|^\s*)(?:a\s+|an\s+|some\s+|the\s+|de\s+la\s+|de\s+|della\s+|m[uú]sica|)?(?:[\w-]+\s+){0,2}(?:" + _MUSIC_NOUN[3:-1] + r"|beats?|score|song|tune)\b(?:\s+(?:douce|suave|tranquila|calma|leggera|ruhige|sanfte))?", re.I)
+_FEMALE = re.compile(r"\b(?:female|woman'?s?|women'?s?|feminine|girl'?s?|lady'?s?)\s+(?:voice|narrator|narration|voice[- ]?over)\b", re.I)
+_MALE = re.compile(r"\b(?:male|man'?s?|men'?s?|masculine|guy'?s?|deep)\s+(?:voice|narrator|narration|voice[- ]?over)\b", re.I)
+_SLOWER = re.compile(r"\bslow(?:er)?\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?slow(?:er|ly)?\b", re.I)
+_FASTER = re.compile(r"\b(?:fast(?:er)?|quick(?:er)?)\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?(?:fast(?:er)?|quick(?:er|ly)?)\b", re.I)
+_STYLE = re.compile(
+    r"\bin\s+(?:an?\s+|the\s+)?(?P<a>(?:(?!in\b)[\w'-]+\s+){0,2}(?!in\b)[\w'-]+)\s+style\b|\bin\s+the\s+style\s+of\s+(?:an?\s+)?(?P<b>[^,.;!?]{2,40})|\b(?P<c>[\w'-]{3,20})[- ]style(?:d)?\b", re.I)
+#: Clauses that are about the video, not what it shows: cut out of the subject.
+_ABOUT_THE_VIDEO = re.compile(
+    r"\b(?:with|in|using)\s+(?:a\s+|an\s+)?(?:calm|soft|gentle|deep|warm|friendly|dramatic|epic|upbeat|happy|british|american|female|male|slow|fast|[\w-]+)\s+(?:voice|tone)\b"
+    r"|\b(?:in|at)\s+(?:4k|8k|hd|full\s*hd|uhd|1080p|720p|high\s+quality|hq|high\s+res(?:olution)?)\b|\b(?:4k|8k|1080p|720p|hd|uhd)\b"
+    r"|\b(?:format|aspect(?:\s+ratio)?|orientation|ratio)\b|\b(?:pls|plz|please|thx|thanks|ty|asap|kthx|lol|lmao|haha|xd|omg|tysm|rn)\b",
+    re.I,
+)
 _LEADING_ASK = re.compile(
-    r"^\s*(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:make|create|generate|render|produce|give me|i want|i'd like|build|do)?\s*"
-    r"(?:me\s+)?(?:an?\s+)?(?:short\s+)?(?:video|clip|film|movie|animation|reel)?\s*(?:of|about|showing|with|that shows)?\s*",
+    r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so)\b[\s,!]*)?(?:(?:pls|plz|please)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?(?:make|create|generate|render|produce|give\s+me|i\s+(?:want|need)|need|want|i'?d\s+like|i\s+would\s+like|build|do|show(?:\s+me)?|animate|film|shoot|craft|put\s+together|cook\s+up|whip\s+up)?\s*(?:it\b\s*[:,-]?\s*)?"
+    r"(?:me\s+|us\s+)?(?:(?:an?|the|some|my|one)\s+)?(?:(?:short|quick|little|small|tiny|cool|nice|fun|cute|simple|brief|new)\s+)*"
+    r"(?:(?:ai\s+)?(?:video|vid|vidoe|viedo|vdeo|clip|film|movie|animation|reel|short|tiktok|montage|sequence|ad|commercial|promo|trailer|explainer|teaser)s?\s*)?"
+    r"(?:of|about|abt|bout|showing|with|that\s+shows|featuring|on|where|explaining|for)?\s*"
+    r"(?:(?:un|une|una|uno|um|uma|ein|eine|einen)\s+(?:v[ií]d[eé]o|clip|film)\s+(?:de|d'|di|do|da|del|von|über|uber|sur|sobre|su)\s*)?"
+    r"(?:(?:de|d'|di|del|von|über|uber|sur|sobre)\s+)?",
     re.I,
 )
-
-
-def parse_number(token: str) -> float:
-    token = token.lower().replace(",", ".")
-    if token in _NUMBER_WORDS:
-        return float(_NUMBER_WORDS[token])
-    return float(token)
+_DANGLING_WORDS = re.compile(r"(?:^|\s+)(?:in|at|with|and|for|of|a|an|the|on|to|about|by|lasting|that|is|are|be|it|its|my|our|long|total|video|clip|vid|just|approx|approximately|about|around|roughly|~)$", re.I)
 
 
 class Requirements(BaseModel):
@@ -64,72 +88,109 @@ class Requirements(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     total_duration_s: float | None = None
+    shot_duration_s: float | None = None
     aspect: Aspect | None = None
     narration: bool | None = None
     music: bool | None = None
     shot_count: int | None = None
     voice_pitch_semitones: float | None = None
     voice_speed: float | None = None
+    style: str | None = None
     subject: str | None = None
+    #: What each shot shows, when the person listed the shots themselves.
+    shots: tuple[str, ...] | None = None
 
     def merged_with(self, newer: Requirements) -> Requirements:
         """Later statements win; facts not restated are kept for the rest of the conversation."""
         stated = newer.model_dump(exclude_none=True)
         stated.pop("subject", None)
+        stated.pop("shots", None)
+        if ("total_duration_s" in stated or "shot_count" in stated) and "shot_duration_s" not in stated:
+            stated["shot_duration_s"] = None  # a new total or count overrides an earlier length per shot
         return self.model_copy(update=stated)
 
 
 def extract_requirements(text: str, *, with_subject: bool = True) -> Requirements:
-    """Pull the explicit facts out of one message."""
+    """Pull the explicit facts out of one message; what is left over is the subject.
+
+    Raises :class:`BadRequest` for facts that are wrong as written (a negative length).
+    """
+    text = normalise(plain_text(text))
     facts: dict[str, object] = {}
-    rest = text
-    if match := _DURATION.search(text):
-        facts["total_duration_s"] = parse_number(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
-        rest = rest.replace(match.group(0), " ")
-    if match := _SHOTS.search(text):
+    spans: list[tuple[int, int]] = []
+
+    durations = find_durations(text)
+    totals = [d for d in durations if not d.per_shot]
+    per_shot = [d for d in durations if d.per_shot]
+    if totals:
+        facts["total_duration_s"] = round(totals[0].seconds, 1)
+    if per_shot:
+        facts["shot_duration_s"] = round(per_shot[0].seconds, 1)
+    spans += [(d.start, d.end) for d in durations]
+
+    if match := _ONE_SHOT.search(text):
+        facts["shot_count"] = 1
+        spans.append(match.span())
+    elif match := _SHOTS.search(text):
         facts["shot_count"] = int(parse_number(match.group(1)))
-        rest = rest.replace(match.group(0), " ")
+        spans.append(match.span())
     for pattern, aspect in _ASPECTS:
-        if match := pattern.search(text):
-            facts["aspect"] = aspect
-            rest = pattern.sub(" ", rest)
-            break
-    if _NO_NARRATION.search(text):
-        facts["narration"] = False
-        rest = _NO_NARRATION.sub(" ", rest)
-    elif _NARRATION.search(text):
-        facts["narration"] = True
-        rest = _NARRATION.sub(" ", rest)
-    if _NO_MUSIC.search(text):
-        facts["music"] = False
-        rest = _NO_MUSIC.sub(" ", rest)
-    if _FEMALE.search(text):
-        facts["voice_pitch_semitones"] = 4.0
-        rest = _FEMALE.sub(" ", rest)
-    elif _MALE.search(text):
-        facts["voice_pitch_semitones"] = 0.0
-        rest = _MALE.sub(" ", rest)
-    if _SLOWER.search(text):
-        facts["voice_speed"] = 0.8
-        rest = _SLOWER.sub(" ", rest)
-    elif _FASTER.search(text):
-        facts["voice_speed"] = 1.25
-        rest = _FASTER.sub(" ", rest)
+        if matches := list(pattern.finditer(text)):
+            facts.setdefault("aspect", aspect)
+            spans += [m.span() for m in matches]
+    spans += [m.span() for m in _PLATFORMS.finditer(text)]
+    for pattern, key, value in ((_NO_NARRATION, "narration", False), (_NARRATION, "narration", True),
+                                (_NO_MUSIC, "music", False), (_MUSIC, "music", True),
+                                (_FEMALE, "voice_pitch_semitones", 4.0), (_MALE, "voice_pitch_semitones", 0.0),
+                                (_SLOWER, "voice_speed", 0.8), (_FASTER, "voice_speed", 1.25)):
+        matches = list(pattern.finditer(text))
+        if matches and key not in facts:
+            facts[key] = value
+        spans += [m.span() for m in matches]
+    if match := _STYLE.search(text):
+        style = next(g for g in match.groups() if g).strip()
+        if style.lower() not in {"this", "that", "same", "any", "my", "your"}:
+            facts["style"] = style.lower()
+            spans.append(match.span())
+    spans += [m.span() for m in _ABOUT_THE_VIDEO.finditer(text)]
+
+    rest = re.sub(r"(?<=\d) (?=s\b)", "", _blank(text, spans))  # "80 s synthwave" was a decade
+    listed = find_shot_list(rest)
+    if listed is None and isinstance(facts.get("shot_count"), int) and facts["shot_count"] >= 2:
+        listed = find_then_list(rest, facts["shot_count"])  # "two shots: a kettle boiling, then tea being poured"
+    if listed is not None:
+        items = tuple(item for item in (subject_of(item) for item in listed.items) if item)
+        if len(items) >= 2:
+            facts["shots"] = items
+            facts["shot_count"] = len(items)
+            rest = listed.lead
     if with_subject:
         facts["subject"] = subject_of(rest)
     return Requirements.model_validate(facts)
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the given spans replaced by spaces, so other positions stay put."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = [" "] * (end - start)
+    return "".join(chars)
+
+
 def subject_of(text: str) -> str | None:
     """The request without the ask and the stated facts: what the video is about."""
-    text = re.sub(r"\([^)]*\)", " ", text)
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
+    text = re.sub(r"^[\s,;:.!?-]+", "", text)
     text = _LEADING_ASK.sub("", text, count=1)
-    text = re.sub(r"\b(?:in|at|with|and|for)\s*[,.;]", ",", text)
-    text = re.sub(r"\s*[,;]\s*(?=[,;]|$)", "", text)
+    text = re.sub(r"\s*([,;:])(?:\s*[,;:])+", r"\1", text)
+    text = re.sub(r"\b(?:in|at|with|and|for|of|on|to|a|an|the|that is|lasting|long|de|d'|von)\s*(?=[,;:.!?]|$)", " ", text, flags=re.I)
+    text = re.sub(r"\b(?:in|at|for|of|on|to|lasting)\s+(?=(?:in|at|with|for|of|on|to|about|showing)\b)", "", text, flags=re.I)
+    text = re.sub(r"\s*[,;:]\s*(?=[,;:.!?]|$)", "", text)
     text = re.sub(r"\s{2,}", " ", text).strip(" ,.;:-!?")
-    trailing = re.compile(r"\s+(?:in|at|with|and|for|of|a|an|the)$", re.I)
-    while trailing.search(text):
-        text = trailing.sub("", text).strip(" ,.;:-")
+    while (stripped := _DANGLING_WORDS.sub("", text).strip(" ,.;:-!?")) != text:
+        text = stripped
+    text = re.sub(r"^(?:(?:of|about|showing|with|on)\s+)+(?=\w)", "", text, flags=re.I)
+    text = re.sub(r"\s+,", ",", text)
     return text or None
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.service import ConversationService, RenderOutcome, Verification
@@ -89,7 +90,29 @@ async def follow(service: ConversationService, project_id: str, version: int | N
 
 def version_json(record: VersionRecord) -> dict[str, Any]:
     return {"project_id": record.project_id, "version": record.number, "plan": record.plan.model_dump(mode="json"),
-            "diff": record.diff, "planner": record.planner}
+            "diff": record.diff, "planner": record.planner.model_dump(mode="json")}
+
+
+async def plan_with_status(service: ConversationService, request: str, image: Path | None, quiet: bool) -> VersionRecord:
+    """Plan with a spinner that says what the planner is doing ("writing shot 2/5"), then say who planned."""
+    service.warm_up()
+    with err.status("planning…", spinner="dots") if not quiet else nullcontext() as status:
+        def progress(line: str) -> None:
+            if status is not None:
+                status.update(f"planning: {line}")
+
+        record = await service.plan(cli_user(), request, image, progress=progress)
+    report_planner(record)
+    return record
+
+
+def report_planner(record: VersionRecord) -> None:
+    """One line on stderr when the configured model could not write the plan, with the command that fixes it."""
+    planner = record.planner
+    if planner.fallback and planner.note:
+        err.print(f"[yellow]note:[/yellow] {escape(planner.note)}", highlight=False, soft_wrap=True)
+        if planner.fix:
+            err.print(f"  fix: {escape(planner.fix)}", highlight=False, soft_wrap=True)
 
 
 def render_json(outcome: RenderOutcome) -> dict[str, Any]:
@@ -117,8 +140,7 @@ def make(
     """Turn a one-line request into a finished MP4."""
 
     async def body(service: ConversationService) -> None:
-        with err.status("planning…", spinner="dots") if not as_json else nullcontext():
-            record = await service.plan(cli_user(), request, image)
+        record = await plan_with_status(service, request, image, as_json)
         if not as_json:
             print_plan(record)
         outcome = await follow(service, record.project_id, record.number, out_file, as_json)
@@ -133,7 +155,7 @@ def plan(request: Annotated[str, typer.Argument(help="What the video should show
     """Create a project and its first plan without rendering (review before spending compute)."""
 
     async def body(service: ConversationService) -> None:
-        record = await service.plan(cli_user(), request, image)
+        record = await plan_with_status(service, request, image, as_json)
         emit(as_json, version_json(record), lambda: (print_plan(record), out.print(
             f"project {record.project_id} version {record.number} planned; `reelwright render {record.project_id}` to render it.", highlight=False)))
 
@@ -169,6 +191,7 @@ def edit(
 
     async def body(service: ConversationService) -> None:
         record = await service.edit(cli_user(), project_id, instruction)
+        report_planner(record)
         payload = version_json(record)
         outcome = None
         if not plan_only:

@@ -19,11 +19,17 @@ def check_request(text: str, max_chars: int) -> str:
         raise BadRequest("Tell me what the video should show, e.g. \"a fox running through snow at dawn\".")
     if len(text) > max_chars:
         raise BadRequest(f"That request is {len(text):,} characters long; keep it under {max_chars:,}.")
-    printable = [c for c in text if not unicodedata.category(c).startswith("C") or c in "\n\t"]
-    letters = sum(c.isalpha() for c in text)
-    if len(printable) < len(text) or letters < 3 or letters < len(text) * 0.4:
+    unreadable = [c for c in text if unicodedata.category(c) in _UNREADABLE and c not in "\n\t\r"]
+    meaningful = sum(c.isalnum() or unicodedata.category(c) == "So" for c in text)
+    visible = sum(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
+    if unreadable or meaningful < 2 or not any(c.isalpha() or unicodedata.category(c) == "So" for c in text) or meaningful < visible * 0.4:
         raise BadRequest("I couldn't read that request: it looks like binary data or random symbols. Describe the video in words.")
     return text
+
+
+#: Control characters, surrogates, private-use and unassigned code points: never typed by a person.
+#: Format characters (Cf) stay: emoji joiners, Persian ZWNJ and direction marks are part of real text.
+_UNREADABLE = {"Cc", "Cs", "Co", "Cn"}
 
 
 def load_image(path: Path, max_bytes: int, max_pixels: int) -> Path:

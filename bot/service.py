@@ -13,9 +13,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.edits import diff_plans, edit_plan
-from agent.llm import JsonLLM, build_llm
-from agent.planner import plan_video
+from agent.edit_ops import diff_plans
+from agent.edits import edit_plan
+from agent.llm import ChatModel, build_llm
+from agent.plan import PlannerInfo
+from agent.planner import PlanProgress, plan_video
 from agent.requirements import Requirements, extract_requirements
 from bot.inputs import check_request, load_image
 from bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
@@ -23,7 +25,7 @@ from generation.backends import build_image_to_video, build_speech, build_text_t
 from generation.pipeline import RenderPipeline
 from generation.video_io import container_metadata, sample_frames
 from generation.watermark import Detection, Watermarker
-from reelwright.errors import BadRequest, NotFound, ReelwrightError
+from reelwright.errors import BadRequest, LLMUnavailable, NotFound, ReelwrightError
 from reelwright.settings import Settings
 from storage.artifacts import ArtifactStore
 from storage.db import open_database
@@ -80,34 +82,56 @@ class ConversationService:
         self.store = ArtifactStore(settings.artifacts_dir, sessions)
         self.runner = InProcessJobRunner(self.repository)
         self.watermarker = Watermarker(settings.watermark_key)
-        self._llm: JsonLLM | None = None
+        self._llm: ChatModel | None = None
+        self._llm_error: LLMUnavailable | None = None
         self._llm_loaded = False
         self._llm_lock = threading.Lock()
         self._pipeline: RenderPipeline | None = None
 
     # planning -----------------------------------------------------------------------------------
-    def llm(self) -> JsonLLM | None:
+    def llm(self) -> ChatModel | None:
+        """The configured model, built once per process; ``None`` for templates or when it cannot be had."""
         with self._llm_lock:
             if not self._llm_loaded:
-                self._llm = build_llm(self.settings)
+                try:
+                    self._llm = build_llm(self.settings)
+                except LLMUnavailable as error:
+                    log.info("planning without a language model: %s", error)
+                    self._llm_error = error
                 self._llm_loaded = True
             return self._llm
 
-    @property
-    def planner_name(self) -> str:
-        return self._llm.name if self._llm else "template"
+    def warm_up(self) -> None:
+        """Start loading the embedded model now (in its own process), so the first plan does not wait for it."""
+        model = self.llm()
+        start = getattr(model, "start", None)
+        if start is not None:
+            try:
+                start()
+            except LLMUnavailable as error:
+                log.warning("the embedded model could not start: %s", error)
+
+    def _unavailable(self) -> PlannerInfo | None:
+        """Who plans when the configured model could not even be built, with what to do about it."""
+        if self._llm_error is None:
+            return None
+        return PlannerInfo(engine="template", fallback=True, fix=getattr(self._llm_error, "fix", None),
+                           note=f"{self._llm_error} This plan was written from templates instead.")
 
     async def plan(
-        self, user: UserRef, request: str, image: Path | None = None, overrides: Requirements | None = None
+        self, user: UserRef, request: str, image: Path | None = None, overrides: Requirements | None = None,
+        progress: PlanProgress | None = None,
     ) -> VersionRecord:
         """Create a project and its first plan version, without rendering.
 
         ``overrides`` are facts chosen outside the text (slash-command options); the person's saved
-        defaults apply where neither the text nor the options say otherwise.
+        defaults apply where neither the text nor the options say otherwise. ``progress`` is called
+        from a worker thread with short status lines ("writing shot 2/5").
         """
-        return await asyncio.to_thread(self._plan, user, request, image, overrides)
+        return await asyncio.to_thread(self._plan, user, request, image, overrides, progress)
 
-    def _plan(self, user: UserRef, request: str, image: Path | None, overrides: Requirements | None) -> VersionRecord:
+    def _plan(self, user: UserRef, request: str, image: Path | None, overrides: Requirements | None,
+              progress: PlanProgress | None) -> VersionRecord:
         request = check_request(request, self.settings.max_request_chars)
         image_sha = None
         if image is not None:
@@ -118,8 +142,9 @@ class ConversationService:
         requirements = defaults.merged_with(stated).model_copy(update={"subject": stated.subject})
         if overrides is not None:
             requirements = requirements.merged_with(overrides)
-        plan = plan_video(request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s)
-        return self.repository.create_project(user, request, requirements, plan, self.planner_name)
+        planned = plan_video(request, requirements, self.llm(), image_sha=image_sha,
+                             max_total_s=self.settings.max_total_duration_s, progress=progress)
+        return self.repository.create_project(user, request, requirements, planned.plan, self._unavailable() or planned.planner)
 
     async def edit(self, user: UserRef, project_id: str, instruction: str) -> VersionRecord:
         """A new version of a project from a conversational instruction."""
@@ -129,12 +154,12 @@ class ConversationService:
         instruction = check_request(instruction, self.settings.max_request_chars)
         project = self.repository.project(project_id)
         current = self.repository.version(project_id)
-        plan, requirements = edit_plan(current.plan, instruction, project.requirements, self.llm(),
-                                       max_total_s=self.settings.max_total_duration_s)
+        plan, requirements, planner = edit_plan(current.plan, instruction, project.requirements, self.llm(),
+                                                max_total_s=self.settings.max_total_duration_s)
         diff = diff_plans(current.plan, plan)
         if not diff:
             raise BadRequest("That would not change anything in the current version.")
-        return self.repository.add_version(project_id, plan, instruction, diff, requirements, self.planner_name)
+        return self.repository.add_version(project_id, plan, instruction, diff, requirements, planner)
 
     # rendering ----------------------------------------------------------------------------------
     def pipeline(self) -> RenderPipeline:
@@ -214,16 +239,19 @@ class ConversationService:
     async def bind_conversation(self, conversation_id: int, project_id: str, external_ref: str | None = None) -> None:
         await asyncio.to_thread(self.repository.bind_conversation, conversation_id, project_id, external_ref)
 
-    async def chat(self, conversation_id: int, user: UserRef, text: str, image: Path | None = None) -> ChatReply:
+    async def chat(self, conversation_id: int, user: UserRef, text: str, image: Path | None = None,
+                   progress: PlanProgress | None = None) -> ChatReply:
         """The first message makes a video; later ones edit it. Each turn renders the new version."""
         project_id = await asyncio.to_thread(self.repository.conversation_project, conversation_id)
         await asyncio.to_thread(self.repository.add_message, conversation_id, "user", text)
         if project_id is None:
-            version = await self.plan(user, text, image)
+            version = await self.plan(user, text, image, progress=progress)
             reply = f"Planned \"{version.plan.title}\": {len(version.plan.shots)} shots, {version.plan.total_duration_s:g}s."
         else:
             version = await self.edit(user, project_id, text)
             reply = f"Version {version.number}: " + "; ".join(version.diff)
+        if version.planner.fallback and version.planner.note:
+            reply += f" (Note: {version.planner.note})"
         await asyncio.to_thread(self.repository.add_message, conversation_id, "assistant", reply, version.project_id, version.number)
         job = await self.render(user, version.project_id, version.number)
         return ChatReply(reply, version, job)
@@ -261,6 +289,9 @@ class ConversationService:
 
     async def close(self) -> None:
         await asyncio.to_thread(self.runner.shutdown)
+        close = getattr(self._llm, "close", None)
+        if close is not None:
+            await asyncio.to_thread(close)
 
 
 def check_output_path(out: Path) -> None:

@@ -29,6 +29,7 @@ async def track(handle: JobHandle, console: Console, quiet: bool = False) -> Ren
 
 
 async def chat_loop(service: ConversationService, user: UserRef, err: Console, out: Console) -> None:
+    service.warm_up()
     conversation = await service.start_conversation(user, "terminal")
     out.print(HELP, highlight=False, markup=False)
     while True:
@@ -51,7 +52,9 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
             continue
         text, image = split_image_option(text)
         try:
-            reply = await service.chat(conversation, user, text, image)
+            with err.status("thinking…", spinner="dots") as status:
+                reply = await service.chat(conversation, user, text, image,
+                                           progress=lambda line: status.update(f"planning: {line}"))
         except ReelwrightError as error:
             out.print(f"reelwright> {error}", highlight=False, markup=False)
             continue

@@ -78,7 +78,8 @@ class PlanVersion(Base):
     plan: Mapped[dict[str, Any]] = mapped_column()
     instruction: Mapped[str] = mapped_column(Text)
     diff: Mapped[list[Any]] = mapped_column(default=list)
-    planner: Mapped[str] = mapped_column(String(80), default="")
+    #: Who wrote this version (engine, model, and whether the template fallback was used and why).
+    planner_info: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="versions")

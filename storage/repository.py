@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.plan import ShotPlan
+from agent.plan import PlannerInfo, ShotPlan
 from agent.requirements import Requirements
 from reelwright.errors import NotFound, StorageError
 from storage.models import Conversation, Job, Message, PlanVersion, Project, ProjectShare, Render, User, utcnow
@@ -41,7 +41,7 @@ class VersionRecord:
     plan: ShotPlan
     instruction: str
     diff: list[str]
-    planner: str
+    planner: PlannerInfo
     created_at: datetime
 
 
@@ -166,7 +166,7 @@ class Repository:
 
     # projects and versions
     def create_project(
-        self, user: UserRef, request: str, requirements: Requirements, plan: ShotPlan, planner: str
+        self, user: UserRef, request: str, requirements: Requirements, plan: ShotPlan, planner: PlannerInfo
     ) -> VersionRecord:
         with guarded(self._write()) as session:
             project = Project(
@@ -175,13 +175,14 @@ class Repository:
             )
             session.add(project)
             session.flush()
-            version = PlanVersion(project_id=project.id, number=1, plan=plan.model_dump(mode="json"), instruction=request, planner=planner)
+            version = PlanVersion(project_id=project.id, number=1, plan=plan.model_dump(mode="json"), instruction=request,
+                                  planner_info=planner.model_dump(mode="json", exclude_none=True))
             session.add(version)
             session.flush()
             return _version_record(version)
 
     def add_version(
-        self, project_id: str, plan: ShotPlan, instruction: str, diff: list[str], requirements: Requirements, planner: str
+        self, project_id: str, plan: ShotPlan, instruction: str, diff: list[str], requirements: Requirements, planner: PlannerInfo
     ) -> VersionRecord:
         with guarded(self._write()) as session:
             project = session.get(Project, project_id)
@@ -189,7 +190,7 @@ class Repository:
                 raise NotFound(f"No project {project_id!r}.")
             number = (session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.project_id == project_id)) or 0) + 1
             version = PlanVersion(project_id=project_id, number=number, plan=plan.model_dump(mode="json"),
-                                  instruction=instruction, diff=diff, planner=planner)
+                                  instruction=instruction, diff=diff, planner_info=planner.model_dump(mode="json", exclude_none=True))
             project.title = plan.title
             project.requirements = requirements.model_dump(mode="json")
             project.updated_at = utcnow()
@@ -373,7 +374,7 @@ def _storage_error(error: OperationalError) -> StorageError:
 
 def _version_record(row: PlanVersion) -> VersionRecord:
     return VersionRecord(row.project_id, row.number, ShotPlan.model_validate(row.plan), row.instruction,
-                         list(row.diff or []), row.planner, row.created_at)
+                         list(row.diff or []), PlannerInfo.model_validate(row.planner_info or {"engine": "unknown"}), row.created_at)
 
 
 def _render_record(row: Render) -> RenderRecord:

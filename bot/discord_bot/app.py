@@ -32,6 +32,7 @@ class ReelwrightBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
+        self.service.warm_up()  # the embedded model loads in its own process while we connect
         await self.add_cog(Studio(self, self.service, self.settings))
         self.add_dynamic_items(ResultButton)
         await self.tree.sync()

@@ -18,9 +18,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from agent.planner import PlanProgress
 from agent.requirements import Requirements
 from bot.discord_bot.buttons import ResultButton, result_view
-from bot.discord_bot.text import plan_embed, progress_text, result_text, safe
+from bot.discord_bot.text import plan_embed, planner_note, progress_text, result_text, safe
 from bot.service import ConversationService, RenderOutcome
 from generation.video_io import fit_for_upload
 from reelwright.errors import BadImage, BadRequest, NotFound, ReelwrightError
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SURFACE = "discord"
 PROGRESS_MIN_INTERVAL_S = 2.0
+PLANNING_PROGRESS_INTERVAL_S = 1.0
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 ASPECTS = [app_commands.Choice(name=name, value=value) for name, value in
            (("16:9 landscape", "16:9"), ("9:16 vertical", "9:16"), ("1:1 square", "1:1"))]
@@ -207,15 +209,41 @@ class Studio(commands.Cog):
         try:
             with tempfile.TemporaryDirectory(prefix="reelwright-upload-") as scratch:
                 image_path = await self.download_image(image, Path(scratch)) if image else None
-                record = await self.service.plan(me, text, image_path, overrides)
+                if isinstance(origin, discord.Message):
+                    async with origin.channel.typing():
+                        record = await self.service.plan(me, text, image_path, overrides)
+                else:
+                    record = await self.service.plan(me, text, image_path, overrides, progress=self.planning_progress(origin))
         except ReelwrightError as error:
             await self.reply(origin, str(error))
             return
-        plan_message = await self.reply(origin, f"Planned `{record.project_id}`. Rendering in a thread…", embed=plan_embed(record))
+        if record.planner.fallback:
+            log.warning("planned %s from templates: %s %s", record.project_id, record.planner.note, record.planner.fix or "")
+        plan_message = await self.reply(origin, f"Planned `{record.project_id}`. Rendering in a thread…{planner_note(record)}",
+                                        embed=plan_embed(record))
         target = await self.project_thread(origin.channel, plan_message, record)
         conversation = await self.service.start_conversation(me, SURFACE, str(target.id))
         await self.service.bind_conversation(conversation, record.project_id, str(target.id))
         self.spawn(self.render_and_post(target, me, record, self.upload_limit(origin)))
+
+    def planning_progress(self, interaction: discord.Interaction) -> PlanProgress:
+        """Show "Planning… writing shot 2/5" in the deferred reply; called from the planning thread."""
+        loop = asyncio.get_running_loop()
+        last_edit = [0.0]
+
+        async def show(line: str) -> None:
+            try:
+                await interaction.edit_original_response(content=f"Planning… {line}")
+            except discord.HTTPException:
+                log.debug("could not show planning progress")
+
+        def progress(line: str) -> None:
+            now = time.monotonic()
+            if now - last_edit[0] >= PLANNING_PROGRESS_INTERVAL_S:
+                last_edit[0] = now
+                loop.call_soon_threadsafe(lambda: self.spawn(show(line)))
+
+        return progress
 
     async def apply_edit(self, interaction: discord.Interaction, project_id: str, instruction: str) -> None:
         """Edit after the caller checked permission and acknowledged the interaction."""

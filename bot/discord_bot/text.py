@@ -35,6 +35,13 @@ def plan_embed(record: VersionRecord) -> discord.Embed:
     return embed
 
 
+def planner_note(record: VersionRecord) -> str:
+    """A short line when the model could not write the plan; the fix command goes to the operator's log, not chat."""
+    if not record.planner.fallback:
+        return ""
+    return "\n⚠️ The language model was unavailable, so this plan was written from templates."
+
+
 def result_text(record: VersionRecord, note: str = "") -> str:
     lines = [f"**{safe(record.plan.title, 200)}** — version {record.number}", DISCLOSURE]
     if record.diff:

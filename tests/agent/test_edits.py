@@ -1,10 +1,12 @@
 """Conversational edits become operations applied by code, with a readable diff."""
 
+import json
 import random
 
 import pytest
 
-from agent.edits import diff_plans, edit_plan
+from agent.edit_ops import AddShot, RemoveShot, SetShot, diff_plans
+from agent.edits import edit_plan, operations_schema, within_instruction
 from agent.planner import plan_video
 from agent.requirements import extract_requirements
 from reelwright.errors import BadRequest
@@ -15,12 +17,12 @@ REQUEST = "a 12 second video of a fox in the snow"
 @pytest.fixture
 def plan_and_facts():
     facts = extract_requirements(REQUEST)
-    return plan_video(REQUEST, facts, None, rng=random.Random(5)), facts
+    return plan_video(REQUEST, facts, None, rng=random.Random(5)).plan, facts
 
 
 def edit(plan_and_facts, instruction):
     plan, facts = plan_and_facts
-    new, _ = edit_plan(plan, instruction, facts, None, rng=random.Random(9))
+    new, _, _ = edit_plan(plan, instruction, facts, None, rng=random.Random(9))
     return plan, new
 
 
@@ -68,3 +70,50 @@ def test_an_instruction_about_a_missing_shot_is_refused(plan_and_facts) -> None:
 def test_an_instruction_that_says_nothing_is_refused_with_examples(plan_and_facts) -> None:
     with pytest.raises(BadRequest, match="make shot 2 darker"):
         edit(plan_and_facts, "hmm")
+
+
+@pytest.mark.parametrize(
+    ("instruction", "shot", "words"),
+    [("make shot 2 a close-up of the fox's paws", 2, "paws"), ("turn the last scene into a sunset", 3, "sunset"),
+     ("replace shot 1 with an owl on a branch", 1, "owl"), ("set the 2nd clip to a frozen lake", 2, "frozen lake"),
+     ("in shot 1 the fox should be sleeping under a tree", 1, "sleeping"), ("make shot 3 at night", 3, "night")],
+)
+def test_an_edit_that_names_a_shot_changes_that_shot_only_whatever_the_verb(plan_and_facts, instruction, shot, words) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    assert words in new.shots[shot - 1].prompt
+    assert len(new.shots) == len(old.shots)
+    assert [s for s in new.shots if s.id != shot] == [s for s in old.shots if s.id != shot]
+    assert new.shots[shot - 1].seed == old.shots[shot - 1].seed
+
+
+def test_swap_move_and_add_rearrange_what_they_name(plan_and_facts) -> None:
+    old, swapped = edit(plan_and_facts, "swap shots 1 and 2")
+    assert [s.seed for s in swapped.shots] == [old.shots[1].seed, old.shots[0].seed, old.shots[2].seed]
+    _, moved = edit(plan_and_facts, "move the last shot to the start")
+    assert [s.seed for s in moved.shots] == [old.shots[2].seed, old.shots[0].seed, old.shots[1].seed]
+    _, added = edit(plan_and_facts, "add a final shot of the sunset")
+    assert len(added.shots) == 4 and "sunset" in added.shots[3].prompt
+    assert [s.prompt for s in added.shots[:3]] == [s.prompt for s in old.shots]
+
+
+@pytest.mark.parametrize("instruction", ["make shot 3 slow motion", "mkae shot 3 slow motion pls", "shot 3 in slo-mo"])
+def test_slow_motion_changes_that_shot_even_with_typos(plan_and_facts, instruction) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    assert "slow motion" in new.shots[2].prompt and new.shots[:2] == old.shots[:2]
+
+
+def test_the_model_sees_every_operation_and_only_the_real_shot_ids(plan_and_facts) -> None:
+    plan, _ = plan_and_facts
+    schema = json.dumps(operations_schema(plan))
+    for op in ("set_shot", "scale_duration", "grade_shot", "add_shot", "remove_shot", "move_shot", "set_style", "reroll"):
+        assert f'"{op}"' in schema
+    assert '"enum": [1, 2, 3]' in schema
+
+
+def test_a_model_proposal_outside_what_the_instruction_names_is_dropped(plan_and_facts) -> None:
+    plan, _ = plan_and_facts
+    instruction = "make shot 2 feel lonelier"
+    assert within_instruction(SetShot(shot=2, camera="static"), instruction, plan)
+    assert not within_instruction(SetShot(shot=3, camera="static"), instruction, plan)
+    assert not within_instruction(AddShot(after=3, prompt="a lonely fox"), instruction, plan)
+    assert not within_instruction(RemoveShot(shot=2), instruction, plan)

@@ -3,6 +3,7 @@
 import pytest
 
 from agent.requirements import Requirements, extract_requirements
+from reelwright.errors import BadRequest
 
 
 @pytest.mark.parametrize(
@@ -35,3 +36,55 @@ def test_later_statements_override_earlier_ones_and_the_rest_is_kept() -> None:
     assert merged.aspect == "1:1"
     assert merged.total_duration_s == 10.0
     assert merged.subject == first.subject
+
+
+@pytest.mark.parametrize(
+    ("request_text", "seconds"),
+    [("half a minute of rain", 30), ("20 secondes d'un chat qui dort", 20), ("45 secnds of waves", 45),
+     ("a minute and a half of a city at night", 90), ("1m30 of a chef at work", 90), ("treinta segundos de un perro", 30),
+     ("zwanzig Sekunden von einem Hund", 20), ("fourty five seconds of a forest", 45), ("a quarter of a minute of fire", 15),
+     ("a 2 min 30 video of waves", 150), ("a clip under 30 seconds of a skater", 27)],
+)
+def test_durations_are_read_in_words_other_languages_and_with_typos(request_text: str, seconds: float) -> None:
+    assert extract_requirements(request_text).total_duration_s == seconds
+
+
+def test_a_decade_is_not_a_duration() -> None:
+    assert extract_requirements("an 80s synthwave drive at night").total_duration_s is None
+
+
+@pytest.mark.parametrize(
+    ("request_text", "aspect"),
+    [("a yt shorts clip of a cat", "9:16"), ("for my reels: coffee pouring", "9:16"), ("tiktok of a dance", "9:16"),
+     ("insta story of a sunset", "9:16"), ("a youtube video about bread", "16:9"), ("an instagram post of sneakers", "1:1"),
+     ("vidéo carrée d'un macaron", "1:1"), ("uno short per youtube di una moka", "9:16")],
+)
+def test_platforms_imply_a_frame_shape(request_text: str, aspect: str) -> None:
+    assert extract_requirements(request_text).aspect == aspect
+
+
+@pytest.mark.parametrize(
+    ("request_text", "shots"),
+    [("single continuous shot of a drone over a forest", 1), ("one take of a skater", 1),
+     ("shots: 1) a baker 2) bread in the oven 3) a family eating", 3),
+     ("first a sunrise, then a fisherman casting a net, and finally boats at dusk", 3),
+     ("first shot a kid opening a present, second shot a puppy in the box", 2)],
+)
+def test_the_shot_structure_people_state_is_read(request_text: str, shots: int) -> None:
+    assert extract_requirements(request_text).shot_count == shots
+
+
+def test_instructions_never_stay_in_the_subject() -> None:
+    stated = extract_requirements("can u make a vid of my dog in one minute with calm narration for tiktok, no music pls")
+    assert stated.subject == "my dog"
+    assert (stated.total_duration_s, stated.narration, stated.music, stated.aspect) == (60, True, False, "9:16")
+
+
+def test_emoji_stand_for_the_words_they_replace() -> None:
+    assert "fox" in extract_requirements("a 🦊 running in the snow").subject
+
+
+@pytest.mark.parametrize("text", ["-5 seconds of a dog", "a clip of -10 s"])
+def test_a_negative_length_is_refused(text: str) -> None:
+    with pytest.raises(BadRequest, match="negative"):
+        extract_requirements(text)

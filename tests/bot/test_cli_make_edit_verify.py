@@ -45,7 +45,8 @@ def test_every_shot_is_narrated_within_its_own_time(made: dict) -> None:
 def test_the_json_result_names_project_version_plan_and_file(made: dict) -> None:
     assert made["version"] == 1 and len(made["project_id"]) == 8
     assert len(made["plan"]["shots"]) == 3 and Path(made["path"]).is_file()
-    assert made["planner"].startswith("llamacpp:")
+    assert made["planner"]["engine"] == "llamacpp" and made["planner"]["fallback"] is False
+    assert made["planner"]["model"] == "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def test_mark_survives_reencoding_at_crf_28_and_verify_names_the_version(made: dict, module_cli: Cli, tmp_path: Path) -> None:

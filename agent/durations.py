@@ -1,0 +1,180 @@
+"""Lengths of time as people write them: "half a minute", "1m30", "20 secondes", "45 secnds", "-5 s".
+
+Each mention is found with its place in the text (so it can be cut out of the subject) and whether it
+is the whole video's length or each shot's ("5 second shots", "4 s each").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, parse_number
+from reelwright.errors import BadRequest
+
+SECOND_UNITS = frozenset({
+    "s", "sec", "secs", "second", "seconds", "seconde", "secondes", "segundo", "segundos", "seg", "segs",
+    "secondo", "secondi", "sekunde", "sekunden", "sek", "seconden", "sekund", "sekundy", "sekunder",
+})
+MINUTE_UNITS = frozenset({
+    "min", "mins", "minute", "minutes", "minuto", "minutos", "minuti", "minuten", "minut", "minuty", "minutter",
+})
+HOUR_UNITS = frozenset({"h", "hr", "hrs", "hour", "hours", "heure", "heures", "hora", "horas", "ora", "ore", "stunde", "stunden", "uur"})
+_UNITS = {**dict.fromkeys(SECOND_UNITS, 1.0), **dict.fromkeys(MINUTE_UNITS, 60.0), **dict.fromkeys(HOUR_UNITS, 3600.0)}
+#: Long unit words a typo may be made of (short ones like "s" or "min" would match anything).
+_TYPO_TARGETS = frozenset(word for word in _UNITS if len(word) >= 5)
+
+_HALF_AFTER_UNIT = re.compile(r"^\s*(?:and a half|and half|et demie?|y media|e meia|e mezzo|und (?:eine )?halbe?)\b", re.I)
+_DECADE_CONTEXT = re.compile(
+    r"^\s*(?:style|aesthetic|vibes?|look|era|music|fashion|retro|vintage|movie|film|anime|cartoon|tv|sitcom|disco|"
+    r"synth\w*|hip[- ]hop|kids?|nostalgi\w*|throwback|themed|inspired|sci-?fi|vhs|arcade|grunge|pop|rock|punk)\b",
+    re.I,
+)
+_PER_SHOT_BEFORE = re.compile(r"(?:\beach|\bevery|\bper)\s+(?:shot|scene|clip|cut)?\s*(?:of|is|lasting|at|for|:)?\s*$|\b(?:shots?|scenes?|clips?)\s+(?:of|at|lasting)\s*$", re.I)
+_PER_SHOT_AFTER = re.compile(r"^\s*(?:long\s+)?(?:each|apiece|per\s+(?:shot|scene|clip|cut)|a\s+(?:shot|scene|clip)|shots\b|scenes\b|clips\b|cuts\b|takes\b)", re.I)
+_TOTAL_AFTER = re.compile(r"^\s*(?:total|in total|overall|in all|all together|altogether|long|max|maximum|tops)\b", re.I)
+_APPROX_BEFORE = re.compile(r"(?:\babout|\baround|\broughly|\bapprox(?:imately|\.)?|~|\bcirca|\bca\.|\bjust|\bexactly)\s*$", re.I)
+_AT_MOST_BEFORE = re.compile(r"(?:\bmax(?:imum)?|\bat most|\bup to|\bno (?:more|longer) than|\bwithin|\bnot (?:more|longer) than)\s*(?:of\s+)?$", re.I)
+_UNDER_BEFORE = re.compile(r"(?:\bunder|\bless than|\bshorter than|\bbelow|\bmoins de|\bmenos de|\bunter|\bmeno di)\s*$", re.I)
+_TOKEN = re.compile(r"-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?|[^\W\d_]+(?:-[^\W\d_]+)*", re.I)
+#: "10s", "90sec", "2min", "1m30" -> separate number and unit so the scanner sees them.
+_GLUED = re.compile(r"(?<=\d)(?=(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)(?:\d|\b))", re.I)
+_SECONDS_AFTER_MINUTES = re.compile(
+    r"^\s*(?:and\s+)?(\d+)\s*(?:(?:s|secs?|seconds?|segundos|secondes|sekunden|secondi)\b|(?=[,.;!?)]|$|\s+(?:video|clip|vid|film|long)\b))", re.I)
+_COMPACT_MINUTES = re.compile(r"\b(\d+)\s*m\s*(\d{1,2})(?:\s*s)?\b", re.I)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """One stated length: seconds, where it stands in the (normalised) text, and what it measures."""
+
+    seconds: float
+    start: int
+    end: int
+    per_shot: bool = False
+
+
+def normalise(text: str) -> str:
+    """Digits and glued units apart ("10s" -> "10 s"), "1m30" written out as seconds."""
+    text = _COMPACT_MINUTES.sub(lambda m: f"{int(m.group(1)) * 60 + int(m.group(2))} s", text)
+    return _GLUED.sub(" ", text)
+
+
+def unit_seconds(word: str) -> float | None:
+    """Seconds in one unit word, typos included ("secnds", "minuets"); ``None`` if not a unit."""
+    word = word.lower().rstrip(".")
+    if word in _UNITS:
+        return _UNITS[word]
+    if len(word) < 5:
+        return None
+    match = closest(word, _TYPO_TARGETS)
+    return _UNITS[match] if match else None
+
+
+def find_durations(text: str) -> list[Duration]:
+    """Every length of time stated in ``text`` (already :func:`normalise`d), in order.
+
+    Raises :class:`BadRequest` for a negative length: "-5 seconds" is a mistake to point out, not 5 s.
+    """
+    tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    found: list[Duration] = []
+    index = 0
+    while index < len(tokens):
+        mention = _duration_at(text, tokens, index)
+        if mention is None:
+            index += 1
+            continue
+        duration, next_index = mention
+        found.append(duration)
+        index = next_index
+    return found
+
+
+def _number(token: str) -> float | None:
+    lower = token.lower()
+    if lower in NUMBER_WORDS or (("-" in lower) and all(p in NUMBER_WORDS for p in lower.split("-"))):
+        return parse_number(lower)
+    if re.fullmatch(r"-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?", lower):
+        value = parse_number(lower)
+        return value if math.isfinite(value) else None
+    return None
+
+
+def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> tuple[Duration, int] | None:
+    word, start, _ = tokens[index]
+    value = _number(word)
+    if value is None:
+        return None
+    cursor = index + 1
+    # "half a minute", "half an hour"
+    if word.lower() in {"half", "demi", "media", "meia", "mezzo", "halbe"} and cursor < len(tokens) and tokens[cursor][0].lower() in ARTICLE_NUMBERS:
+        cursor += 1
+    # "twenty five", "fourty five"
+    if value in {20, 30, 40, 50, 60, 70, 80, 90} and cursor < len(tokens) and (unit := _number(tokens[cursor][0])) is not None \
+            and 1 <= unit <= 9 and tokens[cursor][0].isalpha() and tokens[cursor][0].lower() not in ARTICLE_NUMBERS:
+        value, cursor = value + unit, cursor + 1
+    # "a quarter of a minute", "a quarter minute"
+    if word.lower() in ARTICLE_NUMBERS and cursor < len(tokens) and tokens[cursor][0].lower() == "quarter":
+        value, cursor = 0.25, cursor + 1
+        while cursor < len(tokens) and tokens[cursor][0].lower() in {"of", "a", "an"}:
+            cursor += 1
+    # "one and a half minutes"
+    extra = 0.0
+    if cursor + 2 < len(tokens) and [t[0].lower() for t in tokens[cursor:cursor + 3]] == ["and", "a", "half"]:
+        extra, cursor = 0.5, cursor + 3
+    # "a 10-15 second video", "10 to 15 seconds": the upper end of a range
+    if cursor + 1 < len(tokens) and tokens[cursor][0].lower() in {"to", "or"} and _number(tokens[cursor + 1][0]) is not None:
+        value, cursor = _number(tokens[cursor + 1][0]) or value, cursor + 2
+    elif cursor < len(tokens) and tokens[cursor][0].startswith("-") and _number(tokens[cursor][0]) is not None:
+        value, cursor = abs(_number(tokens[cursor][0]) or value), cursor + 1
+    if cursor >= len(tokens):
+        return None
+    unit_word, _, unit_end = tokens[cursor]
+    if word.lower() in ARTICLE_NUMBERS and unit_word.lower() in {"s", "h"}:
+        return None  # "a s" is not a duration
+    multiplier = unit_seconds(unit_word)
+    if multiplier is None:
+        return None
+    if word.lower() in ARTICLE_NUMBERS and unit_word.lower() == "second":
+        return None  # "a second shot" is the next one, not one second
+    if multiplier == 1.0 and unit_word.lower() == "s" and _is_decade(text, word, start, unit_end):
+        return None
+    seconds = (value + extra) * multiplier
+    end = unit_end
+    tail = text[end:]
+    if half := _HALF_AFTER_UNIT.match(tail):  # "a minute and a half", "une minute et demie"
+        seconds += 0.5 * multiplier
+        end += half.end()
+    elif multiplier == 60 and (more := _SECONDS_AFTER_MINUTES.match(tail)):  # "2 min 30", "1 minute and 20 seconds"
+        seconds += float(more.group(1))
+        end += more.end()
+    if word.startswith("-") and not _is_range(text, start):
+        raise BadRequest(f"A length can't be negative (you wrote {text[start:end].strip()!r}).")
+    if total := _TOTAL_AFTER.match(text[end:]):  # "10 seconds total", "20 s long", "30 sec in all"
+        end += total.end()
+    before, after = text[:start], text[end:]
+    per_shot_before, per_shot_after = _PER_SHOT_BEFORE.search(before), _PER_SHOT_AFTER.match(after)
+    if per_shot_after:
+        end += per_shot_after.end()
+    if per_shot_before:
+        start = per_shot_before.start()
+    elif under := _UNDER_BEFORE.search(before):
+        seconds, start = max(seconds - max(1.0, round(seconds * 0.1)), 1.0), under.start()
+    elif bound := _AT_MOST_BEFORE.search(before) or _APPROX_BEFORE.search(before):
+        start = bound.start()
+    next_index = next((i for i, t in enumerate(tokens) if t[1] >= end), len(tokens))
+    return Duration(seconds, start, end, bool(per_shot_before or per_shot_after)), next_index
+
+
+def _is_range(text: str, start: int) -> bool:
+    """A minus right after a number ("10-15 seconds") is a range, not a sign."""
+    return bool(re.search(r"\d\s*$", text[:start]))
+
+
+def _is_decade(text: str, number: str, start: int, unit_end: int) -> bool:
+    """"80s synthwave", "the 90s": a decade, not eighty seconds."""
+    if not re.fullmatch(r"(?:19|20)?[1-9]0", number):
+        return False
+    before = text[:start].rstrip().lower()
+    return bool(_DECADE_CONTEXT.match(text[unit_end:]) or before.endswith(("the", "'", "’", "from", "of the", "in the")))

@@ -1,0 +1,199 @@
+"""Edit operations: the typed changes an instruction can make to a plan, applied by plain code.
+
+Both the rules and the model produce these; applying them is deterministic, so the new version and
+its diff are exact and nothing but the targeted fields of the targeted shots changes.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.plan import CAMERA_MOVES, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
+from reelwright.errors import BadRequest
+
+
+class SetShot(BaseModel):
+    op: Literal["set_shot"] = "set_shot"
+    shot: int
+    prompt: str | None = None
+    camera: CameraMove | None = None
+    narration: str | None = None
+    duration_s: float | None = None
+
+
+class ScaleDuration(BaseModel):
+    op: Literal["scale_duration"] = "scale_duration"
+    shot: int
+    factor: float = Field(gt=0, le=10)
+
+
+class GradeShot(BaseModel):
+    op: Literal["grade_shot"] = "grade_shot"
+    shot: int | None = None  # None: every shot
+    brightness: float = 0.0
+    contrast: float = 0.0
+    saturation: float = 0.0
+    warmth: float = 0.0
+
+
+class AddShot(BaseModel):
+    op: Literal["add_shot"] = "add_shot"
+    after: int
+    prompt: str
+    narration: str = ""
+    duration_s: float | None = None
+
+
+class RemoveShot(BaseModel):
+    op: Literal["remove_shot"] = "remove_shot"
+    shot: int
+
+
+class MoveShot(BaseModel):
+    op: Literal["move_shot"] = "move_shot"
+    shot: int
+    to: int
+
+
+class SetStyle(BaseModel):
+    op: Literal["set_style"] = "set_style"
+    style: str | None = None
+    title: str | None = None
+
+
+class Reroll(BaseModel):
+    op: Literal["reroll"] = "reroll"
+    shot: int | None = None  # None: every shot
+
+
+Operation = Annotated[
+    SetShot | ScaleDuration | GradeShot | AddShot | RemoveShot | MoveShot | SetStyle | Reroll, Field(discriminator="op")
+]
+
+def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -> tuple[ShotPlan, int | None]:
+    """The plan after ``ops``, plus the shot whose duration the person set (kept when fitting a total)."""
+    shots = list(plan.shots)
+    plan_updates: dict[str, Any] = {}
+    resized: int | None = None
+
+    def index_of(shot_id: int) -> int:
+        if not 1 <= shot_id <= len(shots):
+            raise BadRequest(f"There is no shot {shot_id}: this video has {len(shots)} shot{'s' if len(shots) != 1 else ''}.")
+        return shot_id - 1
+
+    def fresh_seed() -> int:
+        """A seed no shot of this plan uses, so a new shot or take is never mistaken for an old one."""
+        taken = {shot.seed for shot in plan.shots} | {shot.seed for shot in shots}
+        while (seed := rng.randrange(2**31)) in taken:
+            pass
+        return seed
+
+    for op in ops:
+        if isinstance(op, SetShot):
+            i = index_of(op.shot)
+            changes = {k: v for k, v in op.model_dump(exclude={"op", "shot"}).items() if v is not None}
+            if "duration_s" in changes:
+                changes["duration_s"] = _clamp_duration(changes["duration_s"])
+                resized = shots[i].id
+            shots[i] = shots[i].model_copy(update=changes)
+        elif isinstance(op, ScaleDuration):
+            i = index_of(op.shot)
+            shots[i] = shots[i].model_copy(update={"duration_s": _clamp_duration(shots[i].duration_s * op.factor)})
+            resized = shots[i].id
+        elif isinstance(op, GradeShot):
+            targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
+            for i in targets:
+                grade = shots[i].grade
+                shots[i] = shots[i].model_copy(update={"grade": Grade(
+                    brightness=_clip(grade.brightness + op.brightness, 0.8), contrast=_clip(grade.contrast + op.contrast, 0.8),
+                    saturation=_clip(grade.saturation + op.saturation, 1.0), warmth=_clip(grade.warmth + op.warmth, 0.8),
+                )})
+        elif isinstance(op, AddShot):
+            if not 0 <= op.after <= len(shots):
+                index_of(op.after)
+            template = shots[min(op.after, len(shots)) - 1] if shots else None
+            duration = _clamp_duration(op.duration_s or (template.duration_s if template else 3.0))
+            new = Shot(id=len(shots) + 1, prompt=op.prompt[:600], duration_s=duration,
+                       camera=CAMERA_MOVES[(len(shots) + 1) % len(CAMERA_MOVES)], narration=op.narration,
+                       source_image=template.source_image if template else None, seed=fresh_seed())
+            shots.insert(op.after, new)
+        elif isinstance(op, RemoveShot):
+            i = index_of(op.shot)
+            if len(shots) == 1:
+                raise BadRequest("A video needs at least one shot; this is the only one left.")
+            shots.pop(i)
+        elif isinstance(op, MoveShot):
+            i = index_of(op.shot)
+            shot = shots.pop(i)
+            shots.insert(max(0, min(len(shots), op.to - 1)), shot)
+        elif isinstance(op, SetStyle):
+            plan_updates |= {k: v for k, v in (("style", op.style), ("title", op.title)) if v}
+        elif isinstance(op, Reroll):
+            targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
+            for i in targets:
+                shots[i] = shots[i].model_copy(update={"seed": fresh_seed()})
+    new_plan = plan.model_copy(update=plan_updates).renumbered(shots)
+    return new_plan, resized
+
+
+def _clamp_duration(value: float) -> float:
+    return round(min(MAX_SHOT_S, max(MIN_SHOT_S, value)), 1)
+
+
+def _clip(value: float, limit: float) -> float:
+    return max(-limit, min(limit, value))
+
+
+def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
+    """Readable lines describing what changed between two versions."""
+    lines: list[str] = []
+    for field, label in (("title", "title"), ("style", "style"), ("aspect", "aspect"), ("narration", "narration")):
+        before, after = getattr(old, field), getattr(new, field)
+        if before != after:
+            if field == "narration":
+                before, after = ("on" if before else "off"), ("on" if after else "off")
+            lines.append(f"{label}: {before} -> {after}")
+    if old.voice != new.voice:
+        lines.append(f"voice: {_voice(old)} -> {_voice(new)}")
+    if len(old.shots) != len(new.shots):
+        lines.append(f"shots: {len(old.shots)} -> {len(new.shots)}")
+    old_by_seed = {shot.seed: shot for shot in old.shots}
+    retaken = {shot.id for shot in new.shots if shot.seed not in old_by_seed and shot.id <= len(old.shots)
+               and old.shot(shot.id).prompt == shot.prompt}
+    surviving = [shot.seed for shot in old.shots if shot.seed in {s.seed for s in new.shots}]
+    reordered = surviving != [shot.seed for shot in new.shots if shot.seed in old_by_seed]
+    for shot in new.shots:
+        before = old_by_seed.get(shot.seed)
+        if shot.id in retaken:
+            lines.append(f"shot {shot.id}: new take")
+            continue
+        if before is None:
+            lines.append(f"shot {shot.id}: new ({shot.duration_s:g}s) {shot.prompt[:60]}")
+            continue
+        if reordered and before.id != shot.id:
+            lines.append(f"shot {before.id} moved to position {shot.id}")
+        for field in ("prompt", "camera", "narration", "duration_s"):
+            a, b = getattr(before, field), getattr(shot, field)
+            if a != b:
+                a, b = (f"{a:g}s", f"{b:g}s") if field == "duration_s" else (str(a)[:60], str(b)[:60])
+                lines.append(f"shot {shot.id} {field.removesuffix('_s')}: {a} -> {b}")
+        if before.grade != shot.grade:
+            lines.append(f"shot {shot.id} grade: {_grade(shot.grade)}")
+    new_seeds = {shot.seed for shot in new.shots}
+    for shot in old.shots:
+        if shot.seed not in new_seeds and shot.id not in retaken:
+            lines.append(f"shot {shot.id} removed: {shot.prompt[:60]}")
+    return lines
+
+
+def _voice(plan: ShotPlan) -> str:
+    pitch = f", pitch {plan.voice.pitch_semitones:+g}" if plan.voice.pitch_semitones else ""
+    return f"{plan.voice.name} at {plan.voice.speed:g}x{pitch}"
+
+
+def _grade(grade: Grade) -> str:
+    parts = [f"{name} {value:+.1f}" for name, value in grade.model_dump().items() if value]
+    return ", ".join(parts) or "neutral"
