@@ -1,14 +1,13 @@
 """Benchmark of the embedded default, measured side by side in one run on this machine.
 
-Prints: planning time (SmolLM2 via llama.cpp), render time per second of video, and the cost of
-composition (captions + label + watermark + H.264/AAC) as a ratio against a plain encode of the
-same frames with the same encoder settings. Run: ``.venv/bin/python bench/bench_render.py``.
+Prints: render time per second of video, and the cost of composition (captions + label + watermark +
+H.264/AAC) as a ratio against a plain encode of the same frames with the same encoder settings.
+Planning has its own benchmark (``bench/bench_planning.py``). Run: ``.venv/bin/python bench/bench_render.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import statistics
 import tempfile
 import time
@@ -16,9 +15,6 @@ from pathlib import Path
 
 import av
 
-from agent.llm import build_llm
-from agent.planner import plan_video
-from agent.requirements import extract_requirements
 from bot.service import ConversationService, RenderOutcome
 from generation.compose import FINAL_CRF, ComposedShot, Provenance, compose, frame_ranges
 from generation.video_io import read_frames
@@ -49,13 +45,8 @@ def plain_encode(frames: list, path: Path, fps: int) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        settings = Settings(data_dir=Path(scratch) / "data")
-        llm = build_llm(settings)
-        facts = extract_requirements(REQUEST)
-        plan_video(REQUEST, facts, llm, rng=random.Random(0))  # warm the model
-        planning = [timed(lambda i=i: plan_video(REQUEST, facts, llm, rng=random.Random(i))) for i in range(3)]
-
-        service = ConversationService(settings.model_copy(update={"llm_provider": "template"}))
+        settings = Settings(data_dir=Path(scratch) / "data", llm_provider="template")
+        service = ConversationService(settings)
 
         async def render_once() -> tuple[float, VersionRecord, RenderOutcome]:
             version = await service.plan(UserRef("bench", "bench"), REQUEST)
@@ -81,7 +72,6 @@ def main() -> None:
                 with_audio=False, captions=True, provenance=Provenance("bench", "p", 1, 1, "t"), watermarker=marker,
                 progress=lambda fraction: None)))
 
-    print(f"planning (SmolLM2-135M, llama.cpp, {settings.llm_threads} thread): median {statistics.median(planning):.2f} s per plan")
     print(f"render (animatic + Piper + compose), {plan.total_duration_s:g} s of {plan.width}x{plan.height}: "
           f"{render_s:.2f} s = {render_s / plan.total_duration_s:.2f} s per second of video")
     print(f"compose+mark+encode {statistics.median(compose_runs):.2f} s vs plain encode {statistics.median(plain_runs):.2f} s "
