@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.plan import CAMERA_MOVES, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
+from agent.plan import CAMERA_MOVES, MAX_NARRATION_CHARS, MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
 from reelwright.errors import BadRequest
 
 
@@ -98,6 +98,9 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
             if "duration_s" in changes:
                 changes["duration_s"] = _clamp_duration(changes["duration_s"])
                 resized = shots[i].id
+            for field, limit in (("prompt", MAX_PROMPT_CHARS), ("narration", MAX_NARRATION_CHARS)):
+                if field in changes:  # a person's words, kept within what a shot holds
+                    changes[field] = changes[field][:limit]
             shots[i] = shots[i].model_copy(update=changes)
         elif isinstance(op, ScaleDuration):
             i = index_of(op.shot)
@@ -116,8 +119,8 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
                 index_of(op.after)
             template = shots[min(op.after, len(shots)) - 1] if shots else None
             duration = _clamp_duration(op.duration_s or (template.duration_s if template else 3.0))
-            new = Shot(id=len(shots) + 1, prompt=op.prompt[:600], duration_s=duration,
-                       camera=CAMERA_MOVES[(len(shots) + 1) % len(CAMERA_MOVES)], narration=op.narration,
+            new = Shot(id=len(shots) + 1, prompt=op.prompt[:MAX_PROMPT_CHARS], duration_s=duration,
+                       camera=CAMERA_MOVES[(len(shots) + 1) % len(CAMERA_MOVES)], narration=op.narration[:MAX_NARRATION_CHARS],
                        source_image=template.source_image if template else None, seed=fresh_seed())
             shots.insert(op.after, new)
         elif isinstance(op, RemoveShot):

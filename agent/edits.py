@@ -10,7 +10,6 @@ names, so the narrower change always wins.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
@@ -130,11 +129,10 @@ _POLITE_LEAD = re.compile(r"^\s*(?:(?:can|could|would|will)\s+(?:you|u)\s+|i\s+(
 
 @dataclass(frozen=True)
 class Reading:
-    """What the rules read in an instruction: the operations, the shots it names, the kinds it allows."""
+    """What the rules read in an instruction: the operations, and the shots it names."""
 
     ops: list[Operation]
     named: set[int]
-    kinds: set[str]
 
 
 def normalise_instruction(instruction: str) -> str:
@@ -360,11 +358,6 @@ def _add_ops(text: str, plan: ShotPlan) -> list[Operation]:
                     duration_s=float(seconds.group(1).replace(",", ".")) if seconds else None)]
 
 
-def parse_rules(instruction: str, plan: ShotPlan) -> list[Operation]:
-    """Operations for the instructions people give; empty if none was recognised."""
-    return read_instruction(instruction, plan).ops
-
-
 def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     text = normalise_instruction(instruction)
     count = len(plan.shots)
@@ -373,22 +366,22 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     named = set(ids)
 
     if _REROLL.search(text) and not ids and not re.search(r"\b(?:narration|voice|music)\b", text, re.I):
-        return Reading([Reroll(shot=None)], set(range(1, count + 1)), {"reroll"})
+        return Reading([Reroll(shot=None)], set(range(1, count + 1)))
     if _REVERSE.search(text):
-        return Reading([MoveShot(shot=count, to=position) for position in range(1, count)], set(range(1, count + 1)), {"move_shot"})
+        return Reading([MoveShot(shot=count, to=position) for position in range(1, count)], set(range(1, count + 1)))
     if _ADD.search(text) or _END_WITH.search(text):
         added = _add_ops(text, plan)
         if added:
-            return Reading(added, set(), {"add_shot"})
+            return Reading(added, set())
     if ids and _REMOVE.search(text) and not (_SHORTER.search(text) or _SECONDS.search(text) or re.search(r"\bcut\b[^,.;]*\bto\b", text, re.I)):
-        return Reading([RemoveShot(shot=i) for i in sorted(ids, reverse=True)], named, {"remove_shot"})
+        return Reading([RemoveShot(shot=i) for i in sorted(ids, reverse=True)], named)
     if len(ids) >= 2 and _SWAP.search(text):
         first, second = sorted(ids[:2])
-        return Reading([MoveShot(shot=second, to=first), MoveShot(shot=first + 1, to=second)], named, {"move_shot"})
+        return Reading([MoveShot(shot=second, to=first), MoveShot(shot=first + 1, to=second)], named)
     if ids and (_MOVE.search(text) or re.search(r"\b(?:make|have)\b.*\b(?:the\s+)?(?:first|last|opening|closing|final)\s+(?:shot|scene|clip|one)\b", text, re.I) or re.search(r"\b(?:first|last)\s*$", text, re.I)):
         destination = _destination(text[refs[0][1][1]:], ids[0], count, ids)
         if destination is not None and destination != ids[0]:
-            return Reading([MoveShot(shot=ids[0], to=destination)], named, {"move_shot"})
+            return Reading([MoveShot(shot=ids[0], to=destination)], named)
 
     if ids:
         return _read_shot_changes(text, plan, refs, ids)
@@ -408,7 +401,7 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
         style = (match.group("s") or match.group("rest") or "").strip(" .")
         if style:
             ops.append(SetStyle(style=style[:120]))
-    return Reading(ops, set(range(1, count + 1)) if ops else set(), {type(op).model_fields["op"].default for op in ops})
+    return Reading(ops, set(range(1, count + 1)) if ops else set())
 
 
 def _read_shot_changes(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]], ids: list[int]) -> Reading:
@@ -418,17 +411,17 @@ def _read_shot_changes(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[in
         old_words, new = match.group("old").strip(), _description(match.group("new"))
         prompt = plan.shot(ids[0]).prompt if ids[0] <= len(plan.shots) else ""
         if prompt and re.search(rf"\b{re.escape(old_words)}\b", prompt, re.I):
-            return Reading([SetShot(shot=ids[0], prompt=re.sub(rf"\b{re.escape(old_words)}\b", new, prompt, count=1, flags=re.I))], named, {"set_shot"})
-        return Reading([SetShot(shot=ids[0], prompt=new)], named, {"set_shot"})
+            return Reading([SetShot(shot=ids[0], prompt=re.sub(rf"\b{re.escape(old_words)}\b", new, prompt, count=1, flags=re.I))], named)
+        return Reading([SetShot(shot=ids[0], prompt=new)], named)
     if (line := narration_line(text)) is not None:
-        return Reading([SetShot(shot=i, narration=line) for i in ids], named, {"set_shot"})
+        return Reading([SetShot(shot=i, narration=line) for i in ids], named)
 
     ops: list[Operation] = []
     if _REROLL.search(text):
         ops += [Reroll(shot=i) for i in ids]
     for group_ids, said in _groups(text, refs):
         ops += _changes_to(group_ids, said, plan, rerolled=bool(ops))
-    return Reading(_merge_prompt_changes(ops), named, {type(op).model_fields["op"].default for op in ops})
+    return Reading(_merge_prompt_changes(ops), named)
 
 
 def _groups(text: str, refs: list[tuple[int, tuple[int, int]]]) -> list[tuple[list[int], str]]:
@@ -699,7 +692,3 @@ def edit_plan(
         raise BadRequest(f"At most {MAX_SHOTS} shots per video; this edit would make {len(new_plan.shots)}.")
     return new_plan, requirements, info
 
-
-def describe_operations(ops: list[Operation]) -> str:
-    """The operations as JSON, for logs and the benchmark."""
-    return json.dumps([op.model_dump(exclude_none=True) for op in ops])

@@ -69,7 +69,7 @@ class LangChainModel:
         self._attempts = attempts
 
     def write(self, system: str, user: str, *, max_tokens: int, seed: int = 1) -> Reply:
-        return self._invoke(system, user, {"max_tokens": max_tokens, "stop": ["\n"]})
+        return self._invoke(system, user, {"stop": ["\n"]})  # every chat model takes stop; the line ends there
 
     def complete_json(self, system: str, user: str, schema: dict[str, Any], *, max_tokens: int) -> dict[str, Any]:
         last_error: Exception | None = None

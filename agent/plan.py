@@ -16,6 +16,8 @@ CAMERA_MOVES: tuple[CameraMove, ...] = ("static", "pan_left", "pan_right", "tilt
 #: Frame size per aspect at the embedded default quality; diffusion backends round to their own rules.
 RESOLUTIONS: dict[str, tuple[int, int]] = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720)}
 
+MAX_PROMPT_CHARS = 600
+MAX_NARRATION_CHARS = 400
 MIN_SHOT_S = 1.0
 MAX_SHOT_S = 30.0
 PLAN_SCHEMA_VERSION = 1
@@ -50,11 +52,11 @@ class Shot(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: int = Field(ge=1, description="1-based position in the cut.")
-    prompt: str = Field(min_length=1, max_length=600)
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     negative_prompt: str = Field(default="", max_length=300)
     duration_s: float = Field(ge=MIN_SHOT_S, le=MAX_SHOT_S)
     camera: CameraMove = "static"
-    narration: str = Field(default="", max_length=400)
+    narration: str = Field(default="", max_length=MAX_NARRATION_CHARS)
     source_image: str | None = Field(default=None, description="sha256 of an image artifact to animate.")
     seed: int = Field(ge=0, lt=2**31)
     grade: Grade = Grade()

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agent.plan import MAX_SHOT_S, MIN_SHOT_S, RESOLUTIONS, PlannerInfo, Shot, ShotPlan, Voice, split_duration
+from agent.plan import MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, RESOLUTIONS, PlannerInfo, Shot, ShotPlan, Voice, split_duration
 from agent.requirements import Requirements, keywords
 from reelwright.errors import BadRequest, LLMUnavailable
 
@@ -76,9 +76,14 @@ def decide_structure(requirements: Requirements, has_image: bool, max_total_s: f
         default = DEFAULT_TOTAL_WITH_IMAGE_S if has_image else DEFAULT_TOTAL_S
         total = per_shot * (count or max(1, round(default / per_shot))) if per_shot else default
     check_total(total, max_total_s)
+    if count is not None and count < 1:
+        raise BadRequest("A video needs at least one shot.")
     if count is None:
         count = max(1, round(total / per_shot)) if per_shot else max(1, min(MAX_SHOTS, round(total / TARGET_SHOT_S)))
-    count = max(count, math.ceil(total / MAX_SHOT_S))
+        count = max(count, math.ceil(total / MAX_SHOT_S))
+    elif total / count > MAX_SHOT_S:
+        raise BadRequest(f"{count} shot{'s' if count != 1 else ''} cannot fill {format_duration(total)}: a shot is at most "
+                         f"{MAX_SHOT_S:g} s. Ask for more shots or a shorter video.")
     if count > MAX_SHOTS:
         raise BadRequest(f"At most {MAX_SHOTS} shots per video (you asked for {count}).")
     if total / count < MIN_SHOT_S:
@@ -137,7 +142,7 @@ def plan_video(
             line = as_sentence(fit_narration(line, duration))
             used_lines.add(_normal(line))
         shots.append(Shot(
-            id=index + 1, prompt=shot_prompt(framings[index], subjects[index], theme)[:600], duration_s=duration,
+            id=index + 1, prompt=shot_prompt(framings[index], subjects[index], theme)[:MAX_PROMPT_CHARS], duration_s=duration,
             camera=_DEFAULT_CAMERAS[index % len(_DEFAULT_CAMERAS)], narration=line, source_image=image_sha,
             seed=rng.randrange(2**31), negative_prompt="blurry, low quality, distorted, watermark, text",
         ))
