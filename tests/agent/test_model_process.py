@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from agent.edits import edit_plan, parse_with_llm, within_instruction
 from agent.llm import build_llm
 from agent.local_llm import LocalModelProcess, ModelCrashed, PORTABLE_CMAKE_ARGS
 from agent.planner import plan_video
 from agent.requirements import extract_requirements
+from reelwright.errors import BadRequest
 from reelwright.settings import Settings
 
 REQUEST = "a 9 second video of a heron fishing in a pond, 3 shots"
@@ -78,3 +80,16 @@ def test_a_model_file_that_cannot_be_loaded_falls_back_with_the_reason(tmp_path:
         model.close()
     assert planned.planner.fallback is True and "could not be loaded" in planned.planner.note
     assert len(planned.plan.shots) == 3
+
+
+def test_the_model_answers_an_edit_it_alone_can_read_within_what_the_instruction_names(model) -> None:
+    base = plan(model).plan
+    proposed = parse_with_llm(model, "give the whole thing more drama", base)
+    assert all(within_instruction(op, "give the whole thing more drama", base) for op in proposed)
+    try:
+        new, _, planner = edit_plan(base, "give the whole thing more drama", extract_requirements(REQUEST), model)
+    except BadRequest as refused:  # nothing the model proposed stayed within the instruction
+        assert "couldn't tell what to change" in str(refused)
+        return
+    assert planner.engine == "llamacpp"
+    assert len(new.shots) == 3 and [s.seed for s in new.shots] == [s.seed for s in base.shots]
