@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, parse_number
+from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, parse_number
 from reelwright.errors import BadRequest
 
 SECOND_UNITS = frozenset({

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.plan import CAMERA_MOVES, MAX_NARRATION_CHARS, MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
+from reelwright.plan import CAMERA_MOVES, MAX_NARRATION_CHARS, MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
 from reelwright.errors import BadRequest
 
 

@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from agent.edit_ops import (AddShot, GradeShot, MoveShot, Operation, RemoveShot, Reroll, ScaleDuration, SetShot,
+from reelwright.agent.edit_ops import (AddShot, GradeShot, MoveShot, Operation, RemoveShot, Reroll, ScaleDuration, SetShot,
                             SetStyle, apply_operations)
-from agent.json_reply import InvalidModelOutput
-from agent.plan import CameraMove, PlannerInfo, ShotPlan
-from agent.planner import MAX_SHOTS, as_sentence, check_total
-from agent.requirements import Requirements, enforce, extract_requirements, keywords
-from agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
+from reelwright.agent.json_reply import InvalidModelOutput
+from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
+from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
+from reelwright.agent.requirements import enforce, extract_requirements, keywords
+from reelwright.agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
 
 if TYPE_CHECKING:
-    from agent.llm import JsonLLM
+    from reelwright.agent.llm import JsonLLM
 
 log = logging.getLogger(__name__)
 

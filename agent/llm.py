@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.json_reply import InvalidModelOutput, Reply, parse_json_object
-from agent.local_llm import LocalModelProcess
+from reelwright.agent.json_reply import InvalidModelOutput, Reply, parse_json_object
+from reelwright.agent.local_llm import LocalModelProcess
 from reelwright.errors import LLMUnavailable
 from reelwright.settings import Settings
 

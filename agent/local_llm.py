@@ -2,7 +2,7 @@
 
 llama.cpp is native code: built for CPU features a virtual machine advertises but does not allow, it
 dies with SIGILL on its first token, and a segfault or an abort would take any process with it. So
-the model lives in its own process (``agent.local_llm_worker``); this side starts it, streams its
+the model lives in its own process (``reelwright.agent.local_llm_worker``); this side starts it, streams its
 answers, and turns its death into :class:`ModelCrashed`, which the planner answers with a template
 plan and one line saying what happened and which command fixes it.
 """
@@ -21,7 +21,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, TextIO
 
-from agent.json_reply import Reply, parse_json_object
+from reelwright.agent.json_reply import Reply, parse_json_object
 from reelwright.errors import LLMUnavailable
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class LocalModelProcess:
         self.model_path = model_path
         self.name = f"llamacpp:{model_path.name}"
         self.engine, self.model = "llamacpp", model_path.name
-        self._command = [sys.executable, "-m", "agent.local_llm_worker", str(model_path), "--threads", str(threads)]
+        self._command = [sys.executable, "-m", "reelwright.agent.local_llm_worker", str(model_path), "--threads", str(threads)]
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()

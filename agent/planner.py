@@ -16,16 +16,16 @@ import logging
 import math
 import random
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agent.plan import MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, RESOLUTIONS, PlannerInfo, Shot, ShotPlan, Voice, split_duration
-from agent.requirements import Requirements, keywords
+from reelwright.agent.requirements import keywords
 from reelwright.errors import BadRequest, LLMUnavailable
+from reelwright.plan import (MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, RESOLUTIONS, PlannerInfo, PlanProgress, Requirements, Shot,
+                             ShotPlan, Voice, split_duration)
 
 if TYPE_CHECKING:
-    from agent.llm import ChatModel
+    from reelwright.agent.llm import ChatModel
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,6 @@ MAX_SHOTS = 12
 #: Narration words per second of shot: Piper speaks ~2.7 words/s; leave room so lines are never cut.
 WORDS_PER_SECOND = 2.2
 
-#: Called with a short status line while planning ("writing shot 2/5").
-PlanProgress = Callable[[str], None]
 
 _SHOT_FRAMINGS = ("wide establishing shot", "medium shot", "close-up", "detail shot", "tracking shot", "final wide shot")
 _DEFAULT_CAMERAS = ("zoom_in", "pan_right", "static", "tilt_up", "pan_left", "zoom_out")

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict
-
-from agent.durations import find_durations, normalise
-from agent.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Shot, ShotPlan
-from agent.shot_list import find_shot_list, find_then_list
-from agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
+from reelwright.agent.durations import find_durations, normalise
+from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Requirements, Shot, ShotPlan
+from reelwright.agent.shot_list import find_shot_list, find_then_list
+from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
 
 _SHOTS = re.compile(
     r"\b(\d+|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
@@ -80,34 +78,6 @@ _LEADING_ASK = re.compile(
     re.I,
 )
 _DANGLING_WORDS = re.compile(r"(?:^|\s+)(?:in|at|with|and|for|of|a|an|the|on|to|about|by|lasting|that|is|are|be|it|its|my|our|long|total|video|clip|vid|just|approx|approximately|about|around|roughly|~)$", re.I)
-
-
-class Requirements(BaseModel):
-    """Facts the person stated. ``None`` means they did not say, so the planner may choose."""
-
-    model_config = ConfigDict(frozen=True)
-
-    total_duration_s: float | None = None
-    shot_duration_s: float | None = None
-    aspect: Aspect | None = None
-    narration: bool | None = None
-    music: bool | None = None
-    shot_count: int | None = None
-    voice_pitch_semitones: float | None = None
-    voice_speed: float | None = None
-    style: str | None = None
-    subject: str | None = None
-    #: What each shot shows, when the person listed the shots themselves.
-    shots: tuple[str, ...] | None = None
-
-    def merged_with(self, newer: Requirements) -> Requirements:
-        """Later statements win; facts not restated are kept for the rest of the conversation."""
-        stated = newer.model_dump(exclude_none=True)
-        stated.pop("subject", None)
-        stated.pop("shots", None)
-        if ("total_duration_s" in stated or "shot_count" in stated) and "shot_duration_s" not in stated:
-            stated["shot_duration_s"] = None  # a new total or count overrides an earlier length per shot
-        return self.model_copy(update=stated)
 
 
 def extract_requirements(text: str, *, with_subject: bool = True) -> Requirements:

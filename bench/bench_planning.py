@@ -25,11 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from agent.edits import edit_plan  # noqa: E402
-from agent.llm import build_llm  # noqa: E402
-from agent.planner import Planned, plan_video  # noqa: E402
-from agent.requirements import extract_requirements  # noqa: E402
-from bot.inputs import check_request  # noqa: E402
+from reelwright.agent.edits import edit_plan  # noqa: E402
+from reelwright.agent.llm import build_llm  # noqa: E402
+from reelwright.agent.planner import Planned, plan_video  # noqa: E402
+from reelwright.agent.requirements import extract_requirements  # noqa: E402
+from reelwright.bot.inputs import check_request  # noqa: E402
 from corpus.scoring import judge_edit, judge_request, load, score  # noqa: E402
 from reelwright.settings import Settings  # noqa: E402
 
@@ -74,7 +74,7 @@ def cli_plan_seconds(repeats: int, threads: int) -> list[float]:
         env = {**os.environ, "REELWRIGHT_DATA_DIR": data, "REELWRIGHT_LLM_THREADS": str(threads)}
         for index in range(repeats):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "bot", "plan", f"a 12 second video of {SUBJECTS[index % len(SUBJECTS)]}, 3 shots",
+            subprocess.run([sys.executable, "-m", "reelwright.bot", "plan", f"a 12 second video of {SUBJECTS[index % len(SUBJECTS)]}, 3 shots",
                             "--json"], env=env, check=True, capture_output=True)
             runs.append(time.perf_counter() - started)
     return runs

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import av
 
-from bot.service import ConversationService, RenderOutcome
-from generation.compose import FINAL_CRF, ComposedShot, Provenance, compose, frame_ranges
-from generation.video_io import read_frames
-from generation.watermark import Watermarker
+from reelwright.bot.service import ConversationService, RenderOutcome
+from reelwright.generation.compose import FINAL_CRF, ComposedShot, Provenance, compose, frame_ranges
+from reelwright.generation.video_io import read_frames
+from reelwright.generation.watermark import Watermarker
 from reelwright.settings import Settings
-from storage.repository import UserRef, VersionRecord
+from reelwright.records import UserRef, VersionRecord
 
 REQUEST = "a 12 second video of a fox running through snow at dawn, 3 shots"
 

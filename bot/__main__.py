@@ -1,5 +1,5 @@
 """``python -m bot`` is the ``reelwright`` command."""
 
-from bot.cli import app
+from reelwright.bot.cli import app
 
 app(prog_name="reelwright")

@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.service import ConversationService, RenderOutcome, Verification
-from bot.terminal_chat import chat_loop, track
+from reelwright.bot.service import ConversationService, RenderOutcome, Verification
+from reelwright.bot.terminal_chat import chat_loop, track
 from reelwright.errors import ReelwrightError
 from reelwright.settings import Settings
-from storage.repository import UserRef, VersionRecord
+from reelwright.records import UserRef, VersionRecord
 
 app = typer.Typer(help="Reelwright: describe a video in words, get a narrated, watermarked MP4.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -300,7 +300,7 @@ def verify(file: Path, as_json: JsonFlag = False) -> None:
 @app.command()
 def bot() -> None:
     """Run the Discord bot (DISCORD_TOKEN in the environment)."""
-    from bot.discord_bot.app import run_bot
+    from reelwright.bot.discord_bot.app import run_bot
 
     run_main(lambda: run_bot(Settings()))
 

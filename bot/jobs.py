@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reelwright.errors import Cancelled, ReelwrightError
-from storage.repository import Repository
+from reelwright.storage.repository import Repository
 
 log = logging.getLogger(__name__)
 

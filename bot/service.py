@@ -13,23 +13,24 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.edit_ops import diff_plans
-from agent.edits import edit_plan
-from agent.llm import ChatModel, build_llm
-from agent.plan import PlannerInfo
-from agent.planner import PlanProgress, plan_video
-from agent.requirements import Requirements, extract_requirements
-from bot.inputs import check_request, load_image
-from bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
-from generation.backends import build_image_to_video, build_speech, build_text_to_video
-from generation.pipeline import RenderPipeline
-from generation.video_io import container_metadata, sample_frames
-from generation.watermark import Detection, Watermarker
+from reelwright.agent.edit_ops import diff_plans
+from reelwright.agent.edits import edit_plan
+from reelwright.agent.llm import ChatModel, build_llm
+from reelwright.plan import PlannerInfo, PlanProgress, Requirements
+from reelwright.agent.planner import plan_video
+from reelwright.agent.requirements import extract_requirements
+from reelwright.bot.inputs import check_request, load_image
+from reelwright.bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
+from reelwright.generation.backends import build_image_to_video, build_speech, build_text_to_video
+from reelwright.generation.pipeline import RenderPipeline
+from reelwright.generation.video_io import container_metadata, fit_for_upload, sample_frames
+from reelwright.generation.watermark import Detection, Watermarker
 from reelwright.errors import BadRequest, LLMUnavailable, NotFound, ReelwrightError
 from reelwright.settings import Settings
-from storage.artifacts import ArtifactStore
-from storage.db import open_database
-from storage.repository import JobRecord, ProjectRecord, RenderRecord, Repository, UserRef, VersionRecord
+from reelwright.storage.artifacts import ArtifactStore
+from reelwright.storage.db import open_database
+from reelwright.records import JobRecord, ProjectRecord, RenderRecord, UserRef, VersionRecord
+from reelwright.storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,10 @@ class ConversationService:
             self.repository.discard_render(render_id)
             raise
         return RenderOutcome(record.project_id, record.number, render_id, output, plan.total_duration_s, shots)
+
+    async def fit_for_upload(self, path: Path, limit_bytes: int, workdir: Path) -> tuple[Path | None, Path | None]:
+        """A copy of a result within a chat's upload limit: ``(file that fits, None)`` or ``(None, shorter preview)``."""
+        return await asyncio.to_thread(fit_for_upload, path, limit_bytes, workdir)
 
     async def cancel(self, job_id: int) -> bool:
         return self.runner.cancel(job_id)

@@ -9,10 +9,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from bot.jobs import JobHandle
-from bot.service import ConversationService, RenderOutcome
+from reelwright.bot.jobs import JobHandle
+from reelwright.bot.service import ConversationService, RenderOutcome
 from reelwright.errors import ReelwrightError
-from storage.repository import UserRef
+from reelwright.records import UserRef
 
 HELP = ("Describe a video to make one; then say what to change (\"make shot 2 darker\", \"make it 9:16\", \"no narration\").\n"
         "Attach an image with `--image PATH` at the end of your first message. /new starts over, /history lists projects, /quit leaves.")

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from generation.backends import ClipRequest, Progress
-from generation.frames import OVERSCAN, apply_grade, blend, camera_frames, premultiply, text_panel
+from reelwright.generation.backends import ClipRequest, Progress
+from reelwright.generation.frames import OVERSCAN, apply_grade, blend, camera_frames, premultiply, text_panel
 
 Colour = tuple[int, int, int]
 

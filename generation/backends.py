@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from agent.plan import CameraMove, Grade, Voice
+from reelwright.plan import CameraMove, Grade, Voice
 from reelwright.errors import GenerationError
 from reelwright.settings import Settings
 
@@ -69,21 +69,21 @@ class SpeechBackend(Protocol):
 
 
 def build_text_to_video(settings: Settings) -> VideoBackend:
-    from generation.animatic import AnimaticBackend
+    from reelwright.generation.animatic import AnimaticBackend
 
     backends: dict[str, Callable[[], VideoBackend]] = {"animatic": AnimaticBackend}
     return _build("text-to-video", settings.text_to_video_backend, backends)
 
 
 def build_image_to_video(settings: Settings) -> VideoBackend:
-    from generation.image_motion import ImageMotionBackend
+    from reelwright.generation.image_motion import ImageMotionBackend
 
     backends: dict[str, Callable[[], VideoBackend]] = {"image-motion": ImageMotionBackend}
     return _build("image-to-video", settings.image_to_video_backend, backends)
 
 
 def build_speech(settings: Settings) -> SpeechBackend:
-    from generation.piper_tts import PiperSpeech
+    from reelwright.generation.piper_tts import PiperSpeech
 
     backends: dict[str, Callable[[], SpeechBackend]] = {"piper": PiperSpeech}
     return _build("narration", settings.tts_backend, backends)

@@ -17,10 +17,10 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw
 
-from generation.backends import Speech
-from generation.frames import Overlay, blend, font, premultiply, text_panel
-from generation.video_io import read_frames
-from generation.watermark import Watermarker
+from reelwright.generation.backends import Speech
+from reelwright.generation.frames import Overlay, blend, font, premultiply, text_panel
+from reelwright.generation.video_io import read_frames
+from reelwright.generation.watermark import Watermarker
 
 AUDIO_RATE = 44100
 AUDIO_CHUNK = 1024

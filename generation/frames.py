@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from agent.plan import CameraMove, Grade
+from reelwright.plan import CameraMove, Grade
 
 #: How much bigger than the frame the "world" image is, so pans and zooms never show its edge.
 OVERSCAN = 1.3

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image, ImageOps
 
-from generation.backends import ClipRequest, Progress
-from generation.frames import OVERSCAN, apply_grade, camera_frames
+from reelwright.generation.backends import ClipRequest, Progress
+from reelwright.generation.frames import OVERSCAN, apply_grade, camera_frames
 from reelwright.errors import GenerationError
 
 

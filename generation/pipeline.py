@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from agent.plan import Shot, ShotPlan, Voice
-from generation.backends import ClipRequest, Speech, SpeechBackend, VideoBackend
-from generation.compose import NARRATION_LEAD_S, ComposedShot, Provenance, compose, frame_ranges
-from generation.video_io import read_wav, write_clip, write_wav
-from generation.watermark import Watermarker
+from reelwright.plan import Shot, ShotPlan, Voice
+from reelwright.generation.backends import ClipRequest, Speech, SpeechBackend, VideoBackend
+from reelwright.generation.compose import NARRATION_LEAD_S, ComposedShot, Provenance, compose, frame_ranges
+from reelwright.generation.video_io import read_wav, write_clip, write_wav
+from reelwright.generation.watermark import Watermarker
 
 #: Called with (stage, overall fraction 0..1, detail). May raise ``Cancelled``.
 StageProgress = Callable[[str, float, str], None]

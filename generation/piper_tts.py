@@ -12,8 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-from agent.plan import Voice
-from generation.backends import Speech
+from reelwright.plan import Voice
+from reelwright.generation.backends import Speech
 from reelwright.errors import GenerationError
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from generation.backends import Speech
+from reelwright.generation.backends import Speech
 
 CLIP_CRF = "14"
 

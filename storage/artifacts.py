@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelwright.errors import StorageError
-from storage.models import Artifact, CachedClip
+from reelwright.storage.models import Artifact, CachedClip
 
 
 def sha256_of(path: Path) -> str:

@@ -9,75 +9,18 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.plan import PlannerInfo, ShotPlan
-from agent.requirements import Requirements
 from reelwright.errors import NotFound, StorageError
-from storage.models import Conversation, Job, Message, PlanVersion, Project, ProjectShare, Render, User, utcnow
+from reelwright.plan import PlannerInfo, Requirements, ShotPlan
+from reelwright.records import JobRecord, ProjectRecord, RenderRecord, UserRef, VersionRecord
+from reelwright.storage.models import Conversation, Job, Message, PlanVersion, Project, ProjectShare, Render, User, utcnow
 
 ACTIVE_JOB_STATES = ("queued", "running")
-
-
-@dataclass(frozen=True)
-class UserRef:
-    """Who is talking, on which surface (``cli``, ``terminal``, ``discord``)."""
-
-    platform: str
-    external_id: str
-    display_name: str = ""
-
-
-@dataclass(frozen=True)
-class VersionRecord:
-    project_id: str
-    number: int
-    plan: ShotPlan
-    instruction: str
-    diff: list[str]
-    planner: PlannerInfo
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class RenderRecord:
-    id: int
-    project_id: str
-    version: int
-    output_path: str
-    output_sha256: str
-    shots: list[dict[str, Any]]
-    seconds: float
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ProjectRecord:
-    id: str
-    title: str
-    request: str
-    owner: str
-    requirements: Requirements
-    latest_version: int
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    id: int
-    project_id: str
-    version: int
-    status: str
-    stage: str
-    progress: float
-    error: str | None
-    render_id: int | None
 
 
 class Repository:

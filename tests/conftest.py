@@ -19,7 +19,7 @@ import pytest
 
 from reelwright.settings import Settings
 
-REELWRIGHT = [sys.executable, "-m", "bot"]
+REELWRIGHT = [sys.executable, "-m", "reelwright.bot"]
 
 
 @dataclass

@@ -10,9 +10,9 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot.discord_bot.buttons import ResultButton
-from bot.discord_bot.studio import Studio
-from bot.service import ConversationService
+from reelwright.bot.discord_bot.buttons import ResultButton
+from reelwright.bot.discord_bot.studio import Studio
+from reelwright.bot.service import ConversationService
 from reelwright.errors import ReelwrightError
 from reelwright.settings import Settings
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 
 if TYPE_CHECKING:
-    from bot.discord_bot.studio import Studio
+    from reelwright.bot.discord_bot.studio import Studio
 
 ACTIONS = {"reroll": ("Reroll", "🎲"), "edit": ("Edit", "✏️"), "extend": ("Extend", "➕"),
            "narration": ("Narration", "🗣️"), "delete": ("Delete", "🗑️")}

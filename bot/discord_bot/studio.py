@@ -18,15 +18,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from agent.planner import PlanProgress
-from agent.requirements import Requirements
-from bot.discord_bot.buttons import ResultButton, result_view
-from bot.discord_bot.text import plan_embed, planner_note, progress_text, result_text, safe
-from bot.service import ConversationService, RenderOutcome
-from generation.video_io import fit_for_upload
+from reelwright.bot.discord_bot.buttons import ResultButton, result_view
+from reelwright.bot.discord_bot.text import plan_embed, planner_note, progress_text, result_text, safe
+from reelwright.bot.service import ConversationService, RenderOutcome
 from reelwright.errors import BadImage, BadRequest, NotFound, ReelwrightError
+from reelwright.plan import PlanProgress, Requirements
+from reelwright.records import UserRef, VersionRecord
 from reelwright.settings import Settings
-from storage.repository import UserRef, VersionRecord
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +287,7 @@ class Studio(commands.Cog):
 
     async def post_result(self, channel: discord.abc.Messageable, record: VersionRecord, outcome: RenderOutcome, limit: int) -> None:
         with tempfile.TemporaryDirectory(prefix="reelwright-fit-") as scratch:
-            fitting, preview = await asyncio.to_thread(fit_for_upload, outcome.path, limit, Path(scratch))
+            fitting, preview = await self.service.fit_for_upload(outcome.path, limit, Path(scratch))
             view = result_view(record.project_id, record.plan.narration)
             if fitting is not None:
                 note = "" if fitting == outcome.path else "(re-encoded to fit this server's upload limit)"
@@ -410,7 +408,7 @@ class Studio(commands.Cog):
         if not await self.allowed(interaction, project_id):
             return
         if action == "edit":
-            from bot.discord_bot.buttons import EditModal
+            from reelwright.bot.discord_bot.buttons import EditModal
 
             await interaction.response.send_modal(EditModal(self, project_id))
             return

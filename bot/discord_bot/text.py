@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from agent.plan import ShotPlan
-from storage.repository import VersionRecord
+from reelwright.plan import ShotPlan
+from reelwright.records import VersionRecord
 
 DISCLOSURE = "🤖 AI-generated video (Reelwright). Marked with a visible label, an invisible watermark and provenance metadata."
 MAX_CONTENT = 2000

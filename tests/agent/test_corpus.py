@@ -9,11 +9,11 @@ import random
 
 import pytest
 
-from agent.edits import edit_plan
-from agent.llm import build_llm
-from agent.planner import plan_video
-from agent.requirements import extract_requirements
-from bot.inputs import check_request
+from reelwright.agent.edits import edit_plan
+from reelwright.agent.llm import build_llm
+from reelwright.agent.planner import plan_video
+from reelwright.agent.requirements import extract_requirements
+from reelwright.bot.inputs import check_request
 from corpus.scoring import judge_edit, judge_request, load
 from reelwright.settings import Settings
 

@@ -5,10 +5,10 @@ import random
 
 import pytest
 
-from agent.edit_ops import AddShot, RemoveShot, SetShot, diff_plans
-from agent.edits import edit_plan, operations_schema, within_instruction
-from agent.planner import plan_video
-from agent.requirements import extract_requirements
+from reelwright.agent.edit_ops import AddShot, RemoveShot, SetShot, diff_plans
+from reelwright.agent.edits import edit_plan, operations_schema, within_instruction
+from reelwright.agent.planner import plan_video
+from reelwright.agent.requirements import extract_requirements
 from reelwright.errors import BadRequest
 
 REQUEST = "a 12 second video of a fox in the snow"

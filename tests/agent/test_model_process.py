@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.edits import edit_plan, parse_with_llm, within_instruction
-from agent.llm import build_llm
-from agent.local_llm import LocalModelProcess, ModelCrashed, PORTABLE_CMAKE_ARGS
-from agent.planner import plan_video
-from agent.requirements import extract_requirements
+from reelwright.agent.edits import edit_plan, parse_with_llm, within_instruction
+from reelwright.agent.llm import build_llm
+from reelwright.agent.local_llm import LocalModelProcess, ModelCrashed, PORTABLE_CMAKE_ARGS
+from reelwright.agent.planner import plan_video
+from reelwright.agent.requirements import extract_requirements
 from reelwright.errors import BadRequest
 from reelwright.settings import Settings
 

@@ -6,10 +6,10 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.edits import edit_plan
-from agent.planner import MAX_SHOTS, plan_video
-from agent.requirements import extract_requirements
-from bot.inputs import check_request
+from reelwright.agent.edits import edit_plan
+from reelwright.agent.planner import MAX_SHOTS, plan_video
+from reelwright.agent.requirements import extract_requirements
+from reelwright.bot.inputs import check_request
 from reelwright.errors import BadRequest
 
 BASE_REQUEST = "a 12 second video of a fox in the snow in 3 shots"

@@ -4,10 +4,10 @@ import random
 
 import pytest
 
-from agent.json_reply import InvalidModelOutput, parse_json_object
-from agent.llm import build_llm
-from agent.planner import plan_video, usable_line
-from agent.requirements import extract_requirements
+from reelwright.agent.json_reply import InvalidModelOutput, parse_json_object
+from reelwright.agent.llm import build_llm
+from reelwright.agent.planner import plan_video, usable_line
+from reelwright.agent.requirements import extract_requirements
 from reelwright.errors import BadRequest
 from reelwright.settings import Settings
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from agent.requirements import Requirements, extract_requirements
+from reelwright.agent.requirements import extract_requirements
+from reelwright.plan import Requirements
 from reelwright.errors import BadRequest
 
 

@@ -13,8 +13,8 @@ import discord
 import pytest
 from PIL import Image
 
-from bot.discord_bot.app import ReelwrightBot
-from bot.service import ConversationService
+from reelwright.bot.discord_bot.app import ReelwrightBot
+from reelwright.bot.service import ConversationService
 from reelwright.settings import Settings
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.simcord(settle_timeout=180)]

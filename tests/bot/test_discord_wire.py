@@ -17,8 +17,8 @@ import pytest_asyncio
 from PIL import Image
 from pydantic import SecretStr
 
-from bot.discord_bot.app import ReelwrightBot, point_at
-from bot.service import ConversationService
+from reelwright.bot.discord_bot.app import ReelwrightBot, point_at
+from reelwright.bot.service import ConversationService
 from discord_loopback import CHANNEL, LoopbackDiscord
 from reelwright.settings import Settings
 
@@ -133,7 +133,7 @@ async def test_a_gateway_reconnect_during_a_render_loses_nothing(service, server
 
 
 async def test_a_rejected_token_is_reported_without_revealing_it(tmp_path, server, caplog) -> None:
-    from bot.discord_bot.app import run_bot
+    from reelwright.bot.discord_bot.app import run_bot
     from reelwright.errors import ReelwrightError
 
     secret = "definitely-not-the-token-1234"

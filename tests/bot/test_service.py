@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.service import ConversationService
-from generation.video_io import read_frames
+from reelwright.bot.service import ConversationService
+from reelwright.generation.video_io import read_frames
 from reelwright.errors import Cancelled
 from reelwright.settings import Settings
-from storage.repository import UserRef
+from reelwright.records import UserRef
 
 USER = UserRef("test", "alice", "Alice")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.plan import ShotPlan
+from reelwright.plan import ShotPlan
 from reelwright.errors import BadRequest
 
 CORPUS = Path(__file__).parent

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generation.video_io import duration_of, fit_for_upload
+from reelwright.generation.video_io import duration_of, fit_for_upload
 from tests_support import encode
 
 

@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.plan import Grade
-from generation.animatic import AnimaticBackend
-from generation.backends import ClipRequest
-from generation.video_io import read_frames
-from generation.watermark import Watermarker
+from reelwright.plan import Grade
+from reelwright.generation.animatic import AnimaticBackend
+from reelwright.generation.backends import ClipRequest
+from reelwright.generation.video_io import read_frames
+from reelwright.generation.watermark import Watermarker
 from tests_support import encode
 
 

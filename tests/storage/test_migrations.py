@@ -5,8 +5,8 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import text
 
-from storage.db import alembic_config, make_engine, open_database
-from storage.repository import Repository
+from reelwright.storage.db import alembic_config, make_engine, open_database
+from reelwright.storage.repository import Repository
 
 
 def test_the_planner_name_of_an_older_version_becomes_its_planner_record(tmp_path: Path) -> None:

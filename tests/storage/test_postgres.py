@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.service import ConversationService
+from reelwright.bot.service import ConversationService
 from reelwright.settings import Settings
-from storage.repository import UserRef
+from reelwright.records import UserRef
 
 URL = os.environ.get("REELWRIGHT_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="REELWRIGHT_TEST_POSTGRES_URL is not set (.ci/run sets it)")

@@ -1,10 +1,13 @@
-"""The shot plan: a versioned, validated description of a video that every backend renders from.
+"""The shot plan and the facts behind it: the data every layer passes around.
 
 A plan is data. Planning creates version 1; every edit creates the next version from the previous one.
+``Requirements`` are the facts a person stated, kept for the whole conversation; ``PlannerInfo`` says
+who wrote a version. They live in the kernel so storage and generation need nothing from the agent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -129,6 +132,38 @@ class PlannerInfo(BaseModel):
     @property
     def label(self) -> str:
         return f"{self.engine}:{self.model}" if self.model else self.engine
+
+
+class Requirements(BaseModel):
+    """Facts the person stated. ``None`` means they did not say, so the planner may choose."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total_duration_s: float | None = None
+    shot_duration_s: float | None = None
+    aspect: Aspect | None = None
+    narration: bool | None = None
+    music: bool | None = None
+    shot_count: int | None = None
+    voice_pitch_semitones: float | None = None
+    voice_speed: float | None = None
+    style: str | None = None
+    subject: str | None = None
+    #: What each shot shows, when the person listed the shots themselves.
+    shots: tuple[str, ...] | None = None
+
+    def merged_with(self, newer: Requirements) -> Requirements:
+        """Later statements win; facts not restated are kept for the rest of the conversation."""
+        stated = newer.model_dump(exclude_none=True)
+        stated.pop("subject", None)
+        stated.pop("shots", None)
+        if ("total_duration_s" in stated or "shot_count" in stated) and "shot_duration_s" not in stated:
+            stated["shot_duration_s"] = None  # a new total or count overrides an earlier length per shot
+        return self.model_copy(update=stated)
+
+
+#: Called with a short status line while planning ("writing shot 2/5"), possibly from a worker thread.
+PlanProgress = Callable[[str], None]
 
 
 def split_duration(total_s: float, count: int) -> list[float]:
