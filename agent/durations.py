@@ -13,13 +13,45 @@ from dataclasses import dataclass
 from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, parse_number
 from reelwright.errors import BadRequest
 
-SECOND_UNITS = frozenset({
-    "s", "sec", "secs", "second", "seconds", "seconde", "secondes", "segundo", "segundos", "seg", "segs",
-    "secondo", "secondi", "sekunde", "sekunden", "sek", "seconden", "sekund", "sekundy", "sekunder",
-})
-MINUTE_UNITS = frozenset({
-    "min", "mins", "minute", "minutes", "minuto", "minutos", "minuti", "minuten", "minut", "minuty", "minutter",
-})
+SECOND_UNITS = frozenset(
+    {
+        "s",
+        "sec",
+        "secs",
+        "second",
+        "seconds",
+        "seconde",
+        "secondes",
+        "segundo",
+        "segundos",
+        "seg",
+        "segs",
+        "secondo",
+        "secondi",
+        "sekunde",
+        "sekunden",
+        "sek",
+        "seconden",
+        "sekund",
+        "sekundy",
+        "sekunder",
+    }
+)
+MINUTE_UNITS = frozenset(
+    {
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "minuto",
+        "minutos",
+        "minuti",
+        "minuten",
+        "minut",
+        "minuty",
+        "minutter",
+    }
+)
 HOUR_UNITS = frozenset({"h", "hr", "hrs", "hour", "hours", "heure", "heures", "hora", "horas", "ora", "ore", "stunde", "stunden", "uur"})
 _UNITS = {**dict.fromkeys(SECOND_UNITS, 1.0), **dict.fromkeys(MINUTE_UNITS, 60.0), **dict.fromkeys(HOUR_UNITS, 3600.0)}
 #: Long unit words a typo may be made of (short ones like "s" or "min" would match anything).
@@ -31,17 +63,26 @@ _DECADE_CONTEXT = re.compile(
     r"synth\w*|hip[- ]hop|kids?|nostalgi\w*|throwback|themed|inspired|sci-?fi|vhs|arcade|grunge|pop|rock|punk)\b",
     re.I,
 )
-_PER_SHOT_BEFORE = re.compile(r"(?:\beach|\bevery|\bper)\s+(?:shot|scene|clip|cut)?\s*(?:of|is|lasting|at|for|:)?\s*$|\b(?:shots?|scenes?|clips?)\s+(?:of|at|lasting)\s*$", re.I)
-_PER_SHOT_AFTER = re.compile(r"^\s*(?:long\s+)?(?:each|apiece|per\s+(?:shot|scene|clip|cut)|a\s+(?:shot|scene|clip)|shots\b|scenes\b|clips\b|cuts\b|takes\b)", re.I)
+_PER_SHOT_BEFORE = re.compile(
+    r"(?:\beach|\bevery|\bper)\s+(?:shot|scene|clip|cut)?\s*(?:of|is|lasting|at|for|:)?\s*$|\b(?:shots?|scenes?|clips?)\s+(?:of|at|lasting)\s*$",
+    re.I,
+)
+_PER_SHOT_AFTER = re.compile(
+    r"^\s*(?:long\s+)?(?:each|apiece|per\s+(?:shot|scene|clip|cut)|a\s+(?:shot|scene|clip)|shots\b|scenes\b|clips\b|cuts\b|takes\b)", re.I
+)
 _TOTAL_AFTER = re.compile(r"^\s*(?:total|in total|overall|in all|all together|altogether|long|max|maximum|tops)\b", re.I)
 _APPROX_BEFORE = re.compile(r"(?:\babout|\baround|\broughly|\bapprox(?:imately|\.)?|~|\bcirca|\bca\.|\bjust|\bexactly)\s*$", re.I)
-_AT_MOST_BEFORE = re.compile(r"(?:\bmax(?:imum)?|\bat most|\bup to|\bno (?:more|longer) than|\bwithin|\bnot (?:more|longer) than)\s*(?:of\s+)?$", re.I)
+_AT_MOST_BEFORE = re.compile(
+    r"(?:\bmax(?:imum)?|\bat most|\bup to|\bno (?:more|longer) than|\bwithin|\bnot (?:more|longer) than)\s*(?:of\s+)?$", re.I
+)
 _UNDER_BEFORE = re.compile(r"(?:\bunder|\bless than|\bshorter than|\bbelow|\bmoins de|\bmenos de|\bunter|\bmeno di)\s*$", re.I)
 _TOKEN = re.compile(r"-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?|[^\W\d_]+(?:-[^\W\d_]+)*", re.I)
 #: "10s", "90sec", "2min", "1m30" -> separate number and unit so the scanner sees them.
 _GLUED = re.compile(r"(?<=\d)(?=(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)(?:\d|\b))", re.I)
 _SECONDS_AFTER_MINUTES = re.compile(
-    r"^\s*(?:and\s+)?(\d+)\s*(?:(?:s|secs?|seconds?|segundos|secondes|sekunden|secondi)\b|(?=[,.;!?)]|$|\s+(?:video|clip|vid|film|long)\b))", re.I)
+    r"^\s*(?:and\s+)?(\d+)\s*(?:(?:s|secs?|seconds?|segundos|secondes|sekunden|secondi)\b|(?=[,.;!?)]|$|\s+(?:video|clip|vid|film|long)\b))",
+    re.I,
+)
 _COMPACT_MINUTES = re.compile(r"\b(\d+)\s*m\s*(\d{1,2})(?:\s*s)?\b", re.I)
 
 
@@ -108,11 +149,21 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
         return None
     cursor = index + 1
     # "half a minute", "half an hour"
-    if word.lower() in {"half", "demi", "media", "meia", "mezzo", "halbe"} and cursor < len(tokens) and tokens[cursor][0].lower() in ARTICLE_NUMBERS:
+    if (
+        word.lower() in {"half", "demi", "media", "meia", "mezzo", "halbe"}
+        and cursor < len(tokens)
+        and tokens[cursor][0].lower() in ARTICLE_NUMBERS
+    ):
         cursor += 1
     # "twenty five", "fourty five"
-    if value in {20, 30, 40, 50, 60, 70, 80, 90} and cursor < len(tokens) and (unit := _number(tokens[cursor][0])) is not None \
-            and 1 <= unit <= 9 and tokens[cursor][0].isalpha() and tokens[cursor][0].lower() not in ARTICLE_NUMBERS:
+    if (
+        value in {20, 30, 40, 50, 60, 70, 80, 90}
+        and cursor < len(tokens)
+        and (unit := _number(tokens[cursor][0])) is not None
+        and 1 <= unit <= 9
+        and tokens[cursor][0].isalpha()
+        and tokens[cursor][0].lower() not in ARTICLE_NUMBERS
+    ):
         value, cursor = value + unit, cursor + 1
     # "a quarter of a minute", "a quarter minute"
     if word.lower() in ARTICLE_NUMBERS and cursor < len(tokens) and tokens[cursor][0].lower() == "quarter":
@@ -121,7 +172,7 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
             cursor += 1
     # "one and a half minutes"
     extra = 0.0
-    if cursor + 2 < len(tokens) and [t[0].lower() for t in tokens[cursor:cursor + 3]] == ["and", "a", "half"]:
+    if cursor + 2 < len(tokens) and [t[0].lower() for t in tokens[cursor : cursor + 3]] == ["and", "a", "half"]:
         extra, cursor = 0.5, cursor + 3
     # "a 10-15 second video", "10 to 15 seconds": the upper end of a range
     if cursor + 1 < len(tokens) and tokens[cursor][0].lower() in {"to", "or"} and _number(tokens[cursor + 1][0]) is not None:
@@ -173,7 +224,7 @@ def _is_range(text: str, start: int) -> bool:
 
 
 def _is_decade(text: str, number: str, start: int, unit_end: int) -> bool:
-    """"80s synthwave", "the 90s": a decade, not eighty seconds."""
+    """ "80s synthwave", "the 90s": a decade, not eighty seconds."""
     if not re.fullmatch(r"(?:19|20)?[1-9]0", number):
         return False
     before = text[:start].rstrip().lower()

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from reelwright.plan import CAMERA_MOVES, MAX_NARRATION_CHARS, MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
 from reelwright.errors import BadRequest
+from reelwright.plan import CAMERA_MOVES, MAX_NARRATION_CHARS, MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
 
 
 class SetShot(BaseModel):
@@ -69,9 +69,8 @@ class Reroll(BaseModel):
     shot: int | None = None  # None: every shot
 
 
-Operation = Annotated[
-    SetShot | ScaleDuration | GradeShot | AddShot | RemoveShot | MoveShot | SetStyle | Reroll, Field(discriminator="op")
-]
+Operation = Annotated[SetShot | ScaleDuration | GradeShot | AddShot | RemoveShot | MoveShot | SetStyle | Reroll, Field(discriminator="op")]
+
 
 def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -> tuple[ShotPlan, int | None]:
     """The plan after ``ops``, plus the shot whose duration the person set (kept when fitting a total)."""
@@ -110,18 +109,30 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
             targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
             for i in targets:
                 grade = shots[i].grade
-                shots[i] = shots[i].model_copy(update={"grade": Grade(
-                    brightness=_clip(grade.brightness + op.brightness, 0.8), contrast=_clip(grade.contrast + op.contrast, 0.8),
-                    saturation=_clip(grade.saturation + op.saturation, 1.0), warmth=_clip(grade.warmth + op.warmth, 0.8),
-                )})
+                shots[i] = shots[i].model_copy(
+                    update={
+                        "grade": Grade(
+                            brightness=_clip(grade.brightness + op.brightness, 0.8),
+                            contrast=_clip(grade.contrast + op.contrast, 0.8),
+                            saturation=_clip(grade.saturation + op.saturation, 1.0),
+                            warmth=_clip(grade.warmth + op.warmth, 0.8),
+                        )
+                    }
+                )
         elif isinstance(op, AddShot):
             if not 0 <= op.after <= len(shots):
                 index_of(op.after)
             template = shots[min(op.after, len(shots)) - 1] if shots else None
             duration = _clamp_duration(op.duration_s or (template.duration_s if template else 3.0))
-            new = Shot(id=len(shots) + 1, prompt=op.prompt[:MAX_PROMPT_CHARS], duration_s=duration,
-                       camera=CAMERA_MOVES[(len(shots) + 1) % len(CAMERA_MOVES)], narration=op.narration[:MAX_NARRATION_CHARS],
-                       source_image=template.source_image if template else None, seed=fresh_seed())
+            new = Shot(
+                id=len(shots) + 1,
+                prompt=op.prompt[:MAX_PROMPT_CHARS],
+                duration_s=duration,
+                camera=CAMERA_MOVES[(len(shots) + 1) % len(CAMERA_MOVES)],
+                narration=op.narration[:MAX_NARRATION_CHARS],
+                source_image=template.source_image if template else None,
+                seed=fresh_seed(),
+            )
             shots.insert(op.after, new)
         elif isinstance(op, RemoveShot):
             i = index_of(op.shot)
@@ -164,8 +175,11 @@ def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
     if len(old.shots) != len(new.shots):
         lines.append(f"shots: {len(old.shots)} -> {len(new.shots)}")
     old_by_seed = {shot.seed: shot for shot in old.shots}
-    retaken = {shot.id for shot in new.shots if shot.seed not in old_by_seed and shot.id <= len(old.shots)
-               and old.shot(shot.id).prompt == shot.prompt}
+    retaken = {
+        shot.id
+        for shot in new.shots
+        if shot.seed not in old_by_seed and shot.id <= len(old.shots) and old.shot(shot.id).prompt == shot.prompt
+    }
     surviving = [shot.seed for shot in old.shots if shot.seed in {s.seed for s in new.shots}]
     reordered = surviving != [shot.seed for shot in new.shots if shot.seed in old_by_seed]
     for shot in new.shots:

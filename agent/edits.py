@@ -18,14 +18,24 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from reelwright.agent.edit_ops import (AddShot, GradeShot, MoveShot, Operation, RemoveShot, Reroll, ScaleDuration, SetShot,
-                            SetStyle, apply_operations)
+from reelwright.agent.edit_ops import (
+    AddShot,
+    GradeShot,
+    MoveShot,
+    Operation,
+    RemoveShot,
+    Reroll,
+    ScaleDuration,
+    SetShot,
+    SetStyle,
+    apply_operations,
+)
 from reelwright.agent.json_reply import InvalidModelOutput
-from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
 from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
 from reelwright.agent.requirements import enforce, extract_requirements, keywords
 from reelwright.agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
+from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
 
 if TYPE_CHECKING:
     from reelwright.agent.llm import JsonLLM
@@ -34,69 +44,402 @@ log = logging.getLogger(__name__)
 
 #: Words an instruction is made of; a near miss of one of these ("mkae", "darkr") is read as it.
 _VOCABULARY = (
-    "make", "change", "turn", "replace", "switch", "swap", "move", "remove", "delete", "add", "insert", "append",
-    "shot", "shots", "scene", "scenes", "clip", "clips", "first", "second", "third", "fourth", "fifth", "sixth",
-    "last", "final", "opening", "closing", "middle", "darker", "brighter", "warmer", "cooler", "colder", "longer",
-    "shorter", "slower", "faster", "slow", "motion", "zoom", "tilt", "pan", "orbit", "static", "narration",
-    "narrator", "voice", "voiceover", "music", "vertical", "horizontal", "square", "landscape", "portrait",
-    "seconds", "second", "minutes", "minute", "regenerate", "reroll", "another", "instead", "should", "please",
-    "black", "white", "contrast", "saturated", "colorful", "colourful", "vivid", "timelapse", "show", "showing",
-    "start", "beginning", "end", "ending", "after", "before", "between", "position", "title", "style", "reverse",
+    "make",
+    "change",
+    "turn",
+    "replace",
+    "switch",
+    "swap",
+    "move",
+    "remove",
+    "delete",
+    "add",
+    "insert",
+    "append",
+    "shot",
+    "shots",
+    "scene",
+    "scenes",
+    "clip",
+    "clips",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "last",
+    "final",
+    "opening",
+    "closing",
+    "middle",
+    "darker",
+    "brighter",
+    "warmer",
+    "cooler",
+    "colder",
+    "longer",
+    "shorter",
+    "slower",
+    "faster",
+    "slow",
+    "motion",
+    "zoom",
+    "tilt",
+    "pan",
+    "orbit",
+    "static",
+    "narration",
+    "narrator",
+    "voice",
+    "voiceover",
+    "music",
+    "vertical",
+    "horizontal",
+    "square",
+    "landscape",
+    "portrait",
+    "seconds",
+    "second",
+    "minutes",
+    "minute",
+    "regenerate",
+    "reroll",
+    "another",
+    "instead",
+    "should",
+    "please",
+    "black",
+    "white",
+    "contrast",
+    "saturated",
+    "colorful",
+    "colourful",
+    "vivid",
+    "timelapse",
+    "show",
+    "showing",
+    "start",
+    "beginning",
+    "end",
+    "ending",
+    "after",
+    "before",
+    "between",
+    "position",
+    "title",
+    "style",
+    "reverse",
 )
 #: Real words one slip away from a vocabulary word: never "corrected".
-_PROTECTED = frozenset({
-    "male", "mile", "mike", "cake", "lake", "bake", "wake", "take", "fake", "sake", "snake", "same", "name",
-    "hot", "shoot", "short", "shop", "shut", "slot", "spot", "shout", "sheet", "seen", "scent", "dark", "bright",
-    "cool", "warm", "lost", "last", "fast", "past", "cast", "vast", "most", "post", "host", "cost", "past",
-    "more", "mode", "move", "love", "live", "life", "like", "line", "fine", "mine", "nine", "time", "tame",
-    "when", "then", "than", "them", "they", "this", "that", "what", "with", "want", "went", "were", "where",
-    "there", "these", "those", "here", "have", "having", "save", "says", "said", "stars", "start", "stare",
-    "starts", "about", "also", "show", "slow", "snow", "glow", "flow", "blow", "low", "scenic", "clap", "flip",
-    "crane", "plane", "planet", "pane", "mountain", "second", "sound", "round", "around", "band", "hand",
-    "dance", "fence", "change", "chance", "range", "orange", "angle", "single", "jungle", "title", "little",
-    "tiles", "style", "settle", "still", "stills", "shine", "shift", "shade", "shape", "clip", "clips",
-    "click", "color", "colors", "block", "black", "back", "track", "truck", "trick", "white", "while", "write",
-    "quite", "quiet", "tilt", "till", "tile", "tale", "rain", "main", "pain", "plan", "span", "spin", "open",
-    "oven", "even", "over", "ever", "event", "frame", "framed", "flame", "farm", "fame", "game",
-})
+_PROTECTED = frozenset(
+    {
+        "male",
+        "mile",
+        "mike",
+        "cake",
+        "lake",
+        "bake",
+        "wake",
+        "take",
+        "fake",
+        "sake",
+        "snake",
+        "same",
+        "name",
+        "hot",
+        "shoot",
+        "short",
+        "shop",
+        "shut",
+        "slot",
+        "spot",
+        "shout",
+        "sheet",
+        "seen",
+        "scent",
+        "dark",
+        "bright",
+        "cool",
+        "warm",
+        "lost",
+        "last",
+        "fast",
+        "past",
+        "cast",
+        "vast",
+        "most",
+        "post",
+        "host",
+        "cost",
+        "more",
+        "mode",
+        "move",
+        "love",
+        "live",
+        "life",
+        "like",
+        "line",
+        "fine",
+        "mine",
+        "nine",
+        "time",
+        "tame",
+        "when",
+        "then",
+        "than",
+        "them",
+        "they",
+        "this",
+        "that",
+        "what",
+        "with",
+        "want",
+        "went",
+        "were",
+        "where",
+        "there",
+        "these",
+        "those",
+        "here",
+        "have",
+        "having",
+        "save",
+        "says",
+        "said",
+        "stars",
+        "start",
+        "stare",
+        "starts",
+        "about",
+        "also",
+        "show",
+        "slow",
+        "snow",
+        "glow",
+        "flow",
+        "blow",
+        "low",
+        "scenic",
+        "clap",
+        "flip",
+        "crane",
+        "plane",
+        "planet",
+        "pane",
+        "mountain",
+        "second",
+        "sound",
+        "round",
+        "around",
+        "band",
+        "hand",
+        "dance",
+        "fence",
+        "change",
+        "chance",
+        "range",
+        "orange",
+        "angle",
+        "single",
+        "jungle",
+        "title",
+        "little",
+        "tiles",
+        "style",
+        "settle",
+        "still",
+        "stills",
+        "shine",
+        "shift",
+        "shade",
+        "shape",
+        "clip",
+        "clips",
+        "click",
+        "color",
+        "colors",
+        "block",
+        "black",
+        "back",
+        "track",
+        "truck",
+        "trick",
+        "white",
+        "while",
+        "write",
+        "quite",
+        "quiet",
+        "tilt",
+        "till",
+        "tile",
+        "tale",
+        "rain",
+        "main",
+        "pain",
+        "plan",
+        "span",
+        "spin",
+        "open",
+        "oven",
+        "even",
+        "over",
+        "ever",
+        "event",
+        "frame",
+        "framed",
+        "flame",
+        "farm",
+        "fame",
+        "game",
+    }
+)
 _SHOT_NOUN = r"(?:shots?|scenes?|clips?|takes?|plano|planos|escena|escenas|szene|szenen|einstellung|sc[eè]ne|scena|inquadratura|cena|toma)"
-_NUMBER_WORD = r"(?:\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if 1 <= NUMBER_WORDS[w] <= 12 and w not in {"a", "an", "single", "un", "une", "uno", "una", "um", "uma", "ein", "eine", "einer", "dozen"}) + r")"
-_ORDINAL = r"(?:" + "|".join(ORDINAL_WORDS) + r"|\d{1,2}(?:st|nd|rd|th)|last|final|closing|ending|opening|middle|penultimate|second[- ]to[- ]last|next[- ]to[- ]last|primer[oa]?|primo|prima|erste[n]?|premi[eè]re?|[uú]ltim[oa]|letzte[n]?|derni[eè]re?)"
+_NUMBER_WORD = (
+    r"(?:\d{1,2}|"
+    + "|".join(
+        w
+        for w in NUMBER_WORDS
+        if 1 <= NUMBER_WORDS[w] <= 12
+        and w not in {"a", "an", "single", "un", "une", "uno", "una", "um", "uma", "ein", "eine", "einer", "dozen"}
+    )
+    + r")"
+)
+_ORDINAL = (
+    r"(?:"
+    + "|".join(ORDINAL_WORDS)
+    + r"|\d{1,2}(?:st|nd|rd|th)|last|final|closing|ending|opening|middle|penultimate|second[- ]to[- ]last|next[- ]to[- ]last|primer[oa]?|primo|prima|erste[n]?|premi[eè]re?|[uú]ltim[oa]|letzte[n]?|derni[eè]re?)"
+)
 _NUMBERED_REF = re.compile(
-    r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?" + _SHOT_NOUN + r"\s*(?:#|no\.?|number|nr\.?)?\s*(?P<n>" + _NUMBER_WORD + r")\b(?!\s*(?:s|sec|secs|seconds?|segundos?|sekunden|secondes?|secondi)\b)"
+    r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?"
+    + _SHOT_NOUN
+    + r"\s*(?:#|no\.?|number|nr\.?)?\s*(?P<n>"
+    + _NUMBER_WORD
+    + r")\b(?!\s*(?:s|sec|secs|seconds?|segundos?|sekunden|secondes?|secondi)\b)"
     r"(?P<more>(?:\s*(?:,|&|\+|and|or|y|und|et|e|to|through|-)\s*(?:" + _SHOT_NOUN + r"\s*)?(?:#\s*)?" + _NUMBER_WORD + r"\b)*)",
     re.I,
 )
 _ORDINAL_REF = re.compile(
-    r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?\b(?P<o>" + _ORDINAL + r")(?P<more>(?:\s*(?:,|&|and|or)\s*(?:the\s+)?" + _ORDINAL + r")*)\s+(?:one|" + _SHOT_NOUN + r")\b"
+    r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?\b(?P<o>"
+    + _ORDINAL
+    + r")(?P<more>(?:\s*(?:,|&|and|or)\s*(?:the\s+)?"
+    + _ORDINAL
+    + r")*)\s+(?:one|"
+    + _SHOT_NOUN
+    + r")\b"
     r"|\b" + _SHOT_NOUN + r"\s+(?P<o2>" + _ORDINAL + r")\b",
     re.I,
 )
-_GROUP_REF = re.compile(r"(?:\b(?:in|on|for|of|to)\s+)?(?:\bthe\s+)?\b(?P<end>first|last|final)\s+(?P<n>two|three|four|five|\d)\s+(?:shots|scenes|clips|ones)\b", re.I)
-_BARE_END_REF = re.compile(r"(?:\b(?:in|on|for|of|to)\s+)?\bthe\s+(opening|intro|ending|outro|finale|closing)\b(?!\s+(?:shot|scene|clip|one|credits)\b)", re.I)
+_GROUP_REF = re.compile(
+    r"(?:\b(?:in|on|for|of|to)\s+)?(?:\bthe\s+)?\b(?P<end>first|last|final)\s+(?P<n>two|three|four|five|\d)\s+(?:shots|scenes|clips|ones)\b",
+    re.I,
+)
+_BARE_END_REF = re.compile(
+    r"(?:\b(?:in|on|for|of|to)\s+)?\bthe\s+(opening|intro|ending|outro|finale|closing)\b(?!\s+(?:shot|scene|clip|one|credits)\b)", re.I
+)
 _GRADES: list[tuple[re.Pattern[str], dict[str, float]]] = [
-    (re.compile(r"\b(?:dark(?:er|en)?|moodier|dimmer|dim|gloomier|less bright|underexposed|m[aá]s oscur[oa]|dunkler|plus sombre|pi[uù] scur[oa]|mais escur[oa]|(?:lower|reduce|decrease|turn down|drop)\s+(?:the\s+)?(?:brightness|exposure))\b", re.I), {"brightness": -0.3}),
-    (re.compile(r"\b(?:bright(?:er|en)?|lighter|lighten|more light|less dark|overexposed|m[aá]s brillante|m[aá]s clar[oa]|heller|plus clair|pi[uù] luminos[oa]|mais clar[oa]|(?:raise|increase|boost|turn up|crank up|bump up)\s+(?:the\s+)?(?:brightness|exposure))\b", re.I), {"brightness": 0.3}),
-    (re.compile(r"\b(?:warm(?:er|th)?|golden|more orange|m[aá]s c[aá]lid[oa]|w[aä]rmer|plus chaud|pi[uù] cald[oa]|mais quente)\b", re.I), {"warmth": 0.4}),
-    (re.compile(r"\b(?:cool(?:er)?|cold(?:er)?|bluer|icier|more blue|m[aá]s fr[ií][oa]|k[aä]lter|plus froid|pi[uù] fredd[oa]|mais fri[oa])\b", re.I), {"warmth": -0.4}),
-    (re.compile(r"\b(?:black\s*(?:and|&|n)\s*white|b\s*&\s*w|b/w|gr[ae]y\s*scale|monochrome|desaturat\w*(?!\s+(?:a (?:bit|little)|slightly))|no colou?rs?|colou?rless|blanco y negro|schwarz[- ]?wei[sß]{1,2}|noir et blanc|bianco e nero|preto e branco)\b", re.I), {"saturation": -1.0}),
-    (re.compile(r"\b(?:more (?:colou?rful|saturated|vivid|vibrant)|(?<!less )(?:colou?rful|vivid|vibrant|saturated)|punchier|pop more|(?:boost|increase|raise|crank up|turn up|bump up|more)\s+(?:the\s+)?(?:saturation|colou?rs?))\b", re.I), {"saturation": 0.4}),
-    (re.compile(r"\b(?:less (?:colou?rful|saturated|vivid|vibrant|colou?r)|muted|washed out|faded|desaturate(?:d)? (?:a (?:bit|little)|slightly)|(?:lower|reduce|decrease|tone down|turn down)\s+(?:the\s+)?(?:saturation|colou?rs?))\b", re.I), {"saturation": -0.4}),
-    (re.compile(r"\b(?:more contrast|contrastier|higher contrast|crisper|punchy|(?:boost|increase|raise|crank up|turn up|bump up|up)\s+(?:the\s+)?contrast)\b", re.I), {"contrast": 0.3}),
-    (re.compile(r"\b(?:less contrast|lower contrast|flatter|softer look|(?:lower|reduce|decrease|tone down|turn down)\s+(?:the\s+)?contrast)\b", re.I), {"contrast": -0.3}),
+    (
+        re.compile(
+            r"\b(?:dark(?:er|en)?|moodier|dimmer|dim|gloomier|less bright|underexposed|m[aá]s oscur[oa]|dunkler|plus sombre|pi[uù] scur[oa]|mais escur[oa]|(?:lower|reduce|decrease|turn down|drop)\s+(?:the\s+)?(?:brightness|exposure))\b",
+            re.I,
+        ),
+        {"brightness": -0.3},
+    ),
+    (
+        re.compile(
+            r"\b(?:bright(?:er|en)?|lighter|lighten|more light|less dark|overexposed|m[aá]s brillante|m[aá]s clar[oa]|heller|plus clair|pi[uù] luminos[oa]|mais clar[oa]|(?:raise|increase|boost|turn up|crank up|bump up)\s+(?:the\s+)?(?:brightness|exposure))\b",
+            re.I,
+        ),
+        {"brightness": 0.3},
+    ),
+    (
+        re.compile(r"\b(?:warm(?:er|th)?|golden|more orange|m[aá]s c[aá]lid[oa]|w[aä]rmer|plus chaud|pi[uù] cald[oa]|mais quente)\b", re.I),
+        {"warmth": 0.4},
+    ),
+    (
+        re.compile(
+            r"\b(?:cool(?:er)?|cold(?:er)?|bluer|icier|more blue|m[aá]s fr[ií][oa]|k[aä]lter|plus froid|pi[uù] fredd[oa]|mais fri[oa])\b",
+            re.I,
+        ),
+        {"warmth": -0.4},
+    ),
+    (
+        re.compile(
+            r"\b(?:black\s*(?:and|&|n)\s*white|b\s*&\s*w|b/w|gr[ae]y\s*scale|monochrome|desaturat\w*(?!\s+(?:a (?:bit|little)|slightly))|no colou?rs?|colou?rless|blanco y negro|schwarz[- ]?wei[sß]{1,2}|noir et blanc|bianco e nero|preto e branco)\b",
+            re.I,
+        ),
+        {"saturation": -1.0},
+    ),
+    (
+        re.compile(
+            r"\b(?:more (?:colou?rful|saturated|vivid|vibrant)|(?<!less )(?:colou?rful|vivid|vibrant|saturated)|punchier|pop more|(?:boost|increase|raise|crank up|turn up|bump up|more)\s+(?:the\s+)?(?:saturation|colou?rs?))\b",
+            re.I,
+        ),
+        {"saturation": 0.4},
+    ),
+    (
+        re.compile(
+            r"\b(?:less (?:colou?rful|saturated|vivid|vibrant|colou?r)|muted|washed out|faded|desaturate(?:d)? (?:a (?:bit|little)|slightly)|(?:lower|reduce|decrease|tone down|turn down)\s+(?:the\s+)?(?:saturation|colou?rs?))\b",
+            re.I,
+        ),
+        {"saturation": -0.4},
+    ),
+    (
+        re.compile(
+            r"\b(?:more contrast|contrastier|higher contrast|crisper|punchy|(?:boost|increase|raise|crank up|turn up|bump up|up)\s+(?:the\s+)?contrast)\b",
+            re.I,
+        ),
+        {"contrast": 0.3},
+    ),
+    (
+        re.compile(
+            r"\b(?:less contrast|lower contrast|flatter|softer look|(?:lower|reduce|decrease|tone down|turn down)\s+(?:the\s+)?contrast)\b",
+            re.I,
+        ),
+        {"contrast": -0.3},
+    ),
 ]
 _CAMERA_WORDS: list[tuple[re.Pattern[str], CameraMove]] = [
-    (re.compile(r"\b(?:zoom(?:s|ing)?\s*in(?:to)?|push(?:es|ing)?\s*in|dolly\s*in|move\s+closer|get\s+closer|slow\s+zoom|zoom(?!\s*(?:s|ing)?\s*out))\b", re.I), "zoom_in"),
+    (
+        re.compile(
+            r"\b(?:zoom(?:s|ing)?\s*in(?:to)?|push(?:es|ing)?\s*in|dolly\s*in|move\s+closer|get\s+closer|slow\s+zoom|zoom(?!\s*(?:s|ing)?\s*out))\b",
+            re.I,
+        ),
+        "zoom_in",
+    ),
     (re.compile(r"\b(?:zoom(?:s|ing)?\s*out|pull(?:s|ing)?\s*(?:back|out)|dolly\s*out|move\s+away)\b", re.I), "zoom_out"),
-    (re.compile(r"\bpan(?:s|ning|ned)?\s*(?:to\s*the\s*|towards?\s*the\s*)?left\b|\bschwenk\w*\s+nach\s+links\b|\bpane[oa]\w*\s+a\s+la\s+izquierda\b|\bpanoramique\s+vers\s+la\s+gauche\b|\bpanoramica\s+a\s+sinistra\b", re.I), "pan_left"),
-    (re.compile(r"\bpan(?:s|ning|ned)?\s*(?:to\s*the\s*|towards?\s*the\s*)?right\b|\bschwenk\w*\s+nach\s+rechts\b|\bpane[oa]\w*\s+a\s+la\s+derecha\b|\bpanoramique\s+vers\s+la\s+droite\b|\bpanoramica\s+a\s+destra\b|\bpan(?:s|ning)?\b|\bpanning\b", re.I), "pan_right"),
+    (
+        re.compile(
+            r"\bpan(?:s|ning|ned)?\s*(?:to\s*the\s*|towards?\s*the\s*)?left\b|\bschwenk\w*\s+nach\s+links\b|\bpane[oa]\w*\s+a\s+la\s+izquierda\b|\bpanoramique\s+vers\s+la\s+gauche\b|\bpanoramica\s+a\s+sinistra\b",
+            re.I,
+        ),
+        "pan_left",
+    ),
+    (
+        re.compile(
+            r"\bpan(?:s|ning|ned)?\s*(?:to\s*the\s*|towards?\s*the\s*)?right\b|\bschwenk\w*\s+nach\s+rechts\b|\bpane[oa]\w*\s+a\s+la\s+derecha\b|\bpanoramique\s+vers\s+la\s+droite\b|\bpanoramica\s+a\s+destra\b|\bpan(?:s|ning)?\b|\bpanning\b",
+            re.I,
+        ),
+        "pan_right",
+    ),
     (re.compile(r"\btilt(?:s|ing|ed)?\s*up\b|\bcrane\s*up\b|\bpedestal\s*up\b", re.I), "tilt_up"),
     (re.compile(r"\btilt(?:s|ing|ed)?\s*down\b|\bcrane\s*down\b|\btilt\b", re.I), "tilt_down"),
     (re.compile(r"\borbit(?:s|ing)?\b|\bparallax\b|\bcircle\s+around\b|\b360\b|\brotate\s+around\b|\barc\s+shot\b", re.I), "orbit"),
-    (re.compile(r"\bstatic\b|\bstill\s+camera\b|\b(?:camera|it)\s+still\b|\bhold\s+still\b|\bstay\s+still\b|\bno\s+camera\s+(?:move|movement)\w*|\blocked[- ]off\b|\btripod\b|\bstop\s+(?:the\s+)?(?:camera\s+)?moving\b", re.I), "static"),
+    (
+        re.compile(
+            r"\bstatic\b|\bstill\s+camera\b|\b(?:camera|it)\s+still\b|\bhold\s+still\b|\bstay\s+still\b|\bno\s+camera\s+(?:move|movement)\w*|\blocked[- ]off\b|\btripod\b|\bstop\s+(?:the\s+)?(?:camera\s+)?moving\b",
+            re.I,
+        ),
+        "static",
+    ),
 ]
 _MOTION = [
-    (re.compile(r"\b(?:in\s+)?(?:slow[- ]?mo(?:tion)?|slo[- ]?mo|slowed\s+down|c[aá]mara\s+lenta|zeitlupe|ralenti|rallentatore)\b", re.I), "slow motion"),
+    (
+        re.compile(
+            r"\b(?:in\s+)?(?:slow[- ]?mo(?:tion)?|slo[- ]?mo|slowed\s+down|c[aá]mara\s+lenta|zeitlupe|ralenti|rallentatore)\b", re.I
+        ),
+        "slow motion",
+    ),
     (re.compile(r"\b(?:(?:a|in)\s+)?(?:time[- ]?lapse|fast[- ]?motion|sped\s+up|hyperlapse)\b", re.I), "time-lapse"),
 ]
 _LONGER = re.compile(r"\b(?:longer|extend(?:ed)?|lengthen|more time|stretch|linger|hold (?:it )?longer)\b", re.I)
@@ -104,27 +447,60 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|trim|tighten|quicker|less time|cut 
 _DOUBLE = re.compile(r"\b(?:double (?:the |its )?(?:length|duration|time)|double it|twice as long)\b", re.I)
 _HALVE = re.compile(r"\b(?:halve|half as long|half the length)\b", re.I)
 _SECONDS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:s|sec|secs|seconds?|segundos?|sekunden|secondes?|secondi)\b", re.I)
-_REROLL = re.compile(r"\b(?:re-?roll|re-?generate|redo|re-?do|try (?:it |that )?again|another (?:take|version|try|go)|new (?:take|version|seeds?)|different (?:take|version|seeds?)|re-?render|re-?shoot|one more time|regenera|neu generieren)\b", re.I)
-_REMOVE = re.compile(r"\b(?:remove|delete|drop|get rid of|lose|kill|take out|scrap|ditch|eliminate|cut out|cut|borra|elimina|quita|l[oö]sche|entferne|supprime|enl[eè]ve|rimuovi|remova|apaga|tira)\b", re.I)
+_REROLL = re.compile(
+    r"\b(?:re-?roll|re-?generate|redo|re-?do|try (?:it |that )?again|another (?:take|version|try|go)|new (?:take|version|seeds?)|different (?:take|version|seeds?)|re-?render|re-?shoot|one more time|regenera|neu generieren)\b",
+    re.I,
+)
+_REMOVE = re.compile(
+    r"\b(?:remove|delete|drop|get rid of|lose|kill|take out|scrap|ditch|eliminate|cut out|cut|borra|elimina|quita|l[oö]sche|entferne|supprime|enl[eè]ve|rimuovi|remova|apaga|tira)\b",
+    re.I,
+)
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade|interchange|intercambia|tausche|[ée]change|scambia|troca)\b", re.I)
-_REVERSE = re.compile(r"\b(?:reverse (?:the )?order|in reverse order|reverse (?:the )?(?:shots|scenes|clips)|backwards order|play (?:it )?backwards)\b", re.I)
+_REVERSE = re.compile(
+    r"\b(?:reverse (?:the )?order|in reverse order|reverse (?:the )?(?:shots|scenes|clips)|backwards order|play (?:it )?backwards)\b", re.I
+)
 _MOVE = re.compile(r"\b(?:move|put|place|bring|shift|reorder|mueve|verschiebe|d[ée]place|sposta|mova)\b", re.I)
-_ADD = re.compile(r"\b(?:add|insert|append|include|throw in|tack on|stick in|put in|a[nñ]ade|agrega|f[uü]ge|hinzu|ajoute|aggiungi|adicione|adiciona|acrescenta)\b", re.I)
-_END_WITH = re.compile(r"\b(?:end|finish|close|wrap(?: it)? up)\s+(?:it\s+|the video\s+)?with\s+(?:a\s+shot\s+of\s+)?(?P<d>.+)$|\b(?:start|begin|open)\s+(?:it\s+|the video\s+)?with\s+(?:a\s+shot\s+of\s+)?(?P<s>.+)$", re.I)
+_ADD = re.compile(
+    r"\b(?:add|insert|append|include|throw in|tack on|stick in|put in|a[nñ]ade|agrega|f[uü]ge|hinzu|ajoute|aggiungi|adicione|adiciona|acrescenta)\b",
+    re.I,
+)
+_END_WITH = re.compile(
+    r"\b(?:end|finish|close|wrap(?: it)? up)\s+(?:it\s+|the video\s+)?with\s+(?:a\s+shot\s+of\s+)?(?P<d>.+)$|\b(?:start|begin|open)\s+(?:it\s+|the video\s+)?with\s+(?:a\s+shot\s+of\s+)?(?P<s>.+)$",
+    re.I,
+)
 _NARRATION_LINE = re.compile(
     r"(?:\b(?:should|must|will|to|can|could)\s+)?\b(?:say|says|saying|said|read|reads|narrat\w*|voice ?over|vo|line|text|caption|diga|sagen|dise|dica)\b\s*(?:is|be|to|should be|:|=|-)?\s*[:\-]?\s*(?P<q>[\"“'‘«])?(?P<line>.+?)(?:[\"”'’»])?\s*$",
     re.I,
 )
-_GLOBAL = re.compile(r"\b(?:everything|every shot|every scene|all (?:the )?(?:shots|scenes|clips)|all of it|whole (?:thing|video|clip)|entire (?:thing|video)|the video|it all|overall|throughout)\b|\bit\b", re.I)
-_STYLE = re.compile(r"\b(?:in the style of|make it look like|look like|style\s*:|in (?:an?\s+)?(?P<s>[\w' -]{2,30}?) style)\s*(?P<rest>.*)$", re.I)
-_TITLE = re.compile(r"\b(?:title(?: it)?|call it|name it|rename(?: it)?(?: to)?|change the (?:title|name) to)\s*[:=]?\s*[\"“']?(?P<t>[^\"”']+?)[\"”']?\s*$", re.I)
+_GLOBAL = re.compile(
+    r"\b(?:everything|every shot|every scene|all (?:the )?(?:shots|scenes|clips)|all of it|whole (?:thing|video|clip)|entire (?:thing|video)|the video|it all|overall|throughout)\b|\bit\b",
+    re.I,
+)
+_STYLE = re.compile(
+    r"\b(?:in the style of|make it look like|look like|style\s*:|in (?:an?\s+)?(?P<s>[\w' -]{2,30}?) style)\s*(?P<rest>.*)$", re.I
+)
+_TITLE = re.compile(
+    r"\b(?:title(?: it)?|call it|name it|rename(?: it)?(?: to)?|change the (?:title|name) to)\s*[:=]?\s*[\"“']?(?P<t>[^\"”']+?)[\"”']?\s*$",
+    re.I,
+)
 _PROMPT_VERBS = r"(?:make|turn|change|set|replace|switch|transform|convert|have|let|update|rewrite|edit|redo|swap|fix|haz|cambia|mach|[äa]ndere|fais|change|rendi|cambia|fa[cç]a|muda|troca)"
 _DESCRIPTION_LEAD = re.compile(
     r"^\s*(?:to|into|in|with|be|become|as|show(?:ing)?|display|feature|depict|:|=|-|->|→|so (?:it|that it) shows|so it's|so that|por|en|zu|in|en|par|con|com|para)?\s*"
-    r"(?:show(?:ing)?\s+|be\s+|a\s+shot\s+of\s+|an?\s+image\s+of\s+|it\s+shows?\s+)?", re.I)
-_INSTEAD = re.compile(r"\binstead of\s+(?P<old>.+?)\s*,?\s*(?:show|use|put|have|make it|do)\s+(?P<new>.+?)\s*$|\b(?P<new2>.+?)\s+instead(?: of (?P<old2>.+?))?\s*$", re.I)
-_FILLER = re.compile(r"\b(?:pls|plz|please|thx|thanks|ty|por favor|bitte|s'il (?:te|vous) pla[iî]t|per favore|thank you|kthx|lol|ok(?:ay)?|hey|hi|yo)\b[!,.]*", re.I)
-_POLITE_LEAD = re.compile(r"^\s*(?:(?:can|could|would|will)\s+(?:you|u)\s+|i\s+(?:want|need|would like|'d like)\s+(?:you\s+)?(?:to\s+)?|let'?s\s+|just\s+|now\s+|also\s+|and\s+|maybe\s+)+", re.I)
+    r"(?:show(?:ing)?\s+|be\s+|a\s+shot\s+of\s+|an?\s+image\s+of\s+|it\s+shows?\s+)?",
+    re.I,
+)
+_INSTEAD = re.compile(
+    r"\binstead of\s+(?P<old>.+?)\s*,?\s*(?:show|use|put|have|make it|do)\s+(?P<new>.+?)\s*$|\b(?P<new2>.+?)\s+instead(?: of (?P<old2>.+?))?\s*$",
+    re.I,
+)
+_FILLER = re.compile(
+    r"\b(?:pls|plz|please|thx|thanks|ty|por favor|bitte|s'il (?:te|vous) pla[iî]t|per favore|thank you|kthx|lol|ok(?:ay)?|hey|hi|yo)\b[!,.]*",
+    re.I,
+)
+_POLITE_LEAD = re.compile(
+    r"^\s*(?:(?:can|could|would|will)\s+(?:you|u)\s+|i\s+(?:want|need|would like|'d like)\s+(?:you\s+)?(?:to\s+)?|let'?s\s+|just\s+|now\s+|also\s+|and\s+|maybe\s+)+",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -146,7 +522,21 @@ def normalise_instruction(instruction: str) -> str:
 
 def shot_number(token: str, count: int) -> int | None:
     token = token.lower().strip()
-    if token in {"last", "final", "closing", "ending", "último", "ultimo", "última", "ultima", "letzte", "letzten", "dernier", "dernière", "derniere"}:
+    if token in {
+        "last",
+        "final",
+        "closing",
+        "ending",
+        "último",
+        "ultimo",
+        "última",
+        "ultima",
+        "letzte",
+        "letzten",
+        "dernier",
+        "dernière",
+        "derniere",
+    }:
         return count
     if token in {"opening", "primero", "primera", "primer", "primo", "prima", "erste", "ersten", "premier", "première", "premiere"}:
         return 1
@@ -190,7 +580,13 @@ def shot_refs(text: str, plan: ShotPlan) -> list[tuple[int, tuple[int, int]]]:
     for match in _BARE_END_REF.finditer(text):
         if not any(start <= match.start() < end for _, (start, end) in found):
             found.append((1 if match.group(1).lower() in {"opening", "intro"} else count, match.span()))
-    if not found and (match := re.search(r"\bthe\s+(?P<a>[\w-]+(?:\s+[\w-]+)?)\s+(?:shot|scene|clip)\b|\b(?:shot|scene|clip)\s+(?:with|of|where|showing)\s+(?:the\s+)?(?P<b>[\w-]+(?:\s+[\w-]+)?)", text, re.I)):
+    if not found and (
+        match := re.search(
+            r"\bthe\s+(?P<a>[\w-]+(?:\s+[\w-]+)?)\s+(?:shot|scene|clip)\b|\b(?:shot|scene|clip)\s+(?:with|of|where|showing)\s+(?:the\s+)?(?P<b>[\w-]+(?:\s+[\w-]+)?)",
+            text,
+            re.I,
+        )
+    ):
         wanted = keywords(match.group("a") or match.group("b") or "")
         hits = [shot.id for shot in plan.shots if wanted and wanted & keywords(shot.prompt)]
         if len(hits) == 1:
@@ -218,8 +614,13 @@ def _strip_modifiers(text: str) -> str:
         text = pattern.sub(" ", text)
     for pattern in (_LONGER, _SHORTER, _DOUBLE, _HALVE, _SECONDS):
         text = pattern.sub(" ", text)
-    text = re.sub(r"\b(?:a\s+(?:bit|little)|much|slightly|way|more|less|lot|very|too|and|also|then|the camera|camera|"
-                  r"should|a|an|it|look|looks|make|by|to|with|than|now|so|super|really|abit|tad|bit)\b", " ", text, flags=re.I)
+    text = re.sub(
+        r"\b(?:a\s+(?:bit|little)|much|slightly|way|more|less|lot|very|too|and|also|then|the camera|camera|"
+        r"should|a|an|it|look|looks|make|by|to|with|than|now|so|super|really|abit|tad|bit)\b",
+        " ",
+        text,
+        flags=re.I,
+    )
     return re.sub(r"[\s,.;:!&+-]+", " ", text).strip()
 
 
@@ -260,7 +661,9 @@ def _modifier_ops(shot_id: int, text: str, plan: ShotPlan) -> list[Operation]:
 
 def _description(text: str) -> str:
     """A new shot description as the person wrote it, without the leading "to"/"into"/"show"."""
-    text = re.sub(r"^\s*(?:should|must|needs? to|has to|could|can|will|would)\s+(?=(?:show|be|become|feature|depict|display)\b)", "", text, flags=re.I)
+    text = re.sub(
+        r"^\s*(?:should|must|needs? to|has to|could|can|will|would)\s+(?=(?:show|be|become|feature|depict|display)\b)", "", text, flags=re.I
+    )
     text = _DESCRIPTION_LEAD.sub("", text, count=1)
     text = re.sub(r"\b(?:should|must|needs? to|has to)\s+be\s+", "", text, flags=re.I)
     text = re.sub(r"\binstead\b\s*$", "", text, flags=re.I)
@@ -276,7 +679,11 @@ def _content_ops(shot_id: int, text: str, plan: ShotPlan) -> list[Operation]:
     if len(leftover.split()) == 0 or not re.search(r"[^\W\d_]{3,}", leftover):
         return []
     old = plan.shot(shot_id).prompt
-    if match := re.match(r"^(?:but\s+)?(?P<prep>at|in|during|under|with|without|on|near|inside|outside|by|from|while|but)\b\s*(?P<rest>.+)$", description, re.I):
+    if match := re.match(
+        r"^(?:but\s+)?(?P<prep>at|in|during|under|with|without|on|near|inside|outside|by|from|while|but)\b\s*(?P<rest>.+)$",
+        description,
+        re.I,
+    ):
         addition = description if match.group("prep").lower() != "but" else match.group("rest")
         addition = re.sub(r"^but\s+", "", addition, flags=re.I)
         modifiers = _modifier_ops(shot_id, addition, plan)
@@ -292,7 +699,9 @@ def _content_ops(shot_id: int, text: str, plan: ShotPlan) -> list[Operation]:
 
 _ADDITION = re.compile(
     r"^(?P<verb>feel|feels|look|looks|seem|seems|appear|appears|get|gets|become|becomes|needs?|should have|must have|has|have|"
-    r"include|includes|add|put)\s+(?:more\s+)?(?P<rest>.+)$", re.I)
+    r"include|includes|add|put)\s+(?:more\s+)?(?P<rest>.+)$",
+    re.I,
+)
 
 
 def _strip_motion(text: str) -> str:
@@ -312,11 +721,20 @@ def _destination(text: str, source: int, count: int, refs: list[int]) -> int | N
         target = shot_number(match.group(1), count) or (refs[1] if len(refs) > 1 else None)
         if target:
             return target - 1 if source < target else target
-    if re.search(r"\b(?:to|at|as)\s+(?:the\s+)?(?:start|beginning|front|top|opening)|\bfirst\b|\bopen(?:s|ing)? (?:the video|it)\b|\bto the start\b|\bal principio\b|\bau d[ée]but\b|\ban den anfang\b", lower):
+    if re.search(
+        r"\b(?:to|at|as)\s+(?:the\s+)?(?:start|beginning|front|top|opening)|\bfirst\b|\bopen(?:s|ing)? (?:the video|it)\b|\bto the start\b|\bal principio\b|\bau d[ée]but\b|\ban den anfang\b",
+        lower,
+    ):
         return 1
-    if re.search(r"\b(?:to|at|as)\s+(?:the\s+)?(?:end|bottom|back|finale?|closing)|\blast\b|\bclos(?:e|es|ing) (?:the video|it)\b|\bal final\b|\b[aà] la fin\b|\bans ende\b", lower):
+    if re.search(
+        r"\b(?:to|at|as)\s+(?:the\s+)?(?:end|bottom|back|finale?|closing)|\blast\b|\bclos(?:e|es|ing) (?:the video|it)\b|\bal final\b|\b[aà] la fin\b|\bans ende\b",
+        lower,
+    ):
         return count
-    if match := re.search(r"\b(?:position|slot|place|spot)\s*#?\s*(\w+)|\b(?:to|in)\s+(\w+)\s+(?:position|place)\b|\bthe\s+(\w+)\s+(?:shot|scene|clip)\b", lower):
+    if match := re.search(
+        r"\b(?:position|slot|place|spot)\s*#?\s*(\w+)|\b(?:to|in)\s+(\w+)\s+(?:position|place)\b|\bthe\s+(\w+)\s+(?:shot|scene|clip)\b",
+        lower,
+    ):
         token = next(g for g in match.groups() if g)
         return shot_number(token, count)
     return None
@@ -326,16 +744,27 @@ def _add_ops(text: str, plan: ShotPlan) -> list[Operation]:
     count = len(plan.shots)
     lower = text.lower()
     description = ""
-    if match := re.search(r"\b(?:add|insert|append|include|throw in|tack on|stick in|put in|a[nñ]ade|agrega|ajoute|aggiungi|adicione|adiciona)\s+(?:in\s+)?"
-                          r"(?:(?:a|an|another|one more|one|new|extra|1|un|une|una|uno|um|uma)\s+)?(?:(?:\d+(?:\.\d+)?\s*(?:s|sec|secs|seconds?)|[\w-]+)\s+){0,3}?"
-                          r"(?:shot|scene|clip|one|plano|escena|sc[eè]ne|scena|cena|einstellung|szene)s?\b\s*(?:of|showing|with|where|that shows|featuring|:|-|de|con|avec|mit|di|com)?\s*(?P<d>.*)$", text, re.I):
+    if match := re.search(
+        r"\b(?:add|insert|append|include|throw in|tack on|stick in|put in|a[nñ]ade|agrega|ajoute|aggiungi|adicione|adiciona)\s+(?:in\s+)?"
+        r"(?:(?:a|an|another|one more|one|new|extra|1|un|une|una|uno|um|uma)\s+)?(?:(?:\d+(?:\.\d+)?\s*(?:s|sec|secs|seconds?)|[\w-]+)\s+){0,3}?"
+        r"(?:shot|scene|clip|one|plano|escena|sc[eè]ne|scena|cena|einstellung|szene)s?\b\s*(?:of|showing|with|where|that shows|featuring|:|-|de|con|avec|mit|di|com)?\s*(?P<d>.*)$",
+        text,
+        re.I,
+    ):
         description = match.group("d")
     elif match := _END_WITH.search(text):
         description = match.group("d") or match.group("s") or ""
-    elif match := re.search(r"\b(?:add|insert|append|include)\s+(?P<d>.+?)\s+(?:at the (?:end|start|beginning)|after shot|before shot|between|as (?:the )?(?:first|last|final|opening|closing))", text, re.I):
+    elif match := re.search(
+        r"\b(?:add|insert|append|include)\s+(?P<d>.+?)\s+(?:at the (?:end|start|beginning)|after shot|before shot|between|as (?:the )?(?:first|last|final|opening|closing))",
+        text,
+        re.I,
+    ):
         description = match.group("d")
     after = count
-    if re.search(r"\b(?:opening|intro(?:duction)?|first|starting)\s+(?:shot|scene|clip)\b|\bat the (?:start|beginning|front)\b|\bbefore (?:everything|the first)\b|\bto start\b|\bstart(?:s)? with\b|\b(?:open|begin)(?:s)? with\b|\bas (?:the )?(?:first|opening)\b", lower):
+    if re.search(
+        r"\b(?:opening|intro(?:duction)?|first|starting)\s+(?:shot|scene|clip)\b|\bat the (?:start|beginning|front)\b|\bbefore (?:everything|the first)\b|\bto start\b|\bstart(?:s)? with\b|\b(?:open|begin)(?:s)? with\b|\bas (?:the )?(?:first|opening)\b",
+        lower,
+    ):
         after = 0
     elif match := re.search(r"\bafter\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*(\w+)", lower):
         after = shot_number(match.group(1), count) or count
@@ -345,8 +774,13 @@ def _add_ops(text: str, plan: ShotPlan) -> list[Operation]:
     elif match := re.search(r"\bbetween\s+(?:shots?|scenes?|clips?)?\s*(\w+)\s+(?:and|&)\s+(?:shot|scene|clip)?\s*(\w+)", lower):
         first = shot_number(match.group(1), count)
         after = first if first else count
-    description = re.sub(r"\s*\b(?:at the (?:end|start|beginning|front)|after\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*\w+(?:\s+(?:shot|scene|clip))?|before\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*\w+(?:\s+(?:shot|scene|clip))?|"
-                         r"between\s+(?:shots?|scenes?|clips?)?\s*\w+\s+(?:and|&)\s+(?:shot|scene|clip)?\s*\w+|as (?:the )?(?:first|last|final|opening|closing)(?:\s+(?:shot|one))?|to (?:start|end|finish)(?: with)?|too)\b.*$", "", description, flags=re.I)
+    description = re.sub(
+        r"\s*\b(?:at the (?:end|start|beginning|front)|after\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*\w+(?:\s+(?:shot|scene|clip))?|before\s+(?:the\s+)?(?:shot|scene|clip)?\s*#?\s*\w+(?:\s+(?:shot|scene|clip))?|"
+        r"between\s+(?:shots?|scenes?|clips?)?\s*\w+\s+(?:and|&)\s+(?:shot|scene|clip)?\s*\w+|as (?:the )?(?:first|last|final|opening|closing)(?:\s+(?:shot|one))?|to (?:start|end|finish)(?: with)?|too)\b.*$",
+        "",
+        description,
+        flags=re.I,
+    )
     seconds = _SECONDS.search(text)
     description = _SECONDS.sub(" ", description)
     description = re.sub(r"\s{2,}", " ", description).strip(" ,.;:!?\"'")
@@ -354,8 +788,11 @@ def _add_ops(text: str, plan: ShotPlan) -> list[Operation]:
     if not re.search(r"[^\W\d_]{3,}", description):
         return []
     narration = as_sentence(description) if plan.narration else ""
-    return [AddShot(after=after, prompt=description, narration=narration,
-                    duration_s=float(seconds.group(1).replace(",", ".")) if seconds else None)]
+    return [
+        AddShot(
+            after=after, prompt=description, narration=narration, duration_s=float(seconds.group(1).replace(",", ".")) if seconds else None
+        )
+    ]
 
 
 def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
@@ -373,13 +810,21 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
         added = _add_ops(text, plan)
         if added:
             return Reading(added, set())
-    if ids and _REMOVE.search(text) and not (_SHORTER.search(text) or _SECONDS.search(text) or re.search(r"\bcut\b[^,.;]*\bto\b", text, re.I)):
+    if (
+        ids
+        and _REMOVE.search(text)
+        and not (_SHORTER.search(text) or _SECONDS.search(text) or re.search(r"\bcut\b[^,.;]*\bto\b", text, re.I))
+    ):
         return Reading([RemoveShot(shot=i) for i in sorted(ids, reverse=True)], named)
     if len(ids) >= 2 and _SWAP.search(text):
         first, second = sorted(ids[:2])
         return Reading([MoveShot(shot=second, to=first), MoveShot(shot=first + 1, to=second)], named)
-    if ids and (_MOVE.search(text) or re.search(r"\b(?:make|have)\b.*\b(?:the\s+)?(?:first|last|opening|closing|final)\s+(?:shot|scene|clip|one)\b", text, re.I) or re.search(r"\b(?:first|last)\s*$", text, re.I)):
-        destination = _destination(text[refs[0][1][1]:], ids[0], count, ids)
+    if ids and (
+        _MOVE.search(text)
+        or re.search(r"\b(?:make|have)\b.*\b(?:the\s+)?(?:first|last|opening|closing|final)\s+(?:shot|scene|clip|one)\b", text, re.I)
+        or re.search(r"\b(?:first|last)\s*$", text, re.I)
+    ):
+        destination = _destination(text[refs[0][1][1] :], ids[0], count, ids)
         if destination is not None and destination != ids[0]:
             return Reading([MoveShot(shot=ids[0], to=destination)], named)
 
@@ -407,7 +852,11 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
 def _read_shot_changes(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]], ids: list[int]) -> Reading:
     """What an instruction that names shots says about them: a narration line, or clauses of changes."""
     named = set(ids)
-    if match := re.search(r"\breplace\s+(?:the\s+)?(?P<old>[\w' -]+?)\s+(?:in|from|of)\s+(?:the\s+)?(?:[\w#]+\s+)?(?:shot|scene|clip)\s*#?\s*\w*\s+with\s+(?P<new>.+)$", text, re.I):
+    if match := re.search(
+        r"\breplace\s+(?:the\s+)?(?P<old>[\w' -]+?)\s+(?:in|from|of)\s+(?:the\s+)?(?:[\w#]+\s+)?(?:shot|scene|clip)\s*#?\s*\w*\s+with\s+(?P<new>.+)$",
+        text,
+        re.I,
+    ):
         old_words, new = match.group("old").strip(), _description(match.group("new"))
         prompt = plan.shot(ids[0]).prompt if ids[0] <= len(plan.shots) else ""
         if prompt and re.search(rf"\b{re.escape(old_words)}\b", prompt, re.I):
@@ -455,15 +904,24 @@ def _groups(text: str, refs: list[tuple[int, tuple[int, int]]]) -> list[tuple[li
 
 
 def _strip_verbs(text: str) -> str:
-    text = re.sub(r"^\s*(?:(?:" + _PROMPT_VERBS + r"|(?:can|could|would|will|may)\s+(?:you|u|we|i)(?:\s+(?:get|have|see|make|do|please))?|"
-                  r"let'?s\s+(?:get|have|see|make)|i\s+(?:want|need|would like|'d like)|we\s+need|show\s+me|please|now|and|in|on|for|the|give|me)\b\s*)+",
-                  "", text.strip(" ,.;:"), flags=re.I)
+    text = re.sub(
+        r"^\s*(?:(?:" + _PROMPT_VERBS + r"|(?:can|could|would|will|may)\s+(?:you|u|we|i)(?:\s+(?:get|have|see|make|do|please))?|"
+        r"let'?s\s+(?:get|have|see|make)|i\s+(?:want|need|would like|'d like)|we\s+need|show\s+me|please|now|and|in|on|for|the|give|me)\b\s*)+",
+        "",
+        text.strip(" ,.;:"),
+        flags=re.I,
+    )
     return _too_much(text.strip(" ,.;:"))
 
 
 def _substance(text: str) -> bool:
-    return bool(text) and bool(_grade_from(text) or _camera_from(text) or _length_words(text) or any(p.search(text) for p, _ in _MOTION)
-                              or keywords(text) - _NOT_CONTENT)
+    return bool(text) and bool(
+        _grade_from(text)
+        or _camera_from(text)
+        or _length_words(text)
+        or any(p.search(text) for p, _ in _MOTION)
+        or keywords(text) - _NOT_CONTENT
+    )
 
 
 def _changes_to(ids: list[int], said: str, plan: ShotPlan, *, rerolled: bool) -> list[Operation]:
@@ -473,10 +931,14 @@ def _changes_to(ids: list[int], said: str, plan: ShotPlan, *, rerolled: bool) ->
     content_clauses: list[str] = []
     for clause in _clauses(said):
         leftover = _strip_modifiers(clause)
-        has_modifier = bool(_grade_from(clause) or _camera_from(clause) or _length_words(clause) or any(p.search(clause) for p, _ in _MOTION))
+        has_modifier = bool(
+            _grade_from(clause) or _camera_from(clause) or _length_words(clause) or any(p.search(clause) for p, _ in _MOTION)
+        )
         content_words = keywords(leftover) - _NOT_CONTENT
         rest = _after_modifiers(clause)
-        describes = len(content_words) >= (2 if has_modifier else 1) and not (has_modifier and (_PURPOSE.match(rest) or _PREPOSITION.match(rest)))
+        describes = len(content_words) >= (2 if has_modifier else 1) and not (
+            has_modifier and (_PURPOSE.match(rest) or _PREPOSITION.match(rest))
+        )
         if describes and not rerolled:
             content_clauses.append(clause)
         elif has_modifier:
@@ -494,17 +956,89 @@ def _after_modifiers(clause: str) -> str:
     """The clause with its modifier words cut out and its leading helpers dropped: "to follow the rocket"."""
     for pattern, _ in [*_GRADES, *_CAMERA_WORDS, *_MOTION]:
         clause = pattern.sub(" ", clause)
-    clause = re.sub(r"^\s*(?:(?:can|could|should|will|would|the|camera|it|please|make|up|down|a bit|slightly)\b\s*)+", "", clause, flags=re.I)
+    clause = re.sub(
+        r"^\s*(?:(?:can|could|should|will|would|the|camera|it|please|make|up|down|a bit|slightly)\b\s*)+", "", clause, flags=re.I
+    )
     return re.sub(r"\s{2,}", " ", clause).strip()
 
 
 _PREPOSITION = re.compile(r"^\s*(?:around|on|at|over|of|towards?|onto|into|across|through|along|from|the)\b", re.I)
 _PURPOSE = re.compile(r"^\s*(?:to|so|so that|in order to)\s+(?!(?:a|an|the|some|show|be)\b)\w+", re.I)
-_NOT_CONTENT = {"like", "give", "same", "prompt", "description", "tones", "hues", "grading", "grade", "mach", "die", "der", "das",
-                "haz", "fais", "rendi", "più", "mais", "plus", "más", "dont", "don't", "how", "came", "out", "looks", "keep", "is", "way", "too", "colors", "colours", "color", "colour", "look", "looks", "tone", "lighting",
-                "light", "feel", "vibe", "please", "bit", "little", "more", "less", "make", "scene", "shot", "clip", "one", "up",
-                "down", "now", "also", "instead", "should", "would", "could", "can", "just", "lot", "much", "very",
-                "slightly", "abit", "tad", "there", "here", "right", "pls", "plz", "thanks", "camera"}
+_NOT_CONTENT = {
+    "like",
+    "give",
+    "same",
+    "prompt",
+    "description",
+    "tones",
+    "hues",
+    "grading",
+    "grade",
+    "mach",
+    "die",
+    "der",
+    "das",
+    "haz",
+    "fais",
+    "rendi",
+    "più",
+    "mais",
+    "plus",
+    "más",
+    "dont",
+    "don't",
+    "how",
+    "came",
+    "out",
+    "looks",
+    "keep",
+    "is",
+    "way",
+    "too",
+    "colors",
+    "colours",
+    "color",
+    "colour",
+    "look",
+    "tone",
+    "lighting",
+    "light",
+    "feel",
+    "vibe",
+    "please",
+    "bit",
+    "little",
+    "more",
+    "less",
+    "make",
+    "scene",
+    "shot",
+    "clip",
+    "one",
+    "up",
+    "down",
+    "now",
+    "also",
+    "instead",
+    "should",
+    "would",
+    "could",
+    "can",
+    "just",
+    "lot",
+    "much",
+    "very",
+    "slightly",
+    "abit",
+    "tad",
+    "there",
+    "here",
+    "right",
+    "pls",
+    "plz",
+    "thanks",
+    "camera",
+}
 
 
 def _without_refs(text: str, refs: list[tuple[int, tuple[int, int]]]) -> str:
@@ -536,11 +1070,17 @@ def _length_words(text: str) -> bool:
 
 
 def _too_much(text: str) -> str:
-    """"way too dark" asks for the opposite: brighter."""
-    opposites = [(r"too\s+(?:dark|dim|gloomy)", "brighter"), (r"too\s+(?:bright|light|washed)", "darker"),
-                 (r"too\s+(?:warm|orange|yellow|hot)", "cooler"), (r"too\s+(?:cold|cool|blue)", "warmer"),
-                 (r"too\s+(?:saturated|neon|colou?rful|vivid|intense)", "less saturated"), (r"too\s+(?:grey|gray|dull|flat|muted)", "more saturated"),
-                 (r"too\s+long", "shorter"), (r"too\s+short", "longer")]
+    """ "way too dark" asks for the opposite: brighter."""
+    opposites = [
+        (r"too\s+(?:dark|dim|gloomy)", "brighter"),
+        (r"too\s+(?:bright|light|washed)", "darker"),
+        (r"too\s+(?:warm|orange|yellow|hot)", "cooler"),
+        (r"too\s+(?:cold|cool|blue)", "warmer"),
+        (r"too\s+(?:saturated|neon|colou?rful|vivid|intense)", "less saturated"),
+        (r"too\s+(?:grey|gray|dull|flat|muted)", "more saturated"),
+        (r"too\s+long", "shorter"),
+        (r"too\s+short", "longer"),
+    ]
     for pattern, replacement in opposites:
         text = re.sub(r"\b(?:(?:is|looks?|feels?|it's|its|way|a bit|much)\s+)*" + pattern + r"\b", replacement, text, flags=re.I)
     return text
@@ -565,13 +1105,17 @@ def _merge_prompt_changes(ops: list[Operation]) -> list[Operation]:
 
 def narration_line(text: str) -> str | None:
     """The words a shot's narrator should say, when the instruction gives them; else ``None``."""
-    if not re.search(r"\b(?:say|says|saying|said|narrat\w*|voice ?over|vo|line|caption|read|reads|diga|sagen|dise|dica|dire)\b", text, re.I):
+    if not re.search(
+        r"\b(?:say|says|saying|said|narrat\w*|voice ?over|vo|line|caption|read|reads|diga|sagen|dise|dica|dire)\b", text, re.I
+    ):
         return None
     if quoted := re.search(r"[\"“«]([^\"”»]+)[\"”»]?|(?<!\w)'(.+?)(?:'(?!\w)|$)", text):
         return (quoted.group(1) or quoted.group(2)).strip() or None
     if after := re.search(r"\b(?:say|says|saying|should say|diga|sagen|dise|dica|dire)\b\s*[:\-]?\s*(.+)$", text, re.I):
         return after.group(1).strip(" .") or None
-    if after := re.search(r"\b(?:narration|narrator|voice ?over|vo|line|caption|text)\b[^:=]*?(?:[:=]|\bto\b|\bshould be\b|\bis\b)\s*(.+)$", text, re.I):
+    if after := re.search(
+        r"\b(?:narration|narrator|voice ?over|vo|line|caption|text)\b[^:=]*?(?:[:=]|\bto\b|\bshould be\b|\bis\b)\s*(.+)$", text, re.I
+    ):
         line = after.group(1).strip(" .")
         if line and not re.fullmatch(r"(?:faster|slower|louder|quieter|off|on|female|male|deeper|higher)(?:\s+\w+)?", line, re.I):
             return line
@@ -681,8 +1225,8 @@ def edit_plan(
             info = PlannerInfo(engine="rules", fallback=True, note=str(error), fix=getattr(error, "fix", None))
     if not ops and nothing_stated:
         raise BadRequest(
-            "I couldn't tell what to change. Try e.g. \"make shot 2 darker\", \"make it 9:16\", "
-            "\"change shot 3 to a close-up of the fox\", \"no narration\" or \"make the second shot longer\"."
+            'I couldn\'t tell what to change. Try e.g. "make shot 2 darker", "make it 9:16", '
+            '"change shot 3 to a close-up of the fox", "no narration" or "make the second shot longer".'
         )
     new_plan, resized = apply_operations(plan, ops, rng)
     # Without a stated total the video simply gets longer or shorter; with one, other shots absorb it.
@@ -691,4 +1235,3 @@ def edit_plan(
     if len(new_plan.shots) > MAX_SHOTS:
         raise BadRequest(f"At most {MAX_SHOTS} shots per video; this edit would make {len(new_plan.shots)}.")
     return new_plan, requirements, info
-

@@ -124,7 +124,9 @@ def build_llm(settings: Settings) -> ChatModel | None:
         model = settings.llm_model or "gpt-4o-mini"
         chat = ChatOpenAI(model=model, base_url=settings.llm_base_url, api_key=settings.llm_api_key, temperature=0.6)
         return LangChainModel(
-            "openai", model, chat,
+            "openai",
+            model,
+            chat,
             lambda schema: {"response_format": {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}},
         )
     raise LLMUnavailable(f"Unknown LLM provider {provider!r}.")

@@ -38,8 +38,10 @@ MAX_RESTARTS = 2
 
 def portable_rebuild_command() -> str:
     """The exact command that replaces the installed llama.cpp with the portable build, for this Python."""
-    return (f'CMAKE_ARGS="{PORTABLE_CMAKE_ARGS}" {shlex.quote(sys.executable)} -m pip install '
-            "--force-reinstall --no-cache-dir --no-deps llama-cpp-python")
+    return (
+        f'CMAKE_ARGS="{PORTABLE_CMAKE_ARGS}" {shlex.quote(sys.executable)} -m pip install '
+        "--force-reinstall --no-cache-dir --no-deps llama-cpp-python"
+    )
 
 
 class ModelCrashed(LLMUnavailable):
@@ -61,10 +63,12 @@ def describe_exit(returncode: int | None) -> ModelCrashed:
         if sig == signal.SIGILL:
             return ModelCrashed(
                 "The embedded language model crashed (illegal instruction): llama.cpp was compiled for CPU "
-                "features this machine does not allow.", fix=portable_rebuild_command(), permanent=True)
+                "features this machine does not allow.",
+                fix=portable_rebuild_command(),
+                permanent=True,
+            )
         if sig in HARDWARE_FAULTS:
-            return ModelCrashed(f"The embedded language model crashed ({sig.name}).",
-                                fix=portable_rebuild_command(), permanent=True)
+            return ModelCrashed(f"The embedded language model crashed ({sig.name}).", fix=portable_rebuild_command(), permanent=True)
         name = sig.name if sig else f"signal {-returncode}"
         return ModelCrashed(f"The embedded language model was stopped ({name}).", fix=None, permanent=False)
     return ModelCrashed(f"The embedded language model exited unexpectedly (code {returncode}).", fix=None, permanent=False)
@@ -101,8 +105,9 @@ class LocalModelProcess:
             self._spawn()
 
     def write(self, system: str, user: str, *, max_tokens: int, seed: int = 1) -> Reply:
-        return self._ask({"system": system, "user": user, "schema": None, "stop": ["\n"], "max_tokens": max_tokens,
-                          "temperature": 0.5, "seed": seed})
+        return self._ask(
+            {"system": system, "user": user, "schema": None, "stop": ["\n"], "max_tokens": max_tokens, "temperature": 0.5, "seed": seed}
+        )
 
     def complete_json(self, system: str, user: str, schema: dict[str, Any], *, max_tokens: int) -> dict[str, Any]:
         reply = self._ask({"system": system, "user": user, "schema": schema, "max_tokens": max_tokens, "temperature": 0.3, "seed": 1})
@@ -147,22 +152,24 @@ class LocalModelProcess:
         if self._process is not None:
             self._restarts += 1
             if self._restarts > MAX_RESTARTS:
-                self._broken = ModelCrashed("The embedded language model keeps stopping; planning without it.",
-                                            fix=None, permanent=True)
+                self._broken = ModelCrashed("The embedded language model keeps stopping; planning without it.", fix=None, permanent=True)
                 raise self._broken
         self._events = queue.Queue()
         self._ready = False
         try:
             self._process = subprocess.Popen(
-                self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, encoding="utf-8", bufsize=1,
+                self._command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
             )
         except OSError as error:
-            self._broken = ModelCrashed(f"The embedded language model could not be started ({error.strerror}).",
-                                        fix=None, permanent=True)
+            self._broken = ModelCrashed(f"The embedded language model could not be started ({error.strerror}).", fix=None, permanent=True)
             raise self._broken from error
-        threading.Thread(target=self._read_events, args=(self._process.stdout, self._events), daemon=True,
-                         name="llm-events").start()
+        threading.Thread(target=self._read_events, args=(self._process.stdout, self._events), daemon=True, name="llm-events").start()
         threading.Thread(target=self._read_stderr, args=(self._process.stderr,), daemon=True, name="llm-stderr").start()
 
     def _await_ready(self) -> None:
@@ -183,8 +190,7 @@ class LocalModelProcess:
             event = self._events.get(timeout=timeout_s)
         except queue.Empty:
             self._kill()
-            raise ModelCrashed(f"The embedded language model did not answer within {timeout_s:g} s.",
-                               fix=None, permanent=False) from None
+            raise ModelCrashed(f"The embedded language model did not answer within {timeout_s:g} s.", fix=None, permanent=False) from None
         if event is None:
             self._died()
         return event  # type: ignore[return-value]  # None never returns: _died raises
@@ -220,4 +226,3 @@ class LocalModelProcess:
     def _read_stderr(self, stream: TextIO) -> None:
         for line in stream:
             self._stderr.append(line.rstrip()[:200])
-

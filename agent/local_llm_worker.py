@@ -46,8 +46,13 @@ def answer(model: Any, request: dict[str, Any], channel: TextIO) -> None:
         seed=int(request.get("seed", 1)),
         **constraint,
     )
-    send(channel, event="done", text=reply["choices"][0]["message"]["content"] or "",
-         tokens=reply["usage"]["completion_tokens"], seconds=round(time.perf_counter() - started, 3))
+    send(
+        channel,
+        event="done",
+        text=reply["choices"][0]["message"]["content"] or "",
+        tokens=reply["usage"]["completion_tokens"],
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 def main() -> int:
@@ -61,8 +66,7 @@ def main() -> int:
     try:
         from llama_cpp import Llama
 
-        model = Llama(model_path=args.model_path, n_ctx=args.context, n_threads=args.threads,
-                      n_threads_batch=args.threads, verbose=False)
+        model = Llama(model_path=args.model_path, n_ctx=args.context, n_threads=args.threads, n_threads_batch=args.threads, verbose=False)
     except Exception as error:  # an unreadable file, a wrong format: report it, the parent falls back
         send(channel, event="error", message=f"{type(error).__name__}: {error}", fatal=True)
         return 3

@@ -21,8 +21,19 @@ from typing import TYPE_CHECKING
 
 from reelwright.agent.requirements import keywords
 from reelwright.errors import BadRequest, LLMUnavailable
-from reelwright.plan import (MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, RESOLUTIONS, PlannerInfo, PlanProgress, Requirements, Shot,
-                             ShotPlan, Voice, split_duration)
+from reelwright.plan import (
+    MAX_PROMPT_CHARS,
+    MAX_SHOT_S,
+    MIN_SHOT_S,
+    RESOLUTIONS,
+    PlannerInfo,
+    PlanProgress,
+    Requirements,
+    Shot,
+    ShotPlan,
+    Voice,
+    split_duration,
+)
 
 if TYPE_CHECKING:
     from reelwright.agent.llm import ChatModel
@@ -42,8 +53,14 @@ _SHOT_FRAMINGS = ("wide establishing shot", "medium shot", "close-up", "detail s
 _DEFAULT_CAMERAS = ("zoom_in", "pan_right", "static", "tilt_up", "pan_left", "zoom_out")
 NARRATOR_PROMPT = "You are a documentary narrator. Reply with one simple sentence of at most ten words."
 _ANGLES = ("Set the scene.", "Describe one detail.", "Describe what happens next.", "Describe how it feels.", "End on a feeling.")
-_MIDDLE_LINES = ("Look closer at {s}.", "Here is {s}, up close.", "Every moment of {s} tells a story.",
-                 "Watch {s} unfold.", "There is more to {s} than meets the eye.", "Take in {s}.")
+_MIDDLE_LINES = (
+    "Look closer at {s}.",
+    "Here is {s}, up close.",
+    "Every moment of {s} tells a story.",
+    "Watch {s} unfold.",
+    "There is more to {s} than meets the eye.",
+    "Take in {s}.",
+)
 
 #: Words about the video rather than what it shows: never part of a shot prompt or a narration line.
 _INSTRUCTION_WORDS = re.compile(
@@ -80,8 +97,10 @@ def decide_structure(requirements: Requirements, has_image: bool, max_total_s: f
         count = max(1, round(total / per_shot)) if per_shot else max(1, min(MAX_SHOTS, round(total / TARGET_SHOT_S)))
         count = max(count, math.ceil(total / MAX_SHOT_S))
     elif total / count > MAX_SHOT_S:
-        raise BadRequest(f"{count} shot{'s' if count != 1 else ''} cannot fill {format_duration(total)}: a shot is at most "
-                         f"{MAX_SHOT_S:g} s. Ask for more shots or a shorter video.")
+        raise BadRequest(
+            f"{count} shot{'s' if count != 1 else ''} cannot fill {format_duration(total)}: a shot is at most "
+            f"{MAX_SHOT_S:g} s. Ask for more shots or a shorter video."
+        )
     if count > MAX_SHOTS:
         raise BadRequest(f"At most {MAX_SHOTS} shots per video (you asked for {count}).")
     if total / count < MIN_SHOT_S:
@@ -139,16 +158,28 @@ def plan_video(
             line = line or default_narration(subjects[index], duration, index, len(durations), listed=requirements.shots is not None)
             line = as_sentence(fit_narration(line, duration))
             used_lines.add(_normal(line))
-        shots.append(Shot(
-            id=index + 1, prompt=shot_prompt(framings[index], subjects[index], theme)[:MAX_PROMPT_CHARS], duration_s=duration,
-            camera=_DEFAULT_CAMERAS[index % len(_DEFAULT_CAMERAS)], narration=line, source_image=image_sha,
-            seed=rng.randrange(2**31), negative_prompt="blurry, low quality, distorted, watermark, text",
-        ))
+        shots.append(
+            Shot(
+                id=index + 1,
+                prompt=shot_prompt(framings[index], subjects[index], theme)[:MAX_PROMPT_CHARS],
+                duration_s=duration,
+                camera=_DEFAULT_CAMERAS[index % len(_DEFAULT_CAMERAS)],
+                narration=line,
+                source_image=image_sha,
+                seed=rng.randrange(2**31),
+                negative_prompt="blurry, low quality, distorted, watermark, text",
+            )
+        )
     aspect = requirements.aspect or "16:9"
     width, height = RESOLUTIONS[aspect]
     plan = ShotPlan(
-        title=title_for(theme or subjects[0]), style=clean_style(requirements.style or ""),
-        aspect=aspect, width=width, height=height, narration=narration, music=bool(requirements.music),
+        title=title_for(theme or subjects[0]),
+        style=clean_style(requirements.style or ""),
+        aspect=aspect,
+        width=width,
+        height=height,
+        narration=narration,
+        music=bool(requirements.music),
         voice=Voice(speed=requirements.voice_speed or 1.0, pitch_semitones=requirements.voice_pitch_semitones or 0.0),
         shots=tuple(shots),
     )
@@ -156,7 +187,12 @@ def plan_video(
 
 
 def write_lines(
-    llm: ChatModel, request: str, theme: str, subjects: list[str], durations: list[float], progress: PlanProgress | None,
+    llm: ChatModel,
+    request: str,
+    theme: str,
+    subjects: list[str],
+    durations: list[float],
+    progress: PlanProgress | None,
 ) -> tuple[list[str], PlannerInfo]:
     """One narration line per shot from the model, and who wrote them.
 
@@ -167,19 +203,20 @@ def write_lines(
     lines: list[str] = []
     tokens = 0
     try:
-        for index, (subject, duration) in enumerate(zip(subjects, durations)):
+        for index, (subject, duration) in enumerate(zip(subjects, durations, strict=True)):
             if progress is not None:
                 progress(f"writing shot {index + 1}/{len(durations)}")
-            reply = llm.write(NARRATOR_PROMPT, narration_request(theme, subject, index, len(durations)),
-                              max_tokens=line_tokens(duration), seed=index + 1)
+            reply = llm.write(
+                NARRATOR_PROMPT, narration_request(theme, subject, index, len(durations)), max_tokens=line_tokens(duration), seed=index + 1
+            )
             tokens += reply.tokens
             line = fit_model_line(first_sentence(reply.text), duration)
             lines.append(usable_line(line, request, set(map(_normal, lines))))
     except LLMUnavailable as error:
         log.info("planning without the model: %s", error)
         return [""] * len(durations), PlannerInfo(
-            engine="template", fallback=True, fix=getattr(error, "fix", None),
-            note=f"{error} This plan was written from templates instead.")
+            engine="template", fallback=True, fix=getattr(error, "fix", None), note=f"{error} This plan was written from templates instead."
+        )
     return lines, PlannerInfo(engine=llm.engine, model=llm.model, tokens=tokens)
 
 
@@ -230,8 +267,23 @@ def fit_model_line(line: str, duration_s: float) -> str:
     return ""
 
 
-_SUBORDINATING = {"as", "when", "while", "if", "because", "although", "since", "after", "before", "though", "until",
-                  "unless", "whereas", "once", "imagine"}
+_SUBORDINATING = {
+    "as",
+    "when",
+    "while",
+    "if",
+    "because",
+    "although",
+    "since",
+    "after",
+    "before",
+    "though",
+    "until",
+    "unless",
+    "whereas",
+    "once",
+    "imagine",
+}
 
 
 def usable_line(line: str, request: str, used: set[str]) -> str:
@@ -262,12 +314,14 @@ def invents_facts(text: str, request: str) -> bool:
     return any(not said(name) for name in names)
 
 
-_SENTENCE_OPENERS = set("""
+_SENTENCE_OPENERS = set(
+    """
 the a an this that these those it its there here in on at by with without from after before during under over
 above below across through into every each all some many most few as when while once if then now today tonight
 soon slowly quietly gently suddenly finally first next later still yet even only just not no nothing everything
 one two our their his her they he she we what how why where who light morning evening night dawn dusk sunlight
-""".split())
+""".split()
+)
 
 
 def reads_as_prose(text: str, minimum_words: int) -> bool:

@@ -9,40 +9,66 @@ from __future__ import annotations
 import re
 
 from reelwright.agent.durations import find_durations, normalise
-from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Requirements, Shot, ShotPlan
 from reelwright.agent.shot_list import find_shot_list, find_then_list
 from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
+from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Requirements, Shot, ShotPlan
 
 _SHOTS = re.compile(
-    r"\b(\d+|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
-    + r")\s*-?\s*(?:separate\s+|different\s+|short\s+|quick\s+)?(?:shots?|scenes?|clips?|cuts?|plans?|escenas?|szenen?|einstellungen|inquadrature|inquadratura|tomas|planos|sc[eè]nes|cenas)\b", re.I)
+    r"\b(\d+|"
+    + "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
+    + r")\s*-?\s*(?:separate\s+|different\s+|short\s+|quick\s+)?(?:shots?|scenes?|clips?|cuts?|plans?|escenas?|szenen?|einstellungen|inquadrature|inquadratura|tomas|planos|sc[eè]nes|cenas)\b",
+    re.I,
+)
 _ONE_SHOT = re.compile(
     r"\b(?:(?:a\s+|one\s+|1\s+)?single(?:\s+continuous)?\s+(?:shot|take)|(?:in\s+)?one\s+(?:continuous\s+|long\s+|single\s+)?(?:shot|take)|"
-    r"(?:a\s+|one\s+)?continuous\s+(?:shot|take)|(?:with\s+)?no\s+cuts|without\s+(?:any\s+)?cuts|uncut|a\s+oner|one-take|one-shot)\b", re.I)
+    r"(?:a\s+|one\s+)?continuous\s+(?:shot|take)|(?:with\s+)?no\s+cuts|without\s+(?:any\s+)?cuts|uncut|a\s+oner|one-take|one-shot)\b",
+    re.I,
+)
 #: Where a video will be watched decides its frame shape; the explicit ratio wins over a platform.
 _ASPECTS: list[tuple[re.Pattern[str], Aspect]] = [
     (re.compile(r"\b9\s*[:x/]\s*16\b", re.I), "9:16"),
     (re.compile(r"\b1\s*[:x/]\s*1\b", re.I), "1:1"),
     (re.compile(r"\b16\s*[:x/]\s*9\b", re.I), "16:9"),
-    (re.compile(
-        r"\b(?:vertical(?:ly|e|es)?|verticais|vertikal|hochformat|portrait\s+(?:mode|format|orientation|video|aspect)|in\s+portrait|upright|"
-        r"(?:for|on)\s+(?:a\s+|my\s+|the\s+)?(?:mobile|phones?|cell\s*phones?|smartphones?)|phone[- ](?:screen|format|sized?)|mobile[- ](?:format|friendly|first|screen)|"
-        r"tik\s*-?\s*to[ck]k?|tiktoks?|tik\s+tok|(?:youtube|yt|you\s+tube)\s+shorts?|shorts?\s+(?:for|per|para|pour|f[uü]r|on)\s+(?:youtube|yt)|(?:for|as)\s+(?:a\s+)?shorts?\b|"
-        r"reels|(?<!fishing )(?<!film )(?<!highlight )(?<!demo )(?<!blooper )(?<!sizzle )(?<!showreel )reel|"
-        r"(?:insta(?:gram)?|ig|fb|facebook|snap(?:chat)?|whats\s*app)\s+(?:stor(?:y|ies)|status)|stories|snapchat|"
-        r"(?:insta(?:gram)?|ig)\s+(?:vertical|reel)s?)\b", re.I), "9:16"),
-    (re.compile(r"\b(?:square(?:\s+format)?|carr[ée]e?|cuadrad[oa]|quadrad[oa]|quadratisch|quadrat[oa]|(?:insta(?:gram)?|ig|fb|facebook)\s+(?:feed\s+)?posts?|feed\s+posts?|instagram\s+feed|carousel\s+post)\b", re.I), "1:1"),
-    (re.compile(
-        r"\b(?:landscape|wide\s*screen|horizontal(?:ly)?|(?:youtube|yt|you\s+tube)(?!\s+shorts?)(?:\s+(?:video|channel|intro|outro))?|"
-        r"(?:for|on)\s+(?:a\s+|the\s+)?(?:tv|television|desktop|laptop|big\s+screen)|cinema\s*scope)\b", re.I), "16:9"),
+    (
+        re.compile(
+            r"\b(?:vertical(?:ly|e|es)?|verticais|vertikal|hochformat|portrait\s+(?:mode|format|orientation|video|aspect)|in\s+portrait|upright|"
+            r"(?:for|on)\s+(?:a\s+|my\s+|the\s+)?(?:mobile|phones?|cell\s*phones?|smartphones?)|phone[- ](?:screen|format|sized?)|mobile[- ](?:format|friendly|first|screen)|"
+            r"tik\s*-?\s*to[ck]k?|tiktoks?|tik\s+tok|(?:youtube|yt|you\s+tube)\s+shorts?|shorts?\s+(?:for|per|para|pour|f[uü]r|on)\s+(?:youtube|yt)|(?:for|as)\s+(?:a\s+)?shorts?\b|"
+            r"reels|(?<!fishing )(?<!film )(?<!highlight )(?<!demo )(?<!blooper )(?<!sizzle )(?<!showreel )reel|"
+            r"(?:insta(?:gram)?|ig|fb|facebook|snap(?:chat)?|whats\s*app)\s+(?:stor(?:y|ies)|status)|stories|snapchat|"
+            r"(?:insta(?:gram)?|ig)\s+(?:vertical|reel)s?)\b",
+            re.I,
+        ),
+        "9:16",
+    ),
+    (
+        re.compile(
+            r"\b(?:square(?:\s+format)?|carr[ée]e?|cuadrad[oa]|quadrad[oa]|quadratisch|quadrat[oa]|(?:insta(?:gram)?|ig|fb|facebook)\s+(?:feed\s+)?posts?|feed\s+posts?|instagram\s+feed|carousel\s+post)\b",
+            re.I,
+        ),
+        "1:1",
+    ),
+    (
+        re.compile(
+            r"\b(?:landscape|wide\s*screen|horizontal(?:ly)?|(?:youtube|yt|you\s+tube)(?!\s+shorts?)(?:\s+(?:video|channel|intro|outro))?|"
+            r"(?:for|on)\s+(?:a\s+|the\s+)?(?:tv|television|desktop|laptop|big\s+screen)|cinema\s*scope)\b",
+            re.I,
+        ),
+        "16:9",
+    ),
 ]
 #: Platform names that say where, not what: never part of what a shot shows.
-_PLATFORMS = re.compile(r"\b(?:(?:for|on|pour|para|per|f[uü]r)\s+(?:my\s+|the\s+|o\s+|la\s+|le\s+)?)?(?:instagram|insta|ig|facebook|fb|youtube|yt|tiktok|snapchat|whatsapp|linkedin|twitter|pinterest)\b", re.I)
+_PLATFORMS = re.compile(
+    r"\b(?:(?:for|on|pour|para|per|f[uü]r)\s+(?:my\s+|the\s+|o\s+|la\s+|le\s+)?)?(?:instagram|insta|ig|facebook|fb|youtube|yt|tiktok|snapchat|whatsapp|linkedin|twitter|pinterest)\b",
+    re.I,
+)
 _NARRATION_NOUN = r"(?:narration|narrator|voice[- ]?overs?|voiceovers?|narra[cç][aã]o|narraci[oó]n|narrazione|erz[aä]hler|sprecher|voz en off|voix off|voix-off|locu[cç][aã]o|locuci[oó]n)"
 _MUSIC_NOUN = r"(?:music|soundtrack|musik|m[uú]sica|musique|musica)"
 _NO_NARRATION = re.compile(
     r"\b(?:no|without|w/o|remove|drop|turn off|disable|mute|cut|kill|lose|skip)\s+(?:the\s+|any\s+)?(?:narration|narrator|voice[- ]?overs?|vo|voice|speech|talking|words)\b"
-    r"|\bnarration\s+off\b|\bsilent(?:ly)?\b|\bno one (?:talking|speaking)\b|\bno talking\b|\b(?:sans|sin|sem|senza|ohne)\s+(?:la\s+|a\s+|de\s+)?" + _NARRATION_NOUN + r"\b",
+    r"|\bnarration\s+off\b|\bsilent(?:ly)?\b|\bno one (?:talking|speaking)\b|\bno talking\b|\b(?:sans|sin|sem|senza|ohne)\s+(?:la\s+|a\s+|de\s+)?"
+    + _NARRATION_NOUN
+    + r"\b",
     re.I,
 )
 _NARRATION = re.compile(
@@ -52,15 +78,31 @@ _NARRATION = re.compile(
     r"|\b(?:[\w-]+\s+){0,2}voice\s+narrating\b|\bnarrating\b|\bnarrated\b(?:\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}(?:voice|narrator|man|woman|guy|girl|person))?|\bnarration\s+on\b|\bvoice[- ]?over\b",
     re.I,
 )
-_NO_MUSIC = re.compile(r"\b(?:no|without|w/o|remove|drop|mute|kill|lose|skip|sans|sin|sem|senza|ohne)\s+(?:the\s+|any\s+|de\s+|la\s+|a\s+)?(?:background\s+)?(?:" + _MUSIC_NOUN[3:-1] + r"|song)\b", re.I)
+_NO_MUSIC = re.compile(
+    r"\b(?:no|without|w/o|remove|drop|mute|kill|lose|skip|sans|sin|sem|senza|ohne)\s+(?:the\s+|any\s+|de\s+|la\s+|a\s+)?(?:background\s+)?(?:"
+    + _MUSIC_NOUN[3:-1]
+    + r"|song)\b",
+    re.I,
+)
 _MUSIC = re.compile(
-    r"(?:\b(?:with|add|and|plus|over|to|avec|con|com|mit)\s+|(?<=[,;])\s*|^\s*)(?:a\s+|an\s+|some\s+|the\s+|de\s+la\s+|de\s+|della\s+|m[uú]sica|)?(?:[\w-]+\s+){0,2}(?:" + _MUSIC_NOUN[3:-1] + r"|beats?|score|song|tune)\b(?:\s+(?:douce|suave|tranquila|calma|leggera|ruhige|sanfte))?", re.I)
+    r"(?:\b(?:with|add|and|plus|over|to|avec|con|com|mit)\s+|(?<=[,;])\s*|^\s*)(?:a\s+|an\s+|some\s+|the\s+|de\s+la\s+|de\s+|della\s+|m[uú]sica|)?(?:[\w-]+\s+){0,2}(?:"
+    + _MUSIC_NOUN[3:-1]
+    + r"|beats?|score|song|tune)\b(?:\s+(?:douce|suave|tranquila|calma|leggera|ruhige|sanfte))?",
+    re.I,
+)
 _FEMALE = re.compile(r"\b(?:female|woman'?s?|women'?s?|feminine|girl'?s?|lady'?s?)\s+(?:voice|narrator|narration|voice[- ]?over)\b", re.I)
 _MALE = re.compile(r"\b(?:male|man'?s?|men'?s?|masculine|guy'?s?|deep)\s+(?:voice|narrator|narration|voice[- ]?over)\b", re.I)
-_SLOWER = re.compile(r"\bslow(?:er)?\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?slow(?:er|ly)?\b", re.I)
-_FASTER = re.compile(r"\b(?:fast(?:er)?|quick(?:er)?)\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?(?:fast(?:er)?|quick(?:er|ly)?)\b", re.I)
+_SLOWER = re.compile(
+    r"\bslow(?:er)?\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?slow(?:er|ly)?\b", re.I
+)
+_FASTER = re.compile(
+    r"\b(?:fast(?:er)?|quick(?:er)?)\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?(?:fast(?:er)?|quick(?:er|ly)?)\b",
+    re.I,
+)
 _STYLE = re.compile(
-    r"\bin\s+(?:an?\s+|the\s+)?(?P<a>(?:(?!in\b)[\w'-]+\s+){0,2}(?!in\b)[\w'-]+)\s+style\b|\bin\s+the\s+style\s+of\s+(?:an?\s+)?(?P<b>[^,.;!?]{2,40})|\b(?P<c>[\w'-]{3,20})[- ]style(?:d)?\b", re.I)
+    r"\bin\s+(?:an?\s+|the\s+)?(?P<a>(?:(?!in\b)[\w'-]+\s+){0,2}(?!in\b)[\w'-]+)\s+style\b|\bin\s+the\s+style\s+of\s+(?:an?\s+)?(?P<b>[^,.;!?]{2,40})|\b(?P<c>[\w'-]{3,20})[- ]style(?:d)?\b",
+    re.I,
+)
 #: Clauses that are about the video, not what it shows: cut out of the subject.
 _ABOUT_THE_VIDEO = re.compile(
     r"\b(?:with|in|using)\s+(?:a\s+|an\s+)?(?:calm|soft|gentle|deep|warm|friendly|dramatic|epic|upbeat|happy|british|american|female|male|slow|fast|[\w-]+)\s+(?:voice|tone)\b"
@@ -77,7 +119,10 @@ _LEADING_ASK = re.compile(
     r"(?:(?:de|d'|di|del|von|über|uber|sur|sobre)\s+)?",
     re.I,
 )
-_DANGLING_WORDS = re.compile(r"(?:^|\s+)(?:in|at|with|and|for|of|a|an|the|on|to|about|by|lasting|that|is|are|be|it|its|my|our|long|total|video|clip|vid|just|approx|approximately|about|around|roughly|~)$", re.I)
+_DANGLING_WORDS = re.compile(
+    r"(?:^|\s+)(?:in|at|with|and|for|of|a|an|the|on|to|about|by|lasting|that|is|are|be|it|its|my|our|long|total|video|clip|vid|just|approx|approximately|about|around|roughly|~)$",
+    re.I,
+)
 
 
 def extract_requirements(text: str, *, with_subject: bool = True) -> Requirements:
@@ -109,10 +154,16 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
             facts.setdefault("aspect", aspect)
             spans += [m.span() for m in matches]
     spans += [m.span() for m in _PLATFORMS.finditer(text)]
-    for pattern, key, value in ((_NO_NARRATION, "narration", False), (_NARRATION, "narration", True),
-                                (_NO_MUSIC, "music", False), (_MUSIC, "music", True),
-                                (_FEMALE, "voice_pitch_semitones", 4.0), (_MALE, "voice_pitch_semitones", 0.0),
-                                (_SLOWER, "voice_speed", 0.8), (_FASTER, "voice_speed", 1.25)):
+    for pattern, key, value in (
+        (_NO_NARRATION, "narration", False),
+        (_NARRATION, "narration", True),
+        (_NO_MUSIC, "music", False),
+        (_MUSIC, "music", True),
+        (_FEMALE, "voice_pitch_semitones", 4.0),
+        (_MALE, "voice_pitch_semitones", 0.0),
+        (_SLOWER, "voice_speed", 0.8),
+        (_FASTER, "voice_speed", 1.25),
+    ):
         matches = list(pattern.finditer(text))
         if matches and key not in facts:
             facts[key] = value
@@ -166,8 +217,34 @@ def subject_of(text: str) -> str | None:
 
 def keywords(text: str) -> set[str]:
     """Content words, for checking that a model-written prompt kept the person's subject."""
-    stop = {"a", "an", "the", "of", "in", "on", "at", "to", "and", "with", "for", "from", "by", "is", "it",
-            "its", "into", "over", "under", "video", "shot", "scene", "some", "very", "that", "this"}
+    stop = {
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "and",
+        "with",
+        "for",
+        "from",
+        "by",
+        "is",
+        "it",
+        "its",
+        "into",
+        "over",
+        "under",
+        "video",
+        "shot",
+        "scene",
+        "some",
+        "very",
+        "that",
+        "this",
+    }
     return {word for word in re.findall(r"[a-z][a-z'-]+", text.lower()) if word not in stop and len(word) > 2}
 
 
@@ -209,5 +286,5 @@ def fit_total(shots: list[Shot], total_s: float, keep_shot: int | None) -> tuple
     current = sum(shot.duration_s for shot in flexible)
     tenths = [max(round(MIN_SHOT_S * 10), round(shot.duration_s / current * room * 10)) for shot in flexible]
     tenths[-1] += round(room * 10) - sum(tenths)
-    new = {shot.id: min(MAX_SHOT_S, max(MIN_SHOT_S, t / 10)) for shot, t in zip(flexible, tenths)}
+    new = {shot.id: min(MAX_SHOT_S, max(MIN_SHOT_S, t / 10)) for shot, t in zip(flexible, tenths, strict=True)}
     return tuple(shot.model_copy(update={"duration_s": new[shot.id]}) if shot.id in new else shot for shot in shots)

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 _NUMBERED = re.compile(r"(?:^|(?<=[\s,;:(]))(?:(?:shot|scene|clip|part)\s*#?\s*)?(\d{1,2})\s*(?:[.):]|\s-)\s+", re.I)
 _LABELLED = re.compile(r"(?:^|(?<=[\s,;:(]))(?:shot|scene|clip|part)\s*#?\s*(\d{1,2})\b\s*[:.)-]?\s*", re.I)
-_ORDINAL_LABELLED = re.compile(r"(?:^|(?<=[\s,;:(]))(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|last|final)\s+(?:shot|scene|clip)\b\s*(?:is|:|-|,|shows?|of)?\s*", re.I)
+_ORDINAL_LABELLED = re.compile(
+    r"(?:^|(?<=[\s,;:(]))(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|last|final)\s+(?:shot|scene|clip)\b\s*(?:is|:|-|,|shows?|of)?\s*",
+    re.I,
+)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth")
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\u2022)\s+(.+?)\s*$", re.M)
-_SEQUENCE = re.compile(
-    r"\bfirst(?:ly)?\b[,:]?\s+(?P<first>.+?)[,;.]?\s+\b(?:and\s+)?then\b[,:]?\s+(?P<rest>.+)$", re.I | re.S)
+_SEQUENCE = re.compile(r"\bfirst(?:ly)?\b[,:]?\s+(?P<first>.+?)[,;.]?\s+\b(?:and\s+)?then\b[,:]?\s+(?P<rest>.+)$", re.I | re.S)
 _THEN = re.compile(r"[,;.]?\s+\b(?:and\s+)?(?:then|finally|lastly|last|after that|and finally)\b[,:]?\s+", re.I)
 _LABEL_LIST = re.compile(r"\b(?:shots?|scenes?|shot list)\s*:\s*(?P<items>[^:]+)$", re.I | re.S)
 
@@ -50,7 +52,7 @@ def _numbered(text: str) -> ShotList | None:
                 run.append(marker)
         if len(run) < 2:
             continue
-        items = [_clean(text[m.end(): (run[i + 1].start() if i + 1 < len(run) else len(text))]) for i, m in enumerate(run)]
+        items = [_clean(text[m.end() : (run[i + 1].start() if i + 1 < len(run) else len(text))]) for i, m in enumerate(run)]
         lead = re.sub(r"\b(?:shots?|scenes?|shot list)\s*:?\s*$", "", text[: run[0].start()], flags=re.I)
         if all(items):
             return ShotList(_clean(lead), tuple(items))
@@ -58,7 +60,7 @@ def _numbered(text: str) -> ShotList | None:
 
 
 def _ordinal_labelled(text: str) -> ShotList | None:
-    """"first shot a kid opening a present, second shot a puppy ..., last shot ..."."""
+    """ "first shot a kid opening a present, second shot a puppy ..., last shot ..."."""
     run: list[re.Match[str]] = []
     for marker in _ORDINAL_LABELLED.finditer(text):
         word = marker.group(1).lower()
@@ -66,7 +68,7 @@ def _ordinal_labelled(text: str) -> ShotList | None:
             run.append(marker)
     if len(run) < 2:
         return None
-    items = [_clean(text[m.end(): (run[i + 1].start() if i + 1 < len(run) else len(text))]) for i, m in enumerate(run)]
+    items = [_clean(text[m.end() : (run[i + 1].start() if i + 1 < len(run) else len(text))]) for i, m in enumerate(run)]
     return ShotList(_clean(text[: run[0].start()]), tuple(items)) if all(items) else None
 
 
@@ -98,7 +100,7 @@ def _label_list(text: str) -> ShotList | None:
 
 
 def find_then_list(text: str, count: int) -> ShotList | None:
-    """"a kettle boiling, then tea being poured" read as shots, when the person also said how many there are."""
+    """ "a kettle boiling, then tea being poured" read as shots, when the person also said how many there are."""
     parts = [_clean(part) for part in re.split(r"[,;.]?\s+\b(?:and\s+)?(?:then|finally|after that)\b[,:]?\s+", text, flags=re.I)]
     parts = [part for part in parts if part]
     if len(parts) != count:

@@ -13,34 +13,158 @@ from functools import lru_cache
 #: Number words in English, French, Spanish, Portuguese, Italian and German, up to what a video needs.
 NUMBER_WORDS: dict[str, float] = {
     # English
-    "zero": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "hundred": 100, "half": 0.5, "couple": 2, "dozen": 12,
+    "zero": 0,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "half": 0.5,
+    "couple": 2,
+    "dozen": 12,
     # French
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8, "neuf": 9,
-    "dix": 10, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50,
-    "soixante": 60, "demi": 0.5, "demie": 0.5,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "douze": 12,
+    "quinze": 15,
+    "vingt": 20,
+    "trente": 30,
+    "quarante": 40,
+    "cinquante": 50,
+    "soixante": 60,
+    "demi": 0.5,
+    "demie": 0.5,
     # Spanish / Portuguese / Italian
-    "uno": 1, "una": 1, "um": 1, "uma": 1, "dos": 2, "dois": 2, "duas": 2, "due": 2, "tres": 3, "três": 3,
-    "tre": 3, "cuatro": 4, "quatro": 4, "cinco": 5, "cinque": 5, "seis": 6, "sei": 6, "siete": 7, "sete": 7,
-    "sette": 7, "ocho": 8, "oito": 8, "otto": 8, "nueve": 9, "nove": 9, "diez": 10, "dez": 10, "dieci": 10,
-    "doce": 12, "doze": 12, "dodici": 12, "quince": 15, "quindici": 15, "veinte": 20, "vinte": 20,
-    "venti": 20, "treinta": 30, "trinta": 30, "trenta": 30, "cuarenta": 40, "quarenta": 40, "quaranta": 40,
-    "cincuenta": 50, "cinquenta": 50, "sesenta": 60, "sessenta": 60, "sessanta": 60, "medio": 0.5,
-    "media": 0.5, "meio": 0.5, "meia": 0.5, "mezzo": 0.5, "mezza": 0.5,
+    "uno": 1,
+    "una": 1,
+    "um": 1,
+    "uma": 1,
+    "dos": 2,
+    "dois": 2,
+    "duas": 2,
+    "due": 2,
+    "tres": 3,
+    "três": 3,
+    "tre": 3,
+    "cuatro": 4,
+    "quatro": 4,
+    "cinco": 5,
+    "cinque": 5,
+    "seis": 6,
+    "sei": 6,
+    "siete": 7,
+    "sete": 7,
+    "sette": 7,
+    "ocho": 8,
+    "oito": 8,
+    "otto": 8,
+    "nueve": 9,
+    "nove": 9,
+    "diez": 10,
+    "dez": 10,
+    "dieci": 10,
+    "doce": 12,
+    "doze": 12,
+    "dodici": 12,
+    "quince": 15,
+    "quindici": 15,
+    "veinte": 20,
+    "vinte": 20,
+    "venti": 20,
+    "treinta": 30,
+    "trinta": 30,
+    "trenta": 30,
+    "cuarenta": 40,
+    "quarenta": 40,
+    "quaranta": 40,
+    "cincuenta": 50,
+    "cinquenta": 50,
+    "sesenta": 60,
+    "sessenta": 60,
+    "sessanta": 60,
+    "medio": 0.5,
+    "media": 0.5,
+    "meio": 0.5,
+    "meia": 0.5,
+    "mezzo": 0.5,
+    "mezza": 0.5,
     # German
-    "ein": 1, "eine": 1, "einer": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "funf": 5, "sechs": 6,
-    "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "zwölf": 12, "zwolf": 12, "fünfzehn": 15, "zwanzig": 20,
-    "dreißig": 30, "dreissig": 30, "vierzig": 40, "fünfzig": 50, "sechzig": 60, "halbe": 0.5, "halb": 0.5,
+    "ein": 1,
+    "eine": 1,
+    "einer": 1,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "fünf": 5,
+    "funf": 5,
+    "sechs": 6,
+    "sieben": 7,
+    "acht": 8,
+    "neun": 9,
+    "zehn": 10,
+    "zwölf": 12,
+    "zwolf": 12,
+    "fünfzehn": 15,
+    "zwanzig": 20,
+    "dreißig": 30,
+    "dreissig": 30,
+    "vierzig": 40,
+    "fünfzig": 50,
+    "sechzig": 60,
+    "halbe": 0.5,
+    "halb": 0.5,
 }
 #: Words that are numbers only next to a unit ("a minute"), never counts on their own ("a fox").
 ARTICLE_NUMBERS = {"a", "an", "un", "une", "uno", "una", "um", "uma", "ein", "eine", "einer", "single"}
 
 ORDINAL_WORDS: dict[str, int] = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
 }
 
 _EMOJI_SUFFIXES = re.compile(r"\s+(?:face|symbol|sign)$")
@@ -90,10 +214,14 @@ def closest(word: str, vocabulary: frozenset[str]) -> str | None:
     budget = allowed_typos(word)
     if not budget:
         return None
-    found = {candidate for candidate in vocabulary
-             if abs(len(candidate) - len(word)) <= budget and len(candidate) >= 4
-             and (candidate[0] == word[0] or candidate[:2] == word[1::-1])  # people rarely miss the first letter
-             and damerau_distance(word, candidate, budget) <= budget}
+    found = {
+        candidate
+        for candidate in vocabulary
+        if abs(len(candidate) - len(word)) <= budget
+        and len(candidate) >= 4
+        and (candidate[0] == word[0] or candidate[:2] == word[1::-1])  # people rarely miss the first letter
+        and damerau_distance(word, candidate, budget) <= budget
+    }
     return found.pop() if len(found) == 1 else None
 
 
@@ -128,7 +256,7 @@ def is_emoji(char: str) -> bool:
 
 
 def emoji_name(char: str) -> str:
-    """"🦊" -> "fox", "🌊" -> "water wave": the Unicode name, lower-case, without "face"."""
+    """ "🦊" -> "fox", "🌊" -> "water wave": the Unicode name, lower-case, without "face"."""
     try:
         name = unicodedata.name(char).lower()
     except ValueError:
@@ -143,7 +271,7 @@ def plain_text(text: str) -> str:
     ("fox in the snow 🦊❄️") it is decoration. Joiners, variation selectors, skin tones and direction
     marks are dropped.
     """
-    text = re.sub("[\U0001F3FB-\U0001F3FF]", "", text)
+    text = re.sub("[\U0001f3fb-\U0001f3ff]", "", text)
     text = re.sub("(?<=\\S)\u200d(?=\\S)", " ", text)  # "👩‍🚀" -> "woman rocket"
     text = "".join(c for c in text if c not in _INVISIBLE)
     out: list[str] = []
@@ -155,7 +283,7 @@ def plain_text(text: str) -> str:
             out.append(token)
             continue
         previous = next((t for t in reversed(tokens[:index]) if t.strip()), "").lower()
-        following = next((t for t in tokens[index + 1:] if t.strip()), "")
+        following = next((t for t in tokens[index + 1 :] if t.strip()), "")
         names = [emoji_name(c) for c in token if is_emoji(c)]
         rest = "".join(c for c in token if not is_emoji(c))
         names = [n for n in names if n and n.split()[0] not in lowered]  # "fireworks 🎆" says it twice

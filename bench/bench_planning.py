@@ -25,16 +25,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from corpus.scoring import judge_edit, judge_request, load, score  # noqa: E402
+
 from reelwright.agent.edits import edit_plan  # noqa: E402
 from reelwright.agent.llm import build_llm  # noqa: E402
 from reelwright.agent.planner import Planned, plan_video  # noqa: E402
 from reelwright.agent.requirements import extract_requirements  # noqa: E402
 from reelwright.bot.inputs import check_request  # noqa: E402
-from corpus.scoring import judge_edit, judge_request, load, score  # noqa: E402
 from reelwright.settings import Settings  # noqa: E402
 
-SUBJECTS = ["a fox running through snow at dawn", "how bees make honey", "a lighthouse in a storm",
-            "a chef plating a chocolate dessert", "tokyo at night", "a red balloon drifting over paris"]
+SUBJECTS = [
+    "a fox running through snow at dawn",
+    "how bees make honey",
+    "a lighthouse in a storm",
+    "a chef plating a chocolate dessert",
+    "tokyo at night",
+    "a red balloon drifting over paris",
+]
 SHOT_COUNTS = (1, 2, 4, 8, 12)
 
 
@@ -74,8 +81,19 @@ def cli_plan_seconds(repeats: int, threads: int) -> list[float]:
         env = {**os.environ, "REELWRIGHT_DATA_DIR": data, "REELWRIGHT_LLM_THREADS": str(threads)}
         for index in range(repeats):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "reelwright.bot", "plan", f"a 12 second video of {SUBJECTS[index % len(SUBJECTS)]}, 3 shots",
-                            "--json"], env=env, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "reelwright.bot",
+                    "plan",
+                    f"a 12 second video of {SUBJECTS[index % len(SUBJECTS)]}, 3 shots",
+                    "--json",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             runs.append(time.perf_counter() - started)
     return runs
 
@@ -95,18 +113,24 @@ def main() -> None:
         for shots in SHOT_COUNTS:
             model_s, tokens = time_plans(model, shots, args.repeats)
             template_s, _ = time_plans(None, shots, args.repeats)
-            print(f"{shots:>5} | {statistics.median(model_s):8.2f}s {percentile(model_s, 0.95):5.2f}s {statistics.mean(tokens):6.0f} | "
-                  f"{statistics.median(template_s) * 1000:10.1f}ms {percentile(template_s, 0.95) * 1000:5.1f}ms | "
-                  f"{statistics.median(model_s) / statistics.median(template_s):8.0f}x")
+            print(
+                f"{shots:>5} | {statistics.median(model_s):8.2f}s {percentile(model_s, 0.95):5.2f}s {statistics.mean(tokens):6.0f} | "
+                f"{statistics.median(template_s) * 1000:10.1f}ms {percentile(template_s, 0.95) * 1000:5.1f}ms | "
+                f"{statistics.median(model_s) / statistics.median(template_s):8.0f}x"
+            )
         model_requests, model_edits = corpus_scores(model)
     finally:
         model.close()
     template_requests, template_edits = corpus_scores(None)
-    print(f"corpus score (requests / edits): embedded model {model_requests:.3f} / {model_edits:.3f}, "
-          f"template {template_requests:.3f} / {template_edits:.3f}")
+    print(
+        f"corpus score (requests / edits): embedded model {model_requests:.3f} / {model_edits:.3f}, "
+        f"template {template_requests:.3f} / {template_edits:.3f}"
+    )
     cli = cli_plan_seconds(max(3, args.repeats // 2), args.threads)
-    print(f"`reelwright plan` end to end (new process, model start included): p50 {statistics.median(cli):.2f}s, "
-          f"p95 {percentile(cli, 0.95):.2f}s over {len(cli)} runs")
+    print(
+        f"`reelwright plan` end to end (new process, model start included): p50 {statistics.median(cli):.2f}s, "
+        f"p95 {percentile(cli, 0.95):.2f}s over {len(cli)} runs"
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ from reelwright.bot.service import ConversationService, RenderOutcome
 from reelwright.generation.compose import FINAL_CRF, ComposedShot, Provenance, compose, frame_ranges
 from reelwright.generation.video_io import read_frames
 from reelwright.generation.watermark import Watermarker
-from reelwright.settings import Settings
 from reelwright.records import UserRef, VersionRecord
+from reelwright.settings import Settings
 
 REQUEST = "a 12 second video of a fox running through snow at dawn, 3 shots"
 
@@ -62,20 +62,39 @@ def main() -> None:
         assert all(clips), "rendered clips are in the cache"
         frames = [frame for clip in clips for frame in read_frames(clip)]
         ranges = frame_ranges([s.duration_s for s in plan.shots], plan.fps)
-        shots = [ComposedShot(clip, start, count, shot.narration, None) for clip, shot, (start, count) in zip(clips, plan.shots, ranges)]
+        shots = [
+            ComposedShot(clip, start, count, shot.narration, None)
+            for clip, shot, (start, count) in zip(clips, plan.shots, ranges, strict=True)
+        ]
         marker = Watermarker("bench")
         compose_runs, plain_runs = [], []
         for _ in range(3):
             plain_runs.append(timed(lambda: plain_encode(frames, Path(scratch) / "plain.mp4", plan.fps)))
-            compose_runs.append(timed(lambda: compose(
-                shots, out_path=Path(scratch) / "composed.mp4", width=plan.width, height=plan.height, fps=plan.fps,
-                with_audio=False, captions=True, provenance=Provenance("bench", "p", 1, 1, "t"), watermarker=marker,
-                progress=lambda fraction: None)))
+            compose_runs.append(
+                timed(
+                    lambda: compose(
+                        shots,
+                        out_path=Path(scratch) / "composed.mp4",
+                        width=plan.width,
+                        height=plan.height,
+                        fps=plan.fps,
+                        with_audio=False,
+                        captions=True,
+                        provenance=Provenance("bench", "p", 1, 1, "t"),
+                        watermarker=marker,
+                        progress=lambda fraction: None,
+                    )
+                )
+            )
 
-    print(f"render (animatic + Piper + compose), {plan.total_duration_s:g} s of {plan.width}x{plan.height}: "
-          f"{render_s:.2f} s = {render_s / plan.total_duration_s:.2f} s per second of video")
-    print(f"compose+mark+encode {statistics.median(compose_runs):.2f} s vs plain encode {statistics.median(plain_runs):.2f} s "
-          f"of the same {len(frames)} frames (decode included in compose): ratio {statistics.median(compose_runs) / statistics.median(plain_runs):.2f}")
+    print(
+        f"render (animatic + Piper + compose), {plan.total_duration_s:g} s of {plan.width}x{plan.height}: "
+        f"{render_s:.2f} s = {render_s / plan.total_duration_s:.2f} s per second of video"
+    )
+    print(
+        f"compose+mark+encode {statistics.median(compose_runs):.2f} s vs plain encode {statistics.median(plain_runs):.2f} s "
+        f"of the same {len(frames)} frames (decode included in compose): ratio {statistics.median(compose_runs) / statistics.median(plain_runs):.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ import getpass
 import json
 import logging
 import sys
-from contextlib import nullcontext
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -24,11 +24,15 @@ from rich.table import Table
 from reelwright.bot.service import ConversationService, RenderOutcome, Verification
 from reelwright.bot.terminal_chat import chat_loop, track
 from reelwright.errors import ReelwrightError
-from reelwright.settings import Settings
 from reelwright.records import UserRef, VersionRecord
+from reelwright.settings import Settings
 
-app = typer.Typer(help="Reelwright: describe a video in words, get a narrated, watermarked MP4.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Reelwright: describe a video in words, get a narrated, watermarked MP4.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 err = Console(stderr=True)
 out = Console()
 T = TypeVar("T")
@@ -89,14 +93,20 @@ async def follow(service: ConversationService, project_id: str, version: int | N
 
 
 def version_json(record: VersionRecord) -> dict[str, Any]:
-    return {"project_id": record.project_id, "version": record.number, "plan": record.plan.model_dump(mode="json"),
-            "diff": record.diff, "planner": record.planner.model_dump(mode="json")}
+    return {
+        "project_id": record.project_id,
+        "version": record.number,
+        "plan": record.plan.model_dump(mode="json"),
+        "diff": record.diff,
+        "planner": record.planner.model_dump(mode="json"),
+    }
 
 
 async def plan_with_status(service: ConversationService, request: str, image: Path | None, quiet: bool) -> VersionRecord:
     """Plan with a spinner that says what the planner is doing ("writing shot 2/5"), then say who planned."""
     service.warm_up()
     with err.status("planning…", spinner="dots") if not quiet else nullcontext() as status:
+
         def progress(line: str) -> None:
             if status is not None:
                 status.update(f"planning: {line}")
@@ -121,8 +131,9 @@ def render_json(outcome: RenderOutcome) -> dict[str, Any]:
 
 def print_plan(record: VersionRecord) -> None:
     plan = record.plan
-    table = Table(title=f"{plan.title} — {plan.aspect}, {plan.total_duration_s:g}s, narration {'on' if plan.narration else 'off'}",
-                  show_lines=False)
+    table = Table(
+        title=f"{plan.title} — {plan.aspect}, {plan.total_duration_s:g}s, narration {'on' if plan.narration else 'off'}", show_lines=False
+    )
     for column in ("#", "s", "camera", "prompt", "narration"):
         table.add_column(column, overflow="fold")
     for shot in plan.shots:
@@ -144,20 +155,34 @@ def make(
         if not as_json:
             print_plan(record)
         outcome = await follow(service, record.project_id, record.number, out_file, as_json)
-        emit(as_json, version_json(record) | render_json(outcome), lambda: out.print(
-            f"project {record.project_id} version {record.number}: {outcome.path}", highlight=False, soft_wrap=True))
+        emit(
+            as_json,
+            version_json(record) | render_json(outcome),
+            lambda: out.print(f"project {record.project_id} version {record.number}: {outcome.path}", highlight=False, soft_wrap=True),
+        )
 
     run(body)
 
 
 @app.command()
-def plan(request: Annotated[str, typer.Argument(help="What the video should show.")], image: ImageOption = None, as_json: JsonFlag = False) -> None:
+def plan(
+    request: Annotated[str, typer.Argument(help="What the video should show.")], image: ImageOption = None, as_json: JsonFlag = False
+) -> None:
     """Create a project and its first plan without rendering (review before spending compute)."""
 
     async def body(service: ConversationService) -> None:
         record = await plan_with_status(service, request, image, as_json)
-        emit(as_json, version_json(record), lambda: (print_plan(record), out.print(
-            f"project {record.project_id} version {record.number} planned; `reelwright render {record.project_id}` to render it.", highlight=False)))
+        emit(
+            as_json,
+            version_json(record),
+            lambda: (
+                print_plan(record),
+                out.print(
+                    f"project {record.project_id} version {record.number} planned; `reelwright render {record.project_id}` to render it.",
+                    highlight=False,
+                ),
+            ),
+        )
 
     run(body)
 
@@ -173,8 +198,11 @@ def render(
 
     async def body(service: ConversationService) -> None:
         outcome = await follow(service, project_id, version, out_file, as_json)
-        emit(as_json, {"project_id": outcome.project_id, "version": outcome.version} | render_json(outcome),
-             lambda: out.print(f"project {outcome.project_id} version {outcome.version}: {outcome.path}", highlight=False))
+        emit(
+            as_json,
+            {"project_id": outcome.project_id, "version": outcome.version} | render_json(outcome),
+            lambda: out.print(f"project {outcome.project_id} version {outcome.version}: {outcome.path}", highlight=False),
+        )
 
     run(body)
 
@@ -216,8 +244,19 @@ def history(as_json: JsonFlag = False) -> None:
 
     async def body(service: ConversationService) -> None:
         projects = await service.history()
-        payload = {"projects": [{"id": p.id, "title": p.title, "request": p.request, "owner": p.owner,
-                                 "versions": p.latest_version, "created_at": p.created_at.isoformat()} for p in projects]}
+        payload = {
+            "projects": [
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "request": p.request,
+                    "owner": p.owner,
+                    "versions": p.latest_version,
+                    "created_at": p.created_at.isoformat(),
+                }
+                for p in projects
+            ]
+        }
 
         def human() -> None:
             table = Table("id", "title", "versions", "created")
@@ -242,12 +281,20 @@ def show(
         project, record, render_record = await service.show(project_id, version)
         versions = await service.versions(project_id)
         payload = {
-            "project_id": project.id, "title": project.title, "request": project.request,
+            "project_id": project.id,
+            "title": project.title,
+            "request": project.request,
             "versions": [{"version": v.number, "instruction": v.instruction, "diff": v.diff} for v in versions],
             **version_json(record),
-            "render": None if render_record is None else {
-                "render_id": render_record.id, "path": render_record.output_path, "sha256": render_record.output_sha256,
-                "shots": render_record.shots, "created_at": render_record.created_at.isoformat()},
+            "render": None
+            if render_record is None
+            else {
+                "render_id": render_record.id,
+                "path": render_record.output_path,
+                "sha256": render_record.output_sha256,
+                "shots": render_record.shots,
+                "created_at": render_record.created_at.isoformat(),
+            },
         }
 
         def human() -> None:
@@ -274,8 +321,11 @@ def verify(file: Path, as_json: JsonFlag = False) -> None:
     async def body(service: ConversationService) -> Verification:
         result = await service.verify(file)
         payload = {
-            "file": str(file), "marked": result.marked, "watermark": result.watermark.found,
-            "mark_id": result.watermark.mark_id, "confidence": round(result.watermark.confidence, 2),
+            "file": str(file),
+            "marked": result.marked,
+            "watermark": result.watermark.found,
+            "mark_id": result.watermark.mark_id,
+            "confidence": round(result.watermark.confidence, 2),
             "metadata_ai_generated": result.metadata.get("ai_generated") == "true",
             "project_id": result.render.project_id if result.render else result.metadata.get("reelwright_project"),
             "version": result.render.version if result.render else _int(result.metadata.get("reelwright_version")),
@@ -287,8 +337,11 @@ def verify(file: Path, as_json: JsonFlag = False) -> None:
                 return
             where = f"project {payload['project_id']} version {payload['version']}" if payload["project_id"] else "an unknown project"
             out.print(f"{file}: AI-generated by Reelwright — {where}.", highlight=False)
-            out.print(f"  invisible watermark: {'found, mark ' + str(result.watermark.mark_id) if result.watermark.found else 'not found'}"
-                      f" (confidence {result.watermark.confidence:.1f})", highlight=False)
+            out.print(
+                f"  invisible watermark: {'found, mark ' + str(result.watermark.mark_id) if result.watermark.found else 'not found'}"
+                f" (confidence {result.watermark.confidence:.1f})",
+                highlight=False,
+            )
             out.print(f"  metadata label: {'present' if payload['metadata_ai_generated'] else 'absent'}", highlight=False)
 
         emit(as_json, payload, human)

@@ -16,7 +16,7 @@ def check_request(text: str, max_chars: int) -> str:
     """A request or instruction, trimmed; empty, huge or unreadable text is refused."""
     text = (text or "").strip()
     if not text:
-        raise BadRequest("Tell me what the video should show, e.g. \"a fox running through snow at dawn\".")
+        raise BadRequest('Tell me what the video should show, e.g. "a fox running through snow at dawn".')
     if len(text) > max_chars:
         raise BadRequest(f"That request is {len(text):,} characters long; keep it under {max_chars:,}.")
     unreadable = [c for c in text if unicodedata.category(c) in _UNREADABLE and c not in "\n\t\r"]

@@ -147,8 +147,9 @@ class InProcessJobRunner:
 
     def _finish(self, running: _Running, status: str, result: Any, error: str | None, exc: BaseException | None = None) -> None:
         handle = running.handle
-        self.repository.update_job(handle.job_id, status=status, stage=status, error=error,
-                                   **({"progress": 1.0} if status == "succeeded" else {}))
+        self.repository.update_job(
+            handle.job_id, status=status, stage=status, error=error, **({"progress": 1.0} if status == "succeeded" else {})
+        )
         with self._lock:
             self._jobs.pop(handle.job_id, None)
         self._publish(running, JobEvent(handle.job_id, status, status, 1.0 if status == "succeeded" else 0.0, error=error))

@@ -16,20 +16,20 @@ from pathlib import Path
 from reelwright.agent.edit_ops import diff_plans
 from reelwright.agent.edits import edit_plan
 from reelwright.agent.llm import ChatModel, build_llm
-from reelwright.plan import PlannerInfo, PlanProgress, Requirements
 from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.bot.inputs import check_request, load_image
 from reelwright.bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
+from reelwright.errors import BadRequest, LLMUnavailable, NotFound, ReelwrightError
 from reelwright.generation.backends import build_image_to_video, build_speech, build_text_to_video
 from reelwright.generation.pipeline import RenderPipeline
 from reelwright.generation.video_io import container_metadata, fit_for_upload, sample_frames
 from reelwright.generation.watermark import Detection, Watermarker
-from reelwright.errors import BadRequest, LLMUnavailable, NotFound, ReelwrightError
+from reelwright.plan import PlannerInfo, PlanProgress, Requirements
+from reelwright.records import JobRecord, ProjectRecord, RenderRecord, UserRef, VersionRecord
 from reelwright.settings import Settings
 from reelwright.storage.artifacts import ArtifactStore
 from reelwright.storage.db import open_database
-from reelwright.records import JobRecord, ProjectRecord, RenderRecord, UserRef, VersionRecord
 from reelwright.storage.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -116,11 +116,19 @@ class ConversationService:
         """Who plans when the configured model could not even be built, with what to do about it."""
         if self._llm_error is None:
             return None
-        return PlannerInfo(engine="template", fallback=True, fix=getattr(self._llm_error, "fix", None),
-                           note=f"{self._llm_error} This plan was written from templates instead.")
+        return PlannerInfo(
+            engine="template",
+            fallback=True,
+            fix=getattr(self._llm_error, "fix", None),
+            note=f"{self._llm_error} This plan was written from templates instead.",
+        )
 
     async def plan(
-        self, user: UserRef, request: str, image: Path | None = None, overrides: Requirements | None = None,
+        self,
+        user: UserRef,
+        request: str,
+        image: Path | None = None,
+        overrides: Requirements | None = None,
         progress: PlanProgress | None = None,
     ) -> VersionRecord:
         """Create a project and its first plan version, without rendering.
@@ -131,8 +139,9 @@ class ConversationService:
         """
         return await asyncio.to_thread(self._plan, user, request, image, overrides, progress)
 
-    def _plan(self, user: UserRef, request: str, image: Path | None, overrides: Requirements | None,
-              progress: PlanProgress | None) -> VersionRecord:
+    def _plan(
+        self, user: UserRef, request: str, image: Path | None, overrides: Requirements | None, progress: PlanProgress | None
+    ) -> VersionRecord:
         request = check_request(request, self.settings.max_request_chars)
         image_sha = None
         if image is not None:
@@ -143,8 +152,9 @@ class ConversationService:
         requirements = defaults.merged_with(stated).model_copy(update={"subject": stated.subject})
         if overrides is not None:
             requirements = requirements.merged_with(overrides)
-        planned = plan_video(request, requirements, self.llm(), image_sha=image_sha,
-                             max_total_s=self.settings.max_total_duration_s, progress=progress)
+        planned = plan_video(
+            request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s, progress=progress
+        )
         return self.repository.create_project(user, request, requirements, planned.plan, self._unavailable() or planned.planner)
 
     async def edit(self, user: UserRef, project_id: str, instruction: str) -> VersionRecord:
@@ -155,8 +165,9 @@ class ConversationService:
         instruction = check_request(instruction, self.settings.max_request_chars)
         project = self.repository.project(project_id)
         current = self.repository.version(project_id)
-        plan, requirements, planner = edit_plan(current.plan, instruction, project.requirements, self.llm(),
-                                                max_total_s=self.settings.max_total_duration_s)
+        plan, requirements, planner = edit_plan(
+            current.plan, instruction, project.requirements, self.llm(), max_total_s=self.settings.max_total_duration_s
+        )
         diff = diff_plans(current.plan, plan)
         if not diff:
             raise BadRequest("That would not change anything in the current version.")
@@ -166,8 +177,11 @@ class ConversationService:
     def pipeline(self) -> RenderPipeline:
         if self._pipeline is None:
             self._pipeline = RenderPipeline(
-                build_text_to_video(self.settings), build_image_to_video(self.settings), build_speech(self.settings),
-                self.store, self.watermarker,
+                build_text_to_video(self.settings),
+                build_image_to_video(self.settings),
+                build_speech(self.settings),
+                self.store,
+                self.watermarker,
             )
         return self._pipeline
 
@@ -181,8 +195,7 @@ class ConversationService:
             if len(active) >= self.settings.max_jobs_per_user:
                 raise BadRequest(f"You already have {len(active)} video(s) rendering; wait for one to finish or cancel it.")
         job_id = await asyncio.to_thread(self.repository.create_job, project_id, record.number, user)
-        return self.runner.submit(job_id, project_id, record.number,
-                                  lambda report: self._render_job(job_id, record, out, report))
+        return self.runner.submit(job_id, project_id, record.number, lambda report: self._render_job(job_id, record, out, report))
 
     def _render_job(self, job_id: int, record: VersionRecord, out: Path | None, report: ReportProgress) -> RenderOutcome:
         plan = record.plan
@@ -192,8 +205,13 @@ class ConversationService:
         output = out or self.settings.outputs_dir / f"{record.project_id}-v{record.number}.mp4"
         try:
             result = self.pipeline().render(
-                plan, project_id=record.project_id, version=record.number, mark_id=render_id,
-                out_path=output, images=images, progress=report,
+                plan,
+                project_id=record.project_id,
+                version=record.number,
+                mark_id=render_id,
+                out_path=output,
+                images=images,
+                progress=report,
             )
             artifact = self.store.put(result.output, "video", plan.total_duration_s)
             shots = [{"shot": s.shot_id, "clip_hash": s.clip_hash, "reused": s.reused} for s in result.shots]
@@ -244,14 +262,15 @@ class ConversationService:
     async def bind_conversation(self, conversation_id: int, project_id: str, external_ref: str | None = None) -> None:
         await asyncio.to_thread(self.repository.bind_conversation, conversation_id, project_id, external_ref)
 
-    async def chat(self, conversation_id: int, user: UserRef, text: str, image: Path | None = None,
-                   progress: PlanProgress | None = None) -> ChatReply:
+    async def chat(
+        self, conversation_id: int, user: UserRef, text: str, image: Path | None = None, progress: PlanProgress | None = None
+    ) -> ChatReply:
         """The first message makes a video; later ones edit it. Each turn renders the new version."""
         project_id = await asyncio.to_thread(self.repository.conversation_project, conversation_id)
         await asyncio.to_thread(self.repository.add_message, conversation_id, "user", text)
         if project_id is None:
             version = await self.plan(user, text, image, progress=progress)
-            reply = f"Planned \"{version.plan.title}\": {len(version.plan.shots)} shots, {version.plan.total_duration_s:g}s."
+            reply = f'Planned "{version.plan.title}": {len(version.plan.shots)} shots, {version.plan.total_duration_s:g}s.'
         else:
             version = await self.edit(user, project_id, text)
             reply = f"Version {version.number}: " + "; ".join(version.diff)

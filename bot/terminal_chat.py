@@ -14,14 +14,23 @@ from reelwright.bot.service import ConversationService, RenderOutcome
 from reelwright.errors import ReelwrightError
 from reelwright.records import UserRef
 
-HELP = ("Describe a video to make one; then say what to change (\"make shot 2 darker\", \"make it 9:16\", \"no narration\").\n"
-        "Attach an image with `--image PATH` at the end of your first message. /new starts over, /history lists projects, /quit leaves.")
+HELP = (
+    'Describe a video to make one; then say what to change ("make shot 2 darker", "make it 9:16", "no narration").\n'
+    "Attach an image with `--image PATH` at the end of your first message. /new starts over, /history lists projects, /quit leaves."
+)
 
 
 async def track(handle: JobHandle, console: Console, quiet: bool = False) -> RenderOutcome:
     """Follow a render job with a progress bar (stage, detail, percent) and return its outcome."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=quiet) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet,
+    ) as bar:
         task = bar.add_task("queued", total=1.0)
         async for event in handle.events():
             bar.update(task, completed=event.progress, description=f"{event.stage} {event.detail}".strip())
@@ -53,8 +62,7 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
         text, image = split_image_option(text)
         try:
             with err.status("thinking…", spinner="dots") as status:
-                reply = await service.chat(conversation, user, text, image,
-                                           progress=lambda line: status.update(f"planning: {line}"))
+                reply = await service.chat(conversation, user, text, image, progress=lambda line: status.update(f"planning: {line}"))
         except ReelwrightError as error:
             out.print(f"reelwright> {error}", highlight=False, markup=False)
             continue
@@ -65,8 +73,11 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
             out.print(f"reelwright> The render failed: {error}", highlight=False, markup=False)
             continue
         reused = len(outcome.shots) - len(outcome.rerendered)
-        out.print(f"reelwright> Version {outcome.version} is ready: {outcome.path}"
-                  + (f" ({reused} unchanged shot(s) reused)" if reused else ""), highlight=False, markup=False)
+        out.print(
+            f"reelwright> Version {outcome.version} is ready: {outcome.path}" + (f" ({reused} unchanged shot(s) reused)" if reused else ""),
+            highlight=False,
+            markup=False,
+        )
 
 
 def split_image_option(text: str) -> tuple[str, Path | None]:

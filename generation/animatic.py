@@ -87,12 +87,12 @@ def paint_scene(request: ClipRequest) -> Image.Image:
     layers = 3
     for layer in range(layers):
         depth = (layer + 1) / layers
-        shade = tuple(int(h * (1 - depth) * 0.7 + g * (0.3 + 0.7 * depth)) for h, g in zip(horizon, ground))
+        shade = tuple(int(h * (1 - depth) * 0.7 + g * (0.3 + 0.7 * depth)) for h, g in zip(horizon, ground, strict=True))
         base = height * (0.55 + 0.12 * layer)
         phases = [rng.uniform(0, 2 * math.pi) for _ in range(3)]
         amps = [height * rng.uniform(0.02, 0.07) / (1 + layer * 0.5) for _ in range(3)]
         points = [
-            (x, base - sum(a * math.sin(x / width * (k + 1) * 3.1 + p) for k, (a, p) in enumerate(zip(amps, phases))))
+            (x, base - sum(a * math.sin(x / width * (k + 1) * 3.1 + p) for k, (a, p) in enumerate(zip(amps, phases, strict=True))))
             for x in range(0, width + 16, 16)
         ]
         draw.polygon([(0, height), *points, (width, height)], fill=shade)
@@ -101,7 +101,12 @@ def paint_scene(request: ClipRequest) -> Image.Image:
     radius = min(width, height) * scale / 2
     cx, cy = width * rng.uniform(0.4, 0.6), height * (0.62 if scale < 0.5 else 0.55)
     subject_colour = tuple(int(c * 0.35) for c in ground)
-    draw.ellipse((cx - radius, cy - radius * 0.8, cx + radius, cy + radius * 0.8), fill=subject_colour, outline=accent, width=max(2, int(radius / 25)))
+    draw.ellipse(
+        (cx - radius, cy - radius * 0.8, cx + radius, cy + radius * 0.8),
+        fill=subject_colour,
+        outline=accent,
+        width=max(2, int(radius / 25)),
+    )
     return image
 
 
@@ -116,7 +121,13 @@ class AnimaticBackend:
         size = (request.width, request.height)
         short_side = min(size)
         title = premultiply(
-            text_panel(size, request.caption, font_px=max(18, short_side // 16), anchor="top", max_chars=32 if request.width < request.height else 44)
+            text_panel(
+                size,
+                request.caption,
+                font_px=max(18, short_side // 16),
+                anchor="top",
+                max_chars=32 if request.width < request.height else 44,
+            )
         )
         for index, frame in enumerate(camera_frames(world, request.camera, size, request.num_frames)):
             progress(index / request.num_frames)

@@ -14,8 +14,8 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from reelwright.plan import CameraMove, Grade, Voice
 from reelwright.errors import GenerationError
+from reelwright.plan import CameraMove, Grade, Voice
 from reelwright.settings import Settings
 
 _T = TypeVar("_T")

@@ -149,9 +149,18 @@ def compose(
             frame_index = 0
             for shot in shots:
                 caption = (
-                    premultiply(text_panel((width, height), shot.caption, font_px=max(16, min(width, height) // 22),
-                                           anchor="bottom", max_chars=28 if width < height else 48, opacity=120))
-                    if captions and shot.caption else None
+                    premultiply(
+                        text_panel(
+                            (width, height),
+                            shot.caption,
+                            font_px=max(16, min(width, height) // 22),
+                            anchor="bottom",
+                            max_chars=28 if width < height else 48,
+                            opacity=120,
+                        )
+                    )
+                    if captions and shot.caption
+                    else None
                 )
                 for frame in shot_frames(shot):
                     if caption is not None:

@@ -29,7 +29,6 @@ def ease(t: float) -> float:
 
 def camera_frames(world: Image.Image, move: CameraMove, size: tuple[int, int], count: int) -> Iterator[Image.Image]:
     """Frames of ``size`` that move a virtual camera over ``world`` (at least OVERSCAN x the frame)."""
-    width, height = size
     world_w, world_h = world.size
     for index in range(count):
         t = ease(index / max(1, count - 1))
@@ -37,7 +36,10 @@ def camera_frames(world: Image.Image, move: CameraMove, size: tuple[int, int], c
         view_w, view_h = world_w / OVERSCAN / zoom, world_h / OVERSCAN / zoom
         spare_x, spare_y = world_w - view_w, world_h - view_h
         fx, fy = {
-            "pan_left": (1 - t, 0.5), "pan_right": (t, 0.5), "tilt_up": (0.5, 1 - t), "tilt_down": (0.5, t),
+            "pan_left": (1 - t, 0.5),
+            "pan_right": (t, 0.5),
+            "tilt_up": (0.5, 1 - t),
+            "tilt_down": (0.5, t),
             "orbit": (0.5 + 0.4 * math.sin(2 * math.pi * t) * 0.5, 0.5),
         }.get(move, (0.5, 0.5))
         left, top = spare_x * fx, spare_y * fy
@@ -70,9 +72,7 @@ def apply_grade(frame: np.ndarray, grade: Grade) -> np.ndarray:
     return (np.clip(pixels, 0, 1) * 255).astype(np.uint8)
 
 
-def text_panel(
-    size: tuple[int, int], text: str, *, font_px: int, anchor: str, max_chars: int, opacity: int = 150
-) -> Image.Image:
+def text_panel(size: tuple[int, int], text: str, *, font_px: int, anchor: str, max_chars: int, opacity: int = 150) -> Image.Image:
     """A transparent RGBA layer with ``text`` on a dark rounded panel, at the top or bottom."""
     width, height = size
     layer = Image.new("RGBA", size, (0, 0, 0, 0))

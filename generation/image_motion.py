@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image, ImageOps
 
+from reelwright.errors import GenerationError
 from reelwright.generation.backends import ClipRequest, Progress
 from reelwright.generation.frames import OVERSCAN, apply_grade, camera_frames
-from reelwright.errors import GenerationError
 
 
 def cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:

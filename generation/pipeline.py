@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from reelwright.plan import Shot, ShotPlan, Voice
 from reelwright.generation.backends import ClipRequest, Speech, SpeechBackend, VideoBackend
 from reelwright.generation.compose import NARRATION_LEAD_S, ComposedShot, Provenance, compose, frame_ranges
 from reelwright.generation.video_io import read_wav, write_clip, write_wav
 from reelwright.generation.watermark import Watermarker
+from reelwright.plan import Shot, ShotPlan, Voice
 
 #: Called with (stage, overall fraction 0..1, detail). May raise ``Cancelled``.
 StageProgress = Callable[[str, float, str], None]
@@ -71,9 +71,17 @@ class RenderPipeline:
 
     def clip_request(self, plan: ShotPlan, shot: Shot, frame_count: int, images: dict[str, Path]) -> ClipRequest:
         return ClipRequest(
-            prompt=shot.prompt, negative_prompt=shot.negative_prompt, width=plan.width, height=plan.height,
-            fps=plan.fps, num_frames=frame_count, camera=shot.camera, seed=shot.seed, style=plan.style,
-            grade=shot.grade, caption=f"Shot {shot.id}: {shot.prompt}",
+            prompt=shot.prompt,
+            negative_prompt=shot.negative_prompt,
+            width=plan.width,
+            height=plan.height,
+            fps=plan.fps,
+            num_frames=frame_count,
+            camera=shot.camera,
+            seed=shot.seed,
+            style=plan.style,
+            grade=shot.grade,
+            caption=f"Shot {shot.id}: {shot.prompt}",
             source_image=images[shot.source_image] if shot.source_image else None,
         )
 
@@ -98,7 +106,7 @@ class RenderPipeline:
         ranges = frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)
         clips: list[Path] = []
         results: list[ShotResult] = []
-        for index, (shot, (_, frame_count)) in enumerate(zip(plan.shots, ranges)):
+        for index, (shot, (_, frame_count)) in enumerate(zip(plan.shots, ranges, strict=True)):
             detail = f"shot {shot.id}/{len(plan.shots)}"
             base = SHOTS_SHARE * index / len(plan.shots)
 
@@ -117,14 +125,20 @@ class RenderPipeline:
                     narration[index] = self.narrate(shot.narration, plan.voice, shot.duration_s - NARRATION_LEAD_S - 0.1)
 
         composed = [
-            ComposedShot(clip=clip, start_frame=start, frame_count=count, caption=shot.narration if plan.narration else "",
-                         narration=speech)
-            for clip, shot, (start, count), speech in zip(clips, plan.shots, ranges, narration)
+            ComposedShot(
+                clip=clip, start_frame=start, frame_count=count, caption=shot.narration if plan.narration else "", narration=speech
+            )
+            for clip, shot, (start, count), speech in zip(clips, plan.shots, ranges, narration, strict=True)
         ]
         done = SHOTS_SHARE + NARRATION_SHARE
         compose(
-            composed, out_path=out_path, width=plan.width, height=plan.height, fps=plan.fps,
-            with_audio=plan.narration, captions=plan.narration,
+            composed,
+            out_path=out_path,
+            width=plan.width,
+            height=plan.height,
+            fps=plan.fps,
+            with_audio=plan.narration,
+            captions=plan.narration,
             provenance=Provenance(self.tool_name, project_id, version, mark_id, plan.title),
             watermarker=self.watermarker,
             progress=lambda fraction: progress("composing", done + (1 - done) * fraction, "encode, label, watermark"),
@@ -150,8 +164,15 @@ class RenderPipeline:
 
     def narrate(self, text: str, voice: Voice, max_s: float) -> Speech:
         """Speak ``text`` so it fits in ``max_s``, speeding the voice up rather than cutting a line off."""
-        key = content_hash({"backend": self.speech.name, "version": self.speech.version, "text": text,
-                            "voice": voice.model_dump(), "max_s": round(max_s, 2)})
+        key = content_hash(
+            {
+                "backend": self.speech.name,
+                "version": self.speech.version,
+                "text": text,
+                "voice": voice.model_dump(),
+                "max_s": round(max_s, 2),
+            }
+        )
         cached = self.clips.lookup(key)
         if cached is not None:
             return read_wav(cached)

@@ -12,9 +12,9 @@ from functools import cached_property
 
 import numpy as np
 
-from reelwright.plan import Voice
-from reelwright.generation.backends import Speech
 from reelwright.errors import GenerationError
+from reelwright.generation.backends import Speech
+from reelwright.plan import Voice
 
 
 class PiperSpeech:

@@ -71,14 +71,14 @@ def read_wav(path: Path) -> Speech:
         return Speech(pcm.astype(np.float32) / 32768.0, handle.getframerate())
 
 
-def reencode(source: Path, target: Path, *, video_bitrate: int, scale: float = 1.0, audio_bitrate: int = 48_000,
-             max_seconds: float | None = None) -> None:
+def reencode(
+    source: Path, target: Path, *, video_bitrate: int, scale: float = 1.0, audio_bitrate: int = 48_000, max_seconds: float | None = None
+) -> None:
     """Re-encode an MP4 at a target bitrate (and optionally smaller, or shorter), keeping its metadata.
 
     The invisible watermark survives this (it is built to survive H.264); the visible label is in the pixels.
     """
-    with av.open(str(source)) as src, av.open(str(target), "w", format="mp4",
-                                               options={"movflags": "+faststart+use_metadata_tags"}) as dst:
+    with av.open(str(source)) as src, av.open(str(target), "w", format="mp4", options={"movflags": "+faststart+use_metadata_tags"}) as dst:
         dst.metadata.update(src.metadata)
         in_video = src.streams.video[0]
         video = dst.add_stream("libx264", rate=in_video.average_rate)

@@ -86,9 +86,7 @@ class ShotPlan(BaseModel):
         if ids != list(range(1, len(ids) + 1)):
             raise ValueError(f"shot ids must be 1..{len(ids)} in order, got {ids}")
         expected = RESOLUTIONS[self.aspect]
-        if (self.width >= self.height) != (expected[0] >= expected[1]) or (
-            self.aspect == "1:1" and self.width != self.height
-        ):
+        if (self.width >= self.height) != (expected[0] >= expected[1]) or (self.aspect == "1:1" and self.width != self.height):
             raise ValueError(f"resolution {self.width}x{self.height} does not match aspect {self.aspect}")
         return self
 

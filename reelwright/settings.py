@@ -33,12 +33,11 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Database, artifacts and outputs.")
-    database_url: str | None = Field(
-        default=None, description="Any SQLAlchemy URL; default: SQLite (WAL) in the data directory."
-    )
+    database_url: str | None = Field(default=None, description="Any SQLAlchemy URL; default: SQLite (WAL) in the data directory.")
 
     llm_provider: Literal["llamacpp", "ollama", "openai", "template"] = Field(
-        default="llamacpp", description="Who writes the shot plans: embedded SmolLM2, Ollama, an OpenAI-compatible API, or code-only templates."
+        default="llamacpp",
+        description="Who writes the shot plans: embedded SmolLM2, Ollama, an OpenAI-compatible API, or code-only templates.",
     )
     llm_model: str | None = Field(default=None, description="Model name (Ollama/OpenAI) or a GGUF path (llamacpp).")
     llm_base_url: str | None = Field(default=None, description="Endpoint for Ollama or an OpenAI-compatible server.")
@@ -50,12 +49,15 @@ class Settings(BaseSettings):
     tts_backend: str = Field(default="piper", description="Backend that speaks the narration.")
 
     discord_token: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "REELWRIGHT_DISCORD_TOKEN"),
+        default=None,
+        validation_alias=AliasChoices("DISCORD_TOKEN", "REELWRIGHT_DISCORD_TOKEN"),
         description="The bot token (DISCORD_TOKEN). Never logged or stored.",
     )
     discord_api_base: str = Field(default="https://discord.com/api/v10", description="Discord REST API base URL.")
     discord_gateway_url: str | None = Field(default=None, description="Discord gateway URL (default: Discord's).")
-    discord_message_content: bool = Field(default=False, description="Use the privileged message-content intent to follow plain replies in project threads.")
+    discord_message_content: bool = Field(
+        default=False, description="Use the privileged message-content intent to follow plain replies in project threads."
+    )
 
     max_request_chars: int = Field(default=2000, description="Longest request accepted from a person.")
     max_total_duration_s: float = Field(default=120.0, description="Longest video a request may ask for.")

@@ -50,8 +50,10 @@ class Repository:
         """The conversation bound to a chat place (a Discord thread), with its project."""
         with self.sessions() as session:
             conversation = session.scalars(
-                select(Conversation).where(Conversation.surface == surface, Conversation.external_ref == external_ref)
-                .order_by(Conversation.id.desc()).limit(1)
+                select(Conversation)
+                .where(Conversation.surface == surface, Conversation.external_ref == external_ref)
+                .order_by(Conversation.id.desc())
+                .limit(1)
             ).first()
             return (conversation.id, conversation.project_id) if conversation else None
 
@@ -113,13 +115,21 @@ class Repository:
     ) -> VersionRecord:
         with guarded(self._write()) as session:
             project = Project(
-                id=secrets.token_hex(4), owner_id=self.user_id(session, user), title=plan.title, request=request,
+                id=secrets.token_hex(4),
+                owner_id=self.user_id(session, user),
+                title=plan.title,
+                request=request,
                 requirements=requirements.model_dump(mode="json"),
             )
             session.add(project)
             session.flush()
-            version = PlanVersion(project_id=project.id, number=1, plan=plan.model_dump(mode="json"), instruction=request,
-                                  planner_info=planner.model_dump(mode="json", exclude_none=True))
+            version = PlanVersion(
+                project_id=project.id,
+                number=1,
+                plan=plan.model_dump(mode="json"),
+                instruction=request,
+                planner_info=planner.model_dump(mode="json", exclude_none=True),
+            )
             session.add(version)
             session.flush()
             return _version_record(version)
@@ -132,8 +142,14 @@ class Repository:
             if project is None:
                 raise NotFound(f"No project {project_id!r}.")
             number = (session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.project_id == project_id)) or 0) + 1
-            version = PlanVersion(project_id=project_id, number=number, plan=plan.model_dump(mode="json"),
-                                  instruction=instruction, diff=diff, planner_info=planner.model_dump(mode="json", exclude_none=True))
+            version = PlanVersion(
+                project_id=project_id,
+                number=number,
+                plan=plan.model_dump(mode="json"),
+                instruction=instruction,
+                diff=diff,
+                planner_info=planner.model_dump(mode="json", exclude_none=True),
+            )
             project.title = plan.title
             project.requirements = requirements.model_dump(mode="json")
             project.updated_at = utcnow()
@@ -159,9 +175,12 @@ class Repository:
         latest = session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.project_id == project.id)) or 0
         owner = session.get(User, project.owner_id)
         return ProjectRecord(
-            id=project.id, title=project.title, request=project.request,
+            id=project.id,
+            title=project.title,
+            request=project.request,
             owner=owner.display_name or owner.external_id if owner else "",
-            requirements=Requirements.model_validate(project.requirements), latest_version=latest,
+            requirements=Requirements.model_validate(project.requirements),
+            latest_version=latest,
             created_at=project.created_at,
         )
 
@@ -184,8 +203,13 @@ class Repository:
     # jobs and renders
     def create_job(self, project_id: str, version: int, user: UserRef | None, worker: str | None = None) -> int:
         with guarded(self._write()) as session:
-            job = Job(kind="render", project_id=project_id, version=version,
-                      requested_by=self.user_id(session, user) if user else None, worker=worker or this_worker())
+            job = Job(
+                kind="render",
+                project_id=project_id,
+                version=version,
+                requested_by=self.user_id(session, user) if user else None,
+                worker=worker or this_worker(),
+            )
             session.add(job)
             session.flush()
             return job.id
@@ -214,7 +238,8 @@ class Repository:
             query = select(Job).where(Job.status.in_(ACTIVE_JOB_STATES)).order_by(Job.id)
             if user is not None:
                 query = query.join(User, Job.requested_by == User.id).where(
-                    User.platform == user.platform, User.external_id == user.external_id)
+                    User.platform == user.platform, User.external_id == user.external_id
+                )
             return [_job_record(job) for job in session.scalars(query)]
 
     def begin_render(self, project_id: str, version: int) -> int:
@@ -249,8 +274,10 @@ class Repository:
     def latest_render(self, project_id: str, version: int) -> RenderRecord | None:
         with self.sessions() as session:
             render = session.scalars(
-                select(Render).where(Render.project_id == project_id, Render.version == version, Render.status == "done")
-                .order_by(Render.id.desc()).limit(1)
+                select(Render)
+                .where(Render.project_id == project_id, Render.version == version, Render.status == "done")
+                .order_by(Render.id.desc())
+                .limit(1)
             ).first()
             return _render_record(render) if render else None
 
@@ -316,13 +343,28 @@ def _storage_error(error: OperationalError) -> StorageError:
 
 
 def _version_record(row: PlanVersion) -> VersionRecord:
-    return VersionRecord(row.project_id, row.number, ShotPlan.model_validate(row.plan), row.instruction,
-                         list(row.diff or []), PlannerInfo.model_validate(row.planner_info or {"engine": "unknown"}), row.created_at)
+    return VersionRecord(
+        row.project_id,
+        row.number,
+        ShotPlan.model_validate(row.plan),
+        row.instruction,
+        list(row.diff or []),
+        PlannerInfo.model_validate(row.planner_info or {"engine": "unknown"}),
+        row.created_at,
+    )
 
 
 def _render_record(row: Render) -> RenderRecord:
-    return RenderRecord(row.id, row.project_id, row.version, row.output_path or "", row.output_sha256 or "",
-                        list(row.shots or []), row.seconds, row.created_at)
+    return RenderRecord(
+        row.id,
+        row.project_id,
+        row.version,
+        row.output_path or "",
+        row.output_sha256 or "",
+        list(row.shots or []),
+        row.seconds,
+        row.created_at,
+    )
 
 
 def _job_record(row: Job) -> JobRecord:

@@ -68,13 +68,32 @@ def settings(tmp_path: Path) -> Settings:
 def ffprobe(path: Path) -> dict[str, Any]:
     binary = shutil.which("ffprobe")
     assert binary, "ffprobe is needed by the tests: install ffmpeg (.ci/run does)"
-    done = subprocess.run([binary, "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [binary, "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout)
 
 
 def ffmpeg_reencode(source: Path, target: Path, crf: int) -> None:
     binary = shutil.which("ffmpeg")
     assert binary, "ffmpeg is needed by the tests: install ffmpeg (.ci/run does)"
-    subprocess.run([binary, "-v", "error", "-y", "-i", str(source), "-c:v", "libx264", "-crf", str(crf), "-c:a", "copy",
-                    "-map_metadata", "-1", str(target)], check=True)
+    subprocess.run(
+        [
+            binary,
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            "-c:v",
+            "libx264",
+            "-crf",
+            str(crf),
+            "-c:a",
+            "copy",
+            "-map_metadata",
+            "-1",
+            str(target),
+        ],
+        check=True,
+    )

@@ -102,11 +102,18 @@ class LoopbackDiscord:
                 self.heartbeats.append(time.monotonic())
                 await socket.send_str(json.dumps({"op": 11}))
             elif payload["op"] == 2:
-                await self.dispatch("READY", {
-                    "v": 10, "user": user(BOT, "Reelwright", bot=True), "guilds": [{"id": str(GUILD), "unavailable": True}],
-                    "session_id": "loopback", "resume_gateway_url": self.gateway_url,
-                    "application": {"id": str(APP), "flags": 0}, "shard": [0, 1],
-                })
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": user(BOT, "Reelwright", bot=True),
+                        "guilds": [{"id": str(GUILD), "unavailable": True}],
+                        "session_id": "loopback",
+                        "resume_gateway_url": self.gateway_url,
+                        "application": {"id": str(APP), "flags": 0},
+                        "shard": [0, 1],
+                    },
+                )
                 await self.dispatch("GUILD_CREATE", self.guild())
                 self.ready.set()
             elif payload["op"] == 6:
@@ -128,15 +135,49 @@ class LoopbackDiscord:
 
     def guild(self) -> dict[str, Any]:
         return {
-            "id": str(GUILD), "name": "Loopback", "owner_id": str(OWNER), "unavailable": False, "member_count": 2,
-            "roles": [{"id": str(GUILD), "name": "@everyone", "permissions": EVERYTHING, "position": 0, "color": 0,
-                       "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
-            "channels": [{"id": str(CHANNEL), "type": 0, "name": "drafts", "position": 0, "permission_overwrites": [], "guild_id": str(GUILD)}],
-            "members": [{"user": user(BOT, "Reelwright", bot=True), "roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False, "flags": 0}],
-            "threads": [], "features": [], "emojis": [], "stickers": [], "voice_states": [], "presences": [],
-            "stage_instances": [], "guild_scheduled_events": [], "large": False, "joined_at": TIMESTAMP,
-            "premium_tier": 0, "afk_timeout": 300, "verification_level": 0, "default_message_notifications": 0,
-            "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0, "preferred_locale": "en-US", "system_channel_flags": 0,
+            "id": str(GUILD),
+            "name": "Loopback",
+            "owner_id": str(OWNER),
+            "unavailable": False,
+            "member_count": 2,
+            "roles": [
+                {
+                    "id": str(GUILD),
+                    "name": "@everyone",
+                    "permissions": EVERYTHING,
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "channels": [
+                {"id": str(CHANNEL), "type": 0, "name": "drafts", "position": 0, "permission_overwrites": [], "guild_id": str(GUILD)}
+            ],
+            "members": [
+                {"user": user(BOT, "Reelwright", bot=True), "roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False, "flags": 0}
+            ],
+            "threads": [],
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "large": False,
+            "joined_at": TIMESTAMP,
+            "premium_tier": 0,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
         }
 
     async def slash(self, name: str, options: list[dict[str, Any]], attachments: dict[str, dict[str, Any]] | None = None) -> int:
@@ -158,13 +199,33 @@ class LoopbackDiscord:
     def interaction(self, interaction_id: int, kind: int, data: dict[str, Any], channel_id: int) -> dict[str, Any]:
         channel_type = 0 if channel_id == CHANNEL else 11
         return {
-            "id": str(interaction_id), "application_id": str(APP), "type": kind, "token": f"token{interaction_id}", "version": 1,
-            "guild_id": str(GUILD), "channel_id": str(channel_id),
-            "channel": self.thread(channel_id, CHANNEL, "project") if channel_type == 11 else
-                       {"id": str(channel_id), "type": 0, "guild_id": str(GUILD), "name": "drafts"},
-            "member": {"user": user(OWNER, "owner"), "roles": [], "joined_at": TIMESTAMP, "permissions": EVERYTHING, "deaf": False, "mute": False, "flags": 0},
-            "data": data, "locale": "en-US", "guild_locale": "en-US", "app_permissions": EVERYTHING, "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD)}, "context": 0, "attachment_size_limit": 10 * 1024 * 1024,
+            "id": str(interaction_id),
+            "application_id": str(APP),
+            "type": kind,
+            "token": f"token{interaction_id}",
+            "version": 1,
+            "guild_id": str(GUILD),
+            "channel_id": str(channel_id),
+            "channel": self.thread(channel_id, CHANNEL, "project")
+            if channel_type == 11
+            else {"id": str(channel_id), "type": 0, "guild_id": str(GUILD), "name": "drafts"},
+            "member": {
+                "user": user(OWNER, "owner"),
+                "roles": [],
+                "joined_at": TIMESTAMP,
+                "permissions": EVERYTHING,
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            },
+            "data": data,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": EVERYTHING,
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
         }
 
     # ------------------------------------------------------------------ REST
@@ -179,8 +240,11 @@ class LoopbackDiscord:
             if key.startswith(pattern):
                 self.rate_limit_next.discard(pattern)
                 self.rate_limited.append(key)
-                return reply({"message": "You are being rate limited.", "retry_after": 0.2, "global": False}, status=429,
-                             headers={"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Scope": "user"})
+                return reply(
+                    {"message": "You are being rate limited.", "retry_after": 0.2, "global": False},
+                    status=429,
+                    headers={"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Scope": "user"},
+                )
         by_token_in_url = path.startswith(("/interactions/", "/webhooks/"))
         if not by_token_in_url and request.headers.get("Authorization") != f"Bot {self.token}":
             return reply({"message": "401: Unauthorized", "code": 0}, status=401)
@@ -189,17 +253,37 @@ class LoopbackDiscord:
         if path == "/users/@me":
             return reply(user(BOT, "Reelwright", bot=True))
         if path == "/oauth2/applications/@me":
-            return reply({"id": str(APP), "name": "Reelwright", "icon": None, "description": "", "bot_public": True,
-                          "bot_require_code_grant": False, "verify_key": "0" * 64, "flags": 0, "team": None,
-                          "owner": user(OWNER, "owner"), "summary": ""})
+            return reply(
+                {
+                    "id": str(APP),
+                    "name": "Reelwright",
+                    "icon": None,
+                    "description": "",
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "verify_key": "0" * 64,
+                    "flags": 0,
+                    "team": None,
+                    "owner": user(OWNER, "owner"),
+                    "summary": "",
+                }
+            )
         if parts[0] == "applications" and parts[-1] == "commands":
             return reply([{**command, "id": str(next(self._ids)), "application_id": str(APP), "version": "1"} for command in body or []])
         if parts[0] == "interactions":
             self.callbacks.append((time.monotonic(), int(body.get("type", 0))))
             interaction_id = parts[1]
-            return reply({"interaction": {"id": interaction_id, "type": 2, "response_message_loading": body.get("type") == 5,
-                                          "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64)},
-                          "resource": {"type": body.get("type")}})
+            return reply(
+                {
+                    "interaction": {
+                        "id": interaction_id,
+                        "type": 2,
+                        "response_message_loading": body.get("type") == 5,
+                        "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64),
+                    },
+                    "resource": {"type": body.get("type")},
+                }
+            )
         if parts[0] == "webhooks":
             channel_id = CHANNEL
             if request.method == "DELETE":
@@ -224,28 +308,62 @@ class LoopbackDiscord:
         return reply({"message": f"loopback: no route for {key}", "code": 0}, status=404)
 
     def thread(self, thread_id: int, parent_id: int, name: str) -> dict[str, Any]:
-        return {"id": str(thread_id), "type": 11, "guild_id": str(GUILD), "parent_id": str(parent_id), "owner_id": str(BOT),
-                "name": name, "message_count": 0, "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
-                "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": TIMESTAMP, "locked": False}}
+        return {
+            "id": str(thread_id),
+            "type": 11,
+            "guild_id": str(GUILD),
+            "parent_id": str(parent_id),
+            "owner_id": str(BOT),
+            "name": name,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": TIMESTAMP, "locked": False},
+        }
 
     def message(self, channel_id: int, body: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
         message_id = next(self._ids)
-        attachments = [{"id": str(next(self._ids)), "filename": name, "size": len(data), "url": self.url_for(name),
-                        "proxy_url": self.url_for(name)} for name, data in files.items()]
+        attachments = [
+            {"id": str(next(self._ids)), "filename": name, "size": len(data), "url": self.url_for(name), "proxy_url": self.url_for(name)}
+            for name, data in files.items()
+        ]
         for name, data in files.items():
             self.files[name] = data
-        message = {"id": str(message_id), "channel_id": str(channel_id), "content": body.get("content", ""),
-                   "embeds": body.get("embeds", []), "components": body.get("components", []), "attachments": attachments}
+        message = {
+            "id": str(message_id),
+            "channel_id": str(channel_id),
+            "content": body.get("content", ""),
+            "embeds": body.get("embeds", []),
+            "components": body.get("components", []),
+            "attachments": attachments,
+        }
         self.messages[message_id] = message
         if files:
-            self.uploads.append(Upload(channel_id, message["content"], list(files), [len(d) for d in files.values()], message["components"]))
+            self.uploads.append(
+                Upload(channel_id, message["content"], list(files), [len(d) for d in files.values()], message["components"])
+            )
             self.upload_arrived.set()
         return self.full_message(message)
 
     def full_message(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {"author": user(BOT, "Reelwright", bot=True), "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
-                "mention_everyone": False, "mentions": [], "mention_roles": [], "pinned": False, "type": 0, "flags": 0,
-                "embeds": [], "components": [], "attachments": [], "content": "", **message}
+        return {
+            "author": user(BOT, "Reelwright", bot=True),
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "embeds": [],
+            "components": [],
+            "attachments": [],
+            "content": "",
+            **message,
+        }
 
 
 async def read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:

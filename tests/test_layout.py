@@ -14,16 +14,27 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"reelwright": "reelwright", "agent": "reelwright.agent", "bot": "reelwright.bot",
-           "generation": "reelwright.generation", "storage": "reelwright.storage"}
+FOLDERS = {
+    "reelwright": "reelwright",
+    "agent": "reelwright.agent",
+    "bot": "reelwright.bot",
+    "generation": "reelwright.generation",
+    "storage": "reelwright.storage",
+}
 LAYERS = ("reelwright.bot.discord_bot", "reelwright.bot", "reelwright.agent", "reelwright.generation", "reelwright.storage", "reelwright")
 ALLOWED = {
     "reelwright": {"reelwright"},
     "reelwright.agent": {"reelwright", "reelwright.agent"},
     "reelwright.generation": {"reelwright", "reelwright.generation"},
     "reelwright.storage": {"reelwright", "reelwright.storage"},
-    "reelwright.bot": {"reelwright", "reelwright.bot", "reelwright.bot.discord_bot", "reelwright.agent",
-                       "reelwright.generation", "reelwright.storage"},
+    "reelwright.bot": {
+        "reelwright",
+        "reelwright.bot",
+        "reelwright.bot.discord_bot",
+        "reelwright.agent",
+        "reelwright.generation",
+        "reelwright.storage",
+    },
     "reelwright.bot.discord_bot": {"reelwright", "reelwright.bot", "reelwright.bot.discord_bot"},
 }
 
@@ -57,13 +68,16 @@ def imports_of(path: Path) -> set[str]:
 def test_every_import_points_the_allowed_way(path: Path, module: str) -> None:
     own = layer_of(module)
     assert own is not None
-    wrong = sorted(name for name in imports_of(path)
-                   if name.split(".")[0] in {*FOLDERS, "reelwright"} and layer_of(name) not in ALLOWED[own])
+    wrong = sorted(
+        name for name in imports_of(path) if name.split(".")[0] in {*FOLDERS, "reelwright"} and layer_of(name) not in ALLOWED[own]
+    )
     assert not wrong, f"{module} ({own}) must not import {wrong}"
 
 
 def test_installed_packages_are_reelwright_only(tmp_path: Path) -> None:
-    probe = ("import importlib.util as u; import reelwright.bot, reelwright.agent, reelwright.generation, reelwright.storage;"
-             "print([name for name in ('bot', 'agent', 'generation', 'storage') if u.find_spec(name)])")
+    probe = (
+        "import importlib.util as u; import reelwright.bot, reelwright.agent, reelwright.generation, reelwright.storage;"
+        "print([name for name in ('bot', 'agent', 'generation', 'storage') if u.find_spec(name)])"
+    )
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

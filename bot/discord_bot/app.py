@@ -25,8 +25,13 @@ class ReelwrightBot(commands.Bot):
     def __init__(self, service: ConversationService, settings: Settings, *, message_content: bool = False, **options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = message_content
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none(), **options)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
         self.service = service
         self.settings = settings
         self.tree.on_error = self.on_app_command_error
@@ -81,7 +86,9 @@ async def run_bot(settings: Settings) -> None:
             except discord.LoginFailure:
                 raise ReelwrightError("Discord rejected the token in DISCORD_TOKEN; reset it in the developer portal.") from None
             except discord.PrivilegedIntentsRequired:
-                raise ReelwrightError("The message-content intent is not enabled for this bot; enable it in the developer "
-                                      "portal or unset REELWRIGHT_DISCORD_MESSAGE_CONTENT.") from None
+                raise ReelwrightError(
+                    "The message-content intent is not enabled for this bot; enable it in the developer "
+                    "portal or unset REELWRIGHT_DISCORD_MESSAGE_CONTENT."
+                ) from None
     finally:
         await service.close()

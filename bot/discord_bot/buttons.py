@@ -13,8 +13,13 @@ import discord
 if TYPE_CHECKING:
     from reelwright.bot.discord_bot.studio import Studio
 
-ACTIONS = {"reroll": ("Reroll", "🎲"), "edit": ("Edit", "✏️"), "extend": ("Extend", "➕"),
-           "narration": ("Narration", "🗣️"), "delete": ("Delete", "🗑️")}
+ACTIONS = {
+    "reroll": ("Reroll", "🎲"),
+    "edit": ("Edit", "✏️"),
+    "extend": ("Extend", "➕"),
+    "narration": ("Narration", "🗣️"),
+    "delete": ("Delete", "🗑️"),
+}
 
 
 class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rw:(?P<action>[a-z]+):(?P<project>[0-9a-f]{8})"):
@@ -48,8 +53,12 @@ def result_view(project_id: str, narration_on: bool) -> discord.ui.View:
 
 class EditModal(discord.ui.Modal, title="Edit the video"):
     instruction: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-        custom_id="instruction", label="What should change?", placeholder="make shot 2 darker, make it 9:16, no narration…",
-        style=discord.TextStyle.paragraph, max_length=1000)
+        custom_id="instruction",
+        label="What should change?",
+        placeholder="make shot 2 darker, make it 9:16, no narration…",
+        style=discord.TextStyle.paragraph,
+        max_length=1000,
+    )
 
     def __init__(self, studio: Studio, project_id: str) -> None:
         super().__init__(timeout=None)

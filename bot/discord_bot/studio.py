@@ -32,10 +32,14 @@ SURFACE = "discord"
 PROGRESS_MIN_INTERVAL_S = 2.0
 PLANNING_PROGRESS_INTERVAL_S = 1.0
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
-ASPECTS = [app_commands.Choice(name=name, value=value) for name, value in
-           (("16:9 landscape", "16:9"), ("9:16 vertical", "9:16"), ("1:1 square", "1:1"))]
-VOICES = [app_commands.Choice(name=name, value=value) for name, value in
-          (("default", "default"), ("higher (female-like)", "female"), ("slower", "slower"), ("faster", "faster"))]
+ASPECTS = [
+    app_commands.Choice(name=name, value=value)
+    for name, value in (("16:9 landscape", "16:9"), ("9:16 vertical", "9:16"), ("1:1 square", "1:1"))
+]
+VOICES = [
+    app_commands.Choice(name=name, value=value)
+    for name, value in (("default", "default"), ("higher (female-like)", "female"), ("slower", "slower"), ("faster", "faster"))
+]
 
 
 def user_ref(user: discord.abc.User) -> UserRef:
@@ -68,27 +72,45 @@ class Studio(commands.Cog):
 
     # ------------------------------------------------------------------ slash commands
     @app_commands.command(name="video", description="Make a video from a description.")
-    @app_commands.describe(prompt="What the video should show", image="An image to bring to life",
-                           duration="Total length in seconds", aspect="Frame shape", voice="Narration voice",
-                           narration="Spoken narration on or off")
+    @app_commands.describe(
+        prompt="What the video should show",
+        image="An image to bring to life",
+        duration="Total length in seconds",
+        aspect="Frame shape",
+        voice="Narration voice",
+        narration="Spoken narration on or off",
+    )
     @app_commands.choices(aspect=ASPECTS, voice=VOICES)
-    async def video(self, interaction: discord.Interaction, prompt: str, image: discord.Attachment | None = None,
-                    duration: app_commands.Range[float, 2, 600] | None = None, aspect: app_commands.Choice[str] | None = None,
-                    voice: app_commands.Choice[str] | None = None, narration: bool | None = None) -> None:
+    async def video(
+        self,
+        interaction: discord.Interaction,
+        prompt: str,
+        image: discord.Attachment | None = None,
+        duration: app_commands.Range[float, 2, 600] | None = None,
+        aspect: app_commands.Choice[str] | None = None,
+        voice: app_commands.Choice[str] | None = None,
+        narration: bool | None = None,
+    ) -> None:
         await interaction.response.defer(thinking=True)
         overrides = overrides_from(duration, aspect.value if aspect else None, voice.value if voice else None, narration)
         await self.start_project(interaction, prompt, image, overrides)
 
     @app_commands.command(name="animate", description="Bring an image to life.")
     @app_commands.describe(image="The image to animate", prompt="What should happen", duration="Length in seconds")
-    async def animate(self, interaction: discord.Interaction, image: discord.Attachment, prompt: str | None = None,
-                      duration: app_commands.Range[float, 2, 600] | None = None) -> None:
+    async def animate(
+        self,
+        interaction: discord.Interaction,
+        image: discord.Attachment,
+        prompt: str | None = None,
+        duration: app_commands.Range[float, 2, 600] | None = None,
+    ) -> None:
         await interaction.response.defer(thinking=True)
-        await self.start_project(interaction, prompt or "bring this image to life", image,
-                                 overrides_from(duration, None, None, None))
+        await self.start_project(interaction, prompt or "bring this image to life", image, overrides_from(duration, None, None, None))
 
     @app_commands.command(name="edit", description="Change a project by saying what to change.")
-    @app_commands.describe(instruction="e.g. make shot 2 darker, make it 9:16, no narration", project="Project id (inside its thread it is implied)")
+    @app_commands.describe(
+        instruction="e.g. make shot 2 darker, make it 9:16, no narration", project="Project id (inside its thread it is implied)"
+    )
     async def edit(self, interaction: discord.Interaction, instruction: str, project: str | None = None) -> None:
         # Permission is checked before deferring so a refusal can be private (a quick database read).
         project_id = project or await self.project_of(interaction.channel)
@@ -115,14 +137,18 @@ class Studio(commands.Cog):
         except ReelwrightError as error:
             await self.reply(interaction, str(error), ephemeral=True)
             return
-        await interaction.followup.send(embed=plan_embed(record), ephemeral=True,
-                                        content="Rendered." if render else "Not rendered yet.")
+        await interaction.followup.send(embed=plan_embed(record), ephemeral=True, content="Rendered." if render else "Not rendered yet.")
 
     @app_commands.command(name="settings", description="Your defaults for new videos.")
     @app_commands.choices(aspect=ASPECTS, voice=VOICES)
-    async def settings_command(self, interaction: discord.Interaction, aspect: app_commands.Choice[str] | None = None,
-                               duration: app_commands.Range[float, 2, 600] | None = None,
-                               voice: app_commands.Choice[str] | None = None, narration: bool | None = None) -> None:
+    async def settings_command(
+        self,
+        interaction: discord.Interaction,
+        aspect: app_commands.Choice[str] | None = None,
+        duration: app_commands.Range[float, 2, 600] | None = None,
+        voice: app_commands.Choice[str] | None = None,
+        narration: bool | None = None,
+    ) -> None:
         await interaction.response.defer(ephemeral=True)
         me = user_ref(interaction.user)
         current = await self.service.preferences(me)
@@ -136,8 +162,11 @@ class Studio(commands.Cog):
     async def queue(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True)
         jobs = await self.service.queue()
-        lines = [f"`{job.project_id}` v{job.version}: {'rendering' if position == 0 else f'#{position} in queue'} "
-                 f"({job.stage}, {job.progress * 100:.0f}%)" for job, position in jobs] or ["Nothing is rendering."]
+        lines = [
+            f"`{job.project_id}` v{job.version}: {'rendering' if position == 0 else f'#{position} in queue'} "
+            f"({job.stage}, {job.progress * 100:.0f}%)"
+            for job, position in jobs
+        ] or ["Nothing is rendering."]
         await self.reply(interaction, "\n".join(lines), ephemeral=True)
 
     @app_commands.command(name="cancel", description="Stop a project's render.")
@@ -172,10 +201,17 @@ class Studio(commands.Cog):
         if not result.marked:
             await self.reply(interaction, "No Reelwright marks found in that file.")
             return
-        where = f"project `{result.render.project_id}` version {result.render.version}" if result.render else "a project from another Reelwright"
-        await self.reply(interaction, f"AI-generated by Reelwright — {where}. Watermark: "
-                                      f"{'found' if result.watermark.found else 'not found'}; metadata label: "
-                                      f"{'present' if result.metadata.get('ai_generated') == 'true' else 'absent'}.")
+        where = (
+            f"project `{result.render.project_id}` version {result.render.version}"
+            if result.render
+            else "a project from another Reelwright"
+        )
+        await self.reply(
+            interaction,
+            f"AI-generated by Reelwright — {where}. Watermark: "
+            f"{'found' if result.watermark.found else 'not found'}; metadata label: "
+            f"{'present' if result.metadata.get('ai_generated') == 'true' else 'absent'}.",
+        )
 
     # ------------------------------------------------------------------ conversation
     @commands.Cog.listener()
@@ -183,8 +219,11 @@ class Studio(commands.Cog):
         if message.author.bot or self.bot.user is None:
             return
         mentioned = self.bot.user in message.mentions
-        replied = (message.reference is not None and isinstance(message.reference.resolved, discord.Message)
-                   and message.reference.resolved.author == self.bot.user)
+        replied = (
+            message.reference is not None
+            and isinstance(message.reference.resolved, discord.Message)
+            and message.reference.resolved.author == self.bot.user
+        )
         project_id = await self.project_of(message.channel)
         follows_thread = project_id is not None and self.bot.intents.message_content
         if not (mentioned or replied or follows_thread or isinstance(message.channel, discord.DMChannel)):
@@ -200,8 +239,9 @@ class Studio(commands.Cog):
             await self.start_project(message, text, image, Requirements())
 
     # ------------------------------------------------------------------ flows
-    async def start_project(self, origin: discord.Interaction | discord.Message, text: str,
-                            image: discord.Attachment | None, overrides: Requirements) -> None:
+    async def start_project(
+        self, origin: discord.Interaction | discord.Message, text: str, image: discord.Attachment | None, overrides: Requirements
+    ) -> None:
         author = origin.user if isinstance(origin, discord.Interaction) else origin.author
         me = user_ref(author)
         try:
@@ -217,8 +257,9 @@ class Studio(commands.Cog):
             return
         if record.planner.fallback:
             log.warning("planned %s from templates: %s %s", record.project_id, record.planner.note, record.planner.fix or "")
-        plan_message = await self.reply(origin, f"Planned `{record.project_id}`. Rendering in a thread…{planner_note(record)}",
-                                        embed=plan_embed(record))
+        plan_message = await self.reply(
+            origin, f"Planned `{record.project_id}`. Rendering in a thread…{planner_note(record)}", embed=plan_embed(record)
+        )
         target = await self.project_thread(origin.channel, plan_message, record)
         conversation = await self.service.start_conversation(me, SURFACE, str(target.id))
         await self.service.bind_conversation(conversation, record.project_id, str(target.id))
@@ -291,7 +332,9 @@ class Studio(commands.Cog):
             view = result_view(record.project_id, record.plan.narration)
             if fitting is not None:
                 note = "" if fitting == outcome.path else "(re-encoded to fit this server's upload limit)"
-                await self.send(channel, result_text(record, note), file=discord.File(fitting, f"{record.project_id}-v{record.number}.mp4"), view=view)
+                await self.send(
+                    channel, result_text(record, note), file=discord.File(fitting, f"{record.project_id}-v{record.number}.mp4"), view=view
+                )
             else:
                 note = f"The full video is too large for this server's {limit / 2**20:.0f} MiB limit even re-encoded; here is a shorter preview."
                 file = discord.File(preview, f"{record.project_id}-v{record.number}-preview.mp4") if preview else None
@@ -310,8 +353,10 @@ class Studio(commands.Cog):
 
     async def download_image(self, attachment: discord.Attachment, folder: Path) -> Path:
         if attachment.size > self.settings.max_image_bytes:
-            raise BadImage(f"{attachment.filename} is {attachment.size / 2**20:.0f} MiB; images up to "
-                           f"{self.settings.max_image_bytes / 2**20:.0f} MiB are accepted.")
+            raise BadImage(
+                f"{attachment.filename} is {attachment.size / 2**20:.0f} MiB; images up to "
+                f"{self.settings.max_image_bytes / 2**20:.0f} MiB are accepted."
+            )
         try:
             data = await attachment.read()
         except discord.HTTPException as error:
@@ -324,7 +369,9 @@ class Studio(commands.Cog):
         """A thread for the project in guild text channels; the same channel in DMs and threads."""
         if isinstance(channel, discord.TextChannel):
             try:
-                return await channel.create_thread(name=discord.utils.escape_mentions(f"🎬 {record.plan.title}")[:100], message=message, auto_archive_duration=1440)
+                return await channel.create_thread(
+                    name=discord.utils.escape_mentions(f"🎬 {record.plan.title}")[:100], message=message, auto_archive_duration=1440
+                )
             except discord.HTTPException as error:
                 log.warning("could not create a thread (%s); posting in the channel", error.status)
         return channel if isinstance(channel, discord.abc.Messageable) else message.channel
@@ -350,8 +397,9 @@ class Studio(commands.Cog):
             return origin.filesize_limit or DEFAULT_UPLOAD_LIMIT
         return origin.guild.filesize_limit if origin.guild else DEFAULT_UPLOAD_LIMIT
 
-    async def reply(self, origin: discord.Interaction | discord.Message, content: str, *, ephemeral: bool = False,
-                    embed: discord.Embed | None = None) -> discord.Message:
+    async def reply(
+        self, origin: discord.Interaction | discord.Message, content: str, *, ephemeral: bool = False, embed: discord.Embed | None = None
+    ) -> discord.Message:
         content = content[:2000]
         extra = {"embed": embed} if embed else {}
         if isinstance(origin, discord.Interaction):

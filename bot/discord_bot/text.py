@@ -21,8 +21,10 @@ def plan_embed(record: VersionRecord) -> discord.Embed:
     plan: ShotPlan = record.plan
     embed = discord.Embed(
         title=safe(plan.title, 250),
-        description=(f"Project `{record.project_id}` · version {record.number} · {plan.aspect} · "
-                     f"{plan.total_duration_s:g}s · narration {'on' if plan.narration else 'off'}"),
+        description=(
+            f"Project `{record.project_id}` · version {record.number} · {plan.aspect} · "
+            f"{plan.total_duration_s:g}s · narration {'on' if plan.narration else 'off'}"
+        ),
         colour=discord.Colour.blurple(),
     )
     for shot in plan.shots[:20]:
@@ -55,6 +57,6 @@ def progress_text(stage: str, fraction: float, detail: str = "", queue_position:
     if stage == "queued" and queue_position:
         return f"⏳ Queued — {queue_position} job(s) ahead."
     bar_width = 20
-    filled = int(round(fraction * bar_width))
+    filled = round(fraction * bar_width)
     bar = "█" * filled + "░" * (bar_width - filled)
     return f"🎬 {stage.capitalize()} {detail} `{bar}` {fraction * 100:.0f}%".replace("  ", " ")

@@ -8,13 +8,13 @@ the model writes); a fixed sample runs with the embedded model, whose lines must
 import random
 
 import pytest
+from corpus.scoring import judge_edit, judge_request, load
 
 from reelwright.agent.edits import edit_plan
 from reelwright.agent.llm import build_llm
 from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.bot.inputs import check_request
-from corpus.scoring import judge_edit, judge_request, load
 from reelwright.settings import Settings
 
 REQUESTS = load("requests.jsonl")
@@ -27,6 +27,7 @@ def planner(llm=None):
     def plan_request(text: str):
         text = check_request(text, 2000)
         return plan_video(text, extract_requirements(text), llm, rng=random.Random(1)).plan
+
     return plan_request
 
 

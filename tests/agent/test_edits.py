@@ -74,9 +74,14 @@ def test_an_instruction_that_says_nothing_is_refused_with_examples(plan_and_fact
 
 @pytest.mark.parametrize(
     ("instruction", "shot", "words"),
-    [("make shot 2 a close-up of the fox's paws", 2, "paws"), ("turn the last scene into a sunset", 3, "sunset"),
-     ("replace shot 1 with an owl on a branch", 1, "owl"), ("set the 2nd clip to a frozen lake", 2, "frozen lake"),
-     ("in shot 1 the fox should be sleeping under a tree", 1, "sleeping"), ("make shot 3 at night", 3, "night")],
+    [
+        ("make shot 2 a close-up of the fox's paws", 2, "paws"),
+        ("turn the last scene into a sunset", 3, "sunset"),
+        ("replace shot 1 with an owl on a branch", 1, "owl"),
+        ("set the 2nd clip to a frozen lake", 2, "frozen lake"),
+        ("in shot 1 the fox should be sleeping under a tree", 1, "sleeping"),
+        ("make shot 3 at night", 3, "night"),
+    ],
 )
 def test_an_edit_that_names_a_shot_changes_that_shot_only_whatever_the_verb(plan_and_facts, instruction, shot, words) -> None:
     old, new = edit(plan_and_facts, instruction)

@@ -14,7 +14,7 @@ import pytest
 
 from reelwright.agent.edits import edit_plan, parse_with_llm, within_instruction
 from reelwright.agent.llm import build_llm
-from reelwright.agent.local_llm import LocalModelProcess, ModelCrashed, PORTABLE_CMAKE_ARGS
+from reelwright.agent.local_llm import PORTABLE_CMAKE_ARGS, LocalModelProcess, ModelCrashed
 from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.errors import BadRequest

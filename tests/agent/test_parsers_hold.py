@@ -15,9 +15,11 @@ from reelwright.errors import BadRequest
 BASE_REQUEST = "a 12 second video of a fox in the snow in 3 shots"
 BASE = plan_video(BASE_REQUEST, extract_requirements(BASE_REQUEST), None, rng=random.Random(1)).plan
 #: Words the parsers react to, so generated text reaches their branches instead of only failing the checks.
-WORDS = st.sampled_from("shot scene make swap add remove move to the of after before between 5 seconds half "
-                        "minute 1m30 -3 1e9 0 12 100 first last darker zoom slow motion 9:16 tiktok reel square "
-                        "narration no music say 1) 2) 3) then finally , : \" 🦊 👩‍🚀 中文 é".split())
+WORDS = st.sampled_from(
+    "shot scene make swap add remove move to the of after before between 5 seconds half "
+    "minute 1m30 -3 1e9 0 12 100 first last darker zoom slow motion 9:16 tiktok reel square "
+    'narration no music say 1) 2) 3) then finally , : " 🦊 👩‍🚀 中文 é'.split()
+)
 TEXT = st.lists(st.one_of(WORDS, st.text(min_size=1, max_size=8)), min_size=1, max_size=16).map(" ".join)
 
 

@@ -39,7 +39,10 @@ def test_every_shot_prompt_keeps_the_subject() -> None:
 def test_a_listed_shot_structure_is_exactly_those_shots() -> None:
     plan = plan_for("bread, 12 seconds. shots: 1) a baker kneading dough 2) loaves in the oven 3) a family at dinner").plan
     assert [("dough" in s.prompt, "oven" in s.prompt, "family" in s.prompt) for s in plan.shots] == [
-        (True, False, False), (False, True, False), (False, False, True)]
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ]
     assert plan.total_duration_s == 12.0
 
 
@@ -48,8 +51,17 @@ def test_a_length_per_shot_decides_the_count() -> None:
     assert len(plan.shots) == 6 and plan.total_duration_s == 30.0
 
 
-@pytest.mark.parametrize("text", ["a 0 second video of a cat", "10 hours of a cat", "a 3 second video of a dog in 8 shots",
-                                  "-5 seconds of a dog", "a 1e9 seconds video of a dog", "a video of a cat in 20 shots"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a 0 second video of a cat",
+        "10 hours of a cat",
+        "a 3 second video of a dog in 8 shots",
+        "-5 seconds of a dog",
+        "a 1e9 seconds video of a dog",
+        "a video of a cat in 20 shots",
+    ],
+)
 def test_impossible_requests_are_refused_with_a_reason(text: str) -> None:
     with pytest.raises(BadRequest) as refused:
         plan_for(text)

@@ -3,19 +3,25 @@
 import pytest
 
 from reelwright.agent.requirements import extract_requirements
-from reelwright.plan import Requirements
 from reelwright.errors import BadRequest
+from reelwright.plan import Requirements
 
 
 @pytest.mark.parametrize(
     ("request_text", "expected"),
     [
-        ("make a 10 second video of a fox in the snow, 9:16, no narration",
-         {"total_duration_s": 10.0, "aspect": "9:16", "narration": False, "subject": "a fox in the snow"}),
-        ("A 1 minute clip about the history of bread in 4 shots with a female voice",
-         {"total_duration_s": 60.0, "shot_count": 4, "voice_pitch_semitones": 4.0, "subject": "the history of bread"}),
-        ("Make a video for mobile: sunrise over mountains, 15s",
-         {"total_duration_s": 15.0, "aspect": "9:16", "subject": "sunrise over mountains"}),
+        (
+            "make a 10 second video of a fox in the snow, 9:16, no narration",
+            {"total_duration_s": 10.0, "aspect": "9:16", "narration": False, "subject": "a fox in the snow"},
+        ),
+        (
+            "A 1 minute clip about the history of bread in 4 shots with a female voice",
+            {"total_duration_s": 60.0, "shot_count": 4, "voice_pitch_semitones": 4.0, "subject": "the history of bread"},
+        ),
+        (
+            "Make a video for mobile: sunrise over mountains, 15s",
+            {"total_duration_s": 15.0, "aspect": "9:16", "subject": "sunrise over mountains"},
+        ),
         ("a square clip of a cat, no music", {"aspect": "1:1", "music": False}),
         ("use a slower voice", {"voice_speed": 0.8}),
         ("10 hours of rain", {"total_duration_s": 36000.0}),
@@ -41,10 +47,19 @@ def test_later_statements_override_earlier_ones_and_the_rest_is_kept() -> None:
 
 @pytest.mark.parametrize(
     ("request_text", "seconds"),
-    [("half a minute of rain", 30), ("20 secondes d'un chat qui dort", 20), ("45 secnds of waves", 45),
-     ("a minute and a half of a city at night", 90), ("1m30 of a chef at work", 90), ("treinta segundos de un perro", 30),
-     ("zwanzig Sekunden von einem Hund", 20), ("fourty five seconds of a forest", 45), ("a quarter of a minute of fire", 15),
-     ("a 2 min 30 video of waves", 150), ("a clip under 30 seconds of a skater", 27)],
+    [
+        ("half a minute of rain", 30),
+        ("20 secondes d'un chat qui dort", 20),
+        ("45 secnds of waves", 45),
+        ("a minute and a half of a city at night", 90),
+        ("1m30 of a chef at work", 90),
+        ("treinta segundos de un perro", 30),
+        ("zwanzig Sekunden von einem Hund", 20),
+        ("fourty five seconds of a forest", 45),
+        ("a quarter of a minute of fire", 15),
+        ("a 2 min 30 video of waves", 150),
+        ("a clip under 30 seconds of a skater", 27),
+    ],
 )
 def test_durations_are_read_in_words_other_languages_and_with_typos(request_text: str, seconds: float) -> None:
     assert extract_requirements(request_text).total_duration_s == seconds
@@ -56,9 +71,16 @@ def test_a_decade_is_not_a_duration() -> None:
 
 @pytest.mark.parametrize(
     ("request_text", "aspect"),
-    [("a yt shorts clip of a cat", "9:16"), ("for my reels: coffee pouring", "9:16"), ("tiktok of a dance", "9:16"),
-     ("insta story of a sunset", "9:16"), ("a youtube video about bread", "16:9"), ("an instagram post of sneakers", "1:1"),
-     ("vidéo carrée d'un macaron", "1:1"), ("uno short per youtube di una moka", "9:16")],
+    [
+        ("a yt shorts clip of a cat", "9:16"),
+        ("for my reels: coffee pouring", "9:16"),
+        ("tiktok of a dance", "9:16"),
+        ("insta story of a sunset", "9:16"),
+        ("a youtube video about bread", "16:9"),
+        ("an instagram post of sneakers", "1:1"),
+        ("vidéo carrée d'un macaron", "1:1"),
+        ("uno short per youtube di una moka", "9:16"),
+    ],
 )
 def test_platforms_imply_a_frame_shape(request_text: str, aspect: str) -> None:
     assert extract_requirements(request_text).aspect == aspect
@@ -66,10 +88,13 @@ def test_platforms_imply_a_frame_shape(request_text: str, aspect: str) -> None:
 
 @pytest.mark.parametrize(
     ("request_text", "shots"),
-    [("single continuous shot of a drone over a forest", 1), ("one take of a skater", 1),
-     ("shots: 1) a baker 2) bread in the oven 3) a family eating", 3),
-     ("first a sunrise, then a fisherman casting a net, and finally boats at dusk", 3),
-     ("first shot a kid opening a present, second shot a puppy in the box", 2)],
+    [
+        ("single continuous shot of a drone over a forest", 1),
+        ("one take of a skater", 1),
+        ("shots: 1) a baker 2) bread in the oven 3) a family eating", 3),
+        ("first a sunrise, then a fisherman casting a net, and finally boats at dusk", 3),
+        ("first shot a kid opening a present, second shot a puppy in the box", 2),
+    ],
 )
 def test_the_shot_structure_people_state_is_read(request_text: str, shots: int) -> None:
     assert extract_requirements(request_text).shot_count == shots

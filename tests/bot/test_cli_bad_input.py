@@ -6,9 +6,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from conftest import Cli
+from PIL import Image
 
 
 def assert_refused(result, *fragments: str) -> None:
@@ -25,7 +24,10 @@ def project_rows(cli: Cli) -> int:
     if not db.exists():
         return 0
     with sqlite3.connect(db) as connection:
-        return connection.execute("select count(*) from projects").fetchone()[0] + connection.execute("select count(*) from jobs").fetchone()[0]
+        return (
+            connection.execute("select count(*) from projects").fetchone()[0]
+            + connection.execute("select count(*) from jobs").fetchone()[0]
+        )
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from conftest import Cli, ffmpeg_reencode, ffprobe
 
 
@@ -37,7 +36,7 @@ def test_every_shot_is_narrated_within_its_own_time(made: dict) -> None:
         rate = container.streams.audio[0].sample_rate
     start = 0.0
     for shot in made["plan"]["shots"]:
-        window = samples[int(start * rate): int((start + shot["duration_s"]) * rate)]
+        window = samples[int(start * rate) : int((start + shot["duration_s"]) * rate)]
         assert np.abs(window).max() > 0.05, f"shot {shot['id']} is silent"
         start += shot["duration_s"]
 
@@ -60,7 +59,6 @@ def test_mark_survives_reencoding_at_crf_28_and_verify_names_the_version(made: d
 def test_verify_does_not_fire_on_a_video_it_did_not_mark(module_cli: Cli, tmp_path: Path) -> None:
     import av
     import numpy as np
-
     from tests_support import encode
 
     frames = [np.full((360, 640, 3), 90 + i, dtype=np.uint8) for i in range(48)]

@@ -14,12 +14,12 @@ from pathlib import Path
 import discord
 import pytest
 import pytest_asyncio
+from discord_loopback import CHANNEL, LoopbackDiscord
 from PIL import Image
 from pydantic import SecretStr
 
 from reelwright.bot.discord_bot.app import ReelwrightBot, point_at
 from reelwright.bot.service import ConversationService
-from discord_loopback import CHANNEL, LoopbackDiscord
 from reelwright.settings import Settings
 
 pytestmark = pytest.mark.asyncio
@@ -37,8 +37,13 @@ async def server():
 
 @pytest.fixture
 def service(tmp_path: Path, server: LoopbackDiscord):
-    settings = Settings(data_dir=tmp_path / "data", llm_provider="template", discord_api_base=server.api_base,
-                        discord_gateway_url=server.gateway_url, discord_token=SecretStr("loopback-token"))
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        llm_provider="template",
+        discord_api_base=server.api_base,
+        discord_gateway_url=server.gateway_url,
+        discord_token=SecretStr("loopback-token"),
+    )
     return ConversationService(settings)
 
 
@@ -64,11 +69,23 @@ def png() -> bytes:
 
 async def video_with_image(server: LoopbackDiscord) -> int:
     server.files["photo.png"] = png()
-    attachment = {"id": "555", "filename": "photo.png", "size": len(server.files["photo.png"]),
-                  "url": server.url_for("photo.png"), "proxy_url": server.url_for("photo.png"), "content_type": "image/png"}
-    return await server.slash("video", [{"name": "prompt", "type": 3, "value": "bring my photo to life"},
-                                        {"name": "image", "type": 11, "value": "555"},
-                                        {"name": "duration", "type": 10, "value": 3}], {"555": attachment})
+    attachment = {
+        "id": "555",
+        "filename": "photo.png",
+        "size": len(server.files["photo.png"]),
+        "url": server.url_for("photo.png"),
+        "proxy_url": server.url_for("photo.png"),
+        "content_type": "image/png",
+    }
+    return await server.slash(
+        "video",
+        [
+            {"name": "prompt", "type": 3, "value": "bring my photo to life"},
+            {"name": "image", "type": 11, "value": "555"},
+            {"name": "duration", "type": 10, "value": 3},
+        ],
+        {"555": attachment},
+    )
 
 
 async def test_slash_command_with_an_image_renders_while_heartbeats_flow(service, server) -> None:
@@ -137,8 +154,13 @@ async def test_a_rejected_token_is_reported_without_revealing_it(tmp_path, serve
     from reelwright.errors import ReelwrightError
 
     secret = "definitely-not-the-token-1234"
-    settings = Settings(data_dir=tmp_path / "bot", llm_provider="template", discord_api_base=server.api_base,
-                        discord_gateway_url=server.gateway_url, discord_token=SecretStr(secret))
+    settings = Settings(
+        data_dir=tmp_path / "bot",
+        llm_provider="template",
+        discord_api_base=server.api_base,
+        discord_gateway_url=server.gateway_url,
+        discord_token=SecretStr(secret),
+    )
     caplog.set_level("DEBUG")
     with pytest.raises(ReelwrightError, match="rejected the token"):
         await run_bot(settings)

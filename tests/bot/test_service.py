@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from reelwright.bot.service import ConversationService
-from reelwright.generation.video_io import read_frames
 from reelwright.errors import Cancelled
-from reelwright.settings import Settings
+from reelwright.generation.video_io import read_frames
 from reelwright.records import UserRef
+from reelwright.settings import Settings
 
 USER = UserRef("test", "alice", "Alice")
 
@@ -89,15 +89,16 @@ def test_jobs_interrupted_by_a_crash_are_failed_on_the_next_start(settings: Sett
 
     asyncio.run(crashed_and_live_jobs())
     ConversationService(settings)  # a restart
-    assert rows(settings, "select status, error from jobs order by id") == [
-        ("failed", "Interrupted by a restart."), ("queued", None)]
+    assert rows(settings, "select status, error from jobs order by id") == [("failed", "Interrupted by a restart."), ("queued", None)]
     assert rows(settings, "select count(*) from renders") == [(0,)]
 
 
 def test_an_image_is_brought_to_life_in_every_shot(settings: Settings, tmp_path: Path) -> None:
     picture = tmp_path / "sunset.jpg"
     gradient = np.linspace(0, 255, 400, dtype=np.uint8)
-    Image.fromarray(np.stack([np.full((300, 400), 230, np.uint8), np.tile(gradient, (300, 1)), np.full((300, 400), 40, np.uint8)], -1)).save(picture)
+    Image.fromarray(
+        np.stack([np.full((300, 400), 230, np.uint8), np.tile(gradient, (300, 1)), np.full((300, 400), 40, np.uint8)], -1)
+    ).save(picture)
 
     async def scenario():
         service = ConversationService(settings)
@@ -137,7 +138,7 @@ def test_a_person_cannot_queue_more_renders_than_their_limit(tmp_path: Path) -> 
         first = await service.render(USER, version.project_id)
         try:
             await service.render(USER, version.project_id)
-        except Exception as refused:  # noqa: BLE001 - the message is what the person sees
+        except Exception as refused:
             message = str(refused)
         else:
             message = ""

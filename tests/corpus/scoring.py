@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reelwright.plan import ShotPlan
 from reelwright.errors import BadRequest
+from reelwright.plan import ShotPlan
 
 CORPUS = Path(__file__).parent
 SHOT_FIELDS = ("prompt", "camera", "narration", "duration_s", "grade", "seed")
@@ -57,7 +57,7 @@ def judge_request(item: dict[str, Any], plan_request: PlanRequest) -> Verdict:
     check_plan_facts(plan, expect, verdict)
     prompts = [shot.prompt.lower() for shot in plan.shots]
     for word in expect.get("subject", []):
-        missing = [shot.id for shot, prompt in zip(plan.shots, prompts) if word.lower() not in prompt]
+        missing = [shot.id for shot, prompt in zip(plan.shots, prompts, strict=True) if word.lower() not in prompt]
         if missing:
             verdict.failures.append(f"subject {word!r} missing from shot(s) {missing}")
     listed = expect.get("shots")
@@ -119,7 +119,7 @@ def judge_edit(item: dict[str, Any], plan_request: PlanRequest, edit_plan: EditP
     refit = bool(expect.get("refit"))
     narration_toggled = "narration" in expect.get("plan", {})
     changed = expect.get("changed", {})
-    for position, (shot, source) in enumerate(zip(new.shots, order), start=1):
+    for position, (shot, source) in enumerate(zip(new.shots, order, strict=True), start=1):
         if source == 0:
             if shot.seed in {s.seed for s in old.shots}:
                 verdict.failures.append(f"new shot {position} reuses an old seed")

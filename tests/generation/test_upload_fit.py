@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests_support import encode
 
 from reelwright.generation.video_io import duration_of, fit_for_upload
-from tests_support import encode
 
 
 @pytest.fixture(scope="module")

@@ -4,18 +4,29 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests_support import encode
 
-from reelwright.plan import Grade
 from reelwright.generation.animatic import AnimaticBackend
 from reelwright.generation.backends import ClipRequest
 from reelwright.generation.video_io import read_frames
 from reelwright.generation.watermark import Watermarker
-from tests_support import encode
+from reelwright.plan import Grade
 
 
 def scene_frames(count: int = 48, seed: int = 1) -> list[np.ndarray]:
-    request = ClipRequest(prompt="wide shot of a fox in the snow", negative_prompt="", width=640, height=360, fps=24,
-                          num_frames=count, camera="pan_right", seed=seed, style="cinematic", grade=Grade(), caption="Shot 1")
+    request = ClipRequest(
+        prompt="wide shot of a fox in the snow",
+        negative_prompt="",
+        width=640,
+        height=360,
+        fps=24,
+        num_frames=count,
+        camera="pan_right",
+        seed=seed,
+        style="cinematic",
+        grade=Grade(),
+        caption="Shot 1",
+    )
     return list(AnimaticBackend().render(request, lambda fraction: None))
 
 

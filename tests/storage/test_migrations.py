@@ -16,15 +16,27 @@ def test_the_planner_name_of_an_older_version_becomes_its_planner_record(tmp_pat
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
-        connection.execute(text("INSERT INTO users (platform, external_id, display_name, preferences, created_at) "
-                                "VALUES ('cli', 'ann', 'ann', '{}', CURRENT_TIMESTAMP)"))
-        connection.execute(text("INSERT INTO projects (id, owner_id, title, request, requirements, created_at, updated_at) "
-                                "VALUES ('p1', 1, 'Fox', 'a fox', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
-        plan = ('{"title": "Fox", "shots": [{"id": 1, "prompt": "a fox", "duration_s": 4, "seed": 1}]}')
+        connection.execute(
+            text(
+                "INSERT INTO users (platform, external_id, display_name, preferences, created_at) "
+                "VALUES ('cli', 'ann', 'ann', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO projects (id, owner_id, title, request, requirements, created_at, updated_at) "
+                "VALUES ('p1', 1, 'Fox', 'a fox', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        plan = '{"title": "Fox", "shots": [{"id": 1, "prompt": "a fox", "duration_s": 4, "seed": 1}]}'
         for number, planner in ((1, "llamacpp:SmolLM2-135M-Instruct.Q4_1.gguf"), (2, "template")):
-            connection.execute(text("INSERT INTO plan_versions (project_id, number, plan, instruction, diff, planner, created_at) "
-                                    "VALUES ('p1', :n, :plan, 'a fox', '[]', :planner, CURRENT_TIMESTAMP)"),
-                               {"n": number, "plan": plan, "planner": planner})
+            connection.execute(
+                text(
+                    "INSERT INTO plan_versions (project_id, number, plan, instruction, diff, planner, created_at) "
+                    "VALUES ('p1', :n, :plan, 'a fox', '[]', :planner, CURRENT_TIMESTAMP)"
+                ),
+                {"n": number, "plan": plan, "planner": planner},
+            )
 
     repository = Repository(open_database(url))
 

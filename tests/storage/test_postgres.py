@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from reelwright.bot.service import ConversationService
-from reelwright.settings import Settings
 from reelwright.records import UserRef
+from reelwright.settings import Settings
 
 URL = os.environ.get("REELWRIGHT_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="REELWRIGHT_TEST_POSTGRES_URL is not set (.ci/run sets it)")
