@@ -64,6 +64,15 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One stored turn of a conversation: the version it produced and the reply given."""
+
+    conversation_id: int
+    version: VersionRecord
+    text: str
+
+
+@dataclass(frozen=True)
 class ChatReply:
     """One turn of conversation: the version the message produced and its render job."""
 
@@ -262,23 +271,49 @@ class ConversationService:
     async def bind_conversation(self, conversation_id: int, project_id: str, external_ref: str | None = None) -> None:
         await asyncio.to_thread(self.repository.bind_conversation, conversation_id, project_id, external_ref)
 
-    async def chat(
-        self, conversation_id: int, user: UserRef, text: str, image: Path | None = None, progress: PlanProgress | None = None
-    ) -> ChatReply:
-        """The first message makes a video; later ones edit it. Each turn renders the new version."""
-        project_id = await asyncio.to_thread(self.repository.conversation_project, conversation_id)
-        await asyncio.to_thread(self.repository.add_message, conversation_id, "user", text)
+    async def converse(
+        self,
+        user: UserRef,
+        text: str,
+        *,
+        surface: str,
+        conversation_id: int | None = None,
+        project_id: str | None = None,
+        image: Path | None = None,
+        overrides: Requirements | None = None,
+        progress: PlanProgress | None = None,
+    ) -> Turn:
+        """One turn of a conversation on any surface: the first message plans a project, later ones edit it.
+
+        ``project_id`` edits that project whatever the conversation is about (a /edit command). What
+        was said and the reply are stored once the turn succeeded, so "history in a database" covers
+        the conversation, and a refused request leaves nothing behind.
+        """
+        if project_id is None and conversation_id is not None:
+            project_id = await asyncio.to_thread(self.repository.conversation_project, conversation_id)
         if project_id is None:
-            version = await self.plan(user, text, image, progress=progress)
+            version = await self.plan(user, text, image, overrides, progress)
             reply = f'Planned "{version.plan.title}": {len(version.plan.shots)} shots, {version.plan.total_duration_s:g}s.'
         else:
             version = await self.edit(user, project_id, text)
             reply = f"Version {version.number}: " + "; ".join(version.diff)
         if version.planner.fallback and version.planner.note:
             reply += f" (Note: {version.planner.note})"
-        await asyncio.to_thread(self.repository.add_message, conversation_id, "assistant", reply, version.project_id, version.number)
-        job = await self.render(user, version.project_id, version.number)
-        return ChatReply(reply, version, job)
+        conversation_id = await asyncio.to_thread(
+            self.repository.record_turn, conversation_id, user, surface, text, reply, version.project_id, version.number
+        )
+        return Turn(conversation_id, version, reply)
+
+    async def transcript(self, conversation_id: int) -> list[tuple[str, str]]:
+        return await asyncio.to_thread(self.repository.transcript, conversation_id)
+
+    async def chat(
+        self, conversation_id: int, user: UserRef, text: str, image: Path | None = None, progress: PlanProgress | None = None
+    ) -> ChatReply:
+        """A terminal turn: converse, then render the new version."""
+        turn = await self.converse(user, text, surface="terminal", conversation_id=conversation_id, image=image, progress=progress)
+        job = await self.render(user, turn.version.project_id, turn.version.number)
+        return ChatReply(turn.text, turn.version, job)
 
     # reading ------------------------------------------------------------------------------------
     async def history(self, user: UserRef | None = None) -> list[ProjectRecord]:

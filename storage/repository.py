@@ -101,13 +101,34 @@ class Repository:
             conversation = session.get(Conversation, conversation_id)
             return conversation.project_id if conversation else None
 
-    def add_message(self, conversation_id: int, role: str, text: str, project_id: str | None = None, version: int | None = None) -> None:
+    def record_turn(
+        self, conversation_id: int | None, user: UserRef, surface: str, said: str, reply: str, project_id: str, version: int
+    ) -> int:
+        """Store one turn (what the person said and the reply) in one transaction; the conversation's id.
+
+        Called only after the turn succeeded, so a refused request leaves no rows. Without a
+        conversation id a new conversation is started, bound to the project.
+        """
         with guarded(self._write()) as session:
-            session.add(Message(conversation_id=conversation_id, role=role, text=text, project_id=project_id, version=version))
-            if project_id:
-                conversation = session.get(Conversation, conversation_id)
-                if conversation is not None:
-                    conversation.project_id = project_id
+            if conversation_id is None:
+                conversation = Conversation(user_id=self.user_id(session, user), surface=surface, project_id=project_id)
+                session.add(conversation)
+                session.flush()
+            else:
+                found = session.get(Conversation, conversation_id)
+                if found is None:
+                    raise NotFound(f"No conversation {conversation_id}.")
+                conversation = found
+                conversation.project_id = project_id
+            session.add(Message(conversation_id=conversation.id, role="user", text=said))
+            session.add(Message(conversation_id=conversation.id, role="assistant", text=reply, project_id=project_id, version=version))
+            return conversation.id
+
+    def transcript(self, conversation_id: int) -> list[tuple[str, str]]:
+        """(role, text) of every message of a conversation, oldest first."""
+        with self.sessions() as session:
+            rows = session.scalars(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
+            return [(row.role, row.text) for row in rows]
 
     # projects and versions
     def create_project(

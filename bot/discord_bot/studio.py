@@ -249,20 +249,22 @@ class Studio(commands.Cog):
                 image_path = await self.download_image(image, Path(scratch)) if image else None
                 if isinstance(origin, discord.Message):
                     async with origin.channel.typing():
-                        record = await self.service.plan(me, text, image_path, overrides)
+                        turn = await self.service.converse(me, text, surface=SURFACE, image=image_path, overrides=overrides)
                 else:
-                    record = await self.service.plan(me, text, image_path, overrides, progress=self.planning_progress(origin))
+                    turn = await self.service.converse(
+                        me, text, surface=SURFACE, image=image_path, overrides=overrides, progress=self.planning_progress(origin)
+                    )
         except ReelwrightError as error:
             await self.reply(origin, str(error))
             return
+        record = turn.version
         if record.planner.fallback:
             log.warning("planned %s from templates: %s %s", record.project_id, record.planner.note, record.planner.fix or "")
         plan_message = await self.reply(
             origin, f"Planned `{record.project_id}`. Rendering in a thread…{planner_note(record)}", embed=plan_embed(record)
         )
         target = await self.project_thread(origin.channel, plan_message, record)
-        conversation = await self.service.start_conversation(me, SURFACE, str(target.id))
-        await self.service.bind_conversation(conversation, record.project_id, str(target.id))
+        await self.service.bind_conversation(turn.conversation_id, record.project_id, str(target.id))
         self.spawn(self.render_and_post(target, me, record, self.upload_limit(origin)))
 
     def planning_progress(self, interaction: discord.Interaction) -> PlanProgress:
@@ -287,7 +289,7 @@ class Studio(commands.Cog):
     async def apply_edit(self, interaction: discord.Interaction, project_id: str, instruction: str) -> None:
         """Edit after the caller checked permission and acknowledged the interaction."""
         try:
-            record = await self.service.edit(user_ref(interaction.user), project_id, instruction)
+            record = await self.edit_in_conversation(user_ref(interaction.user), interaction.channel, project_id, instruction)
         except ReelwrightError as error:
             await self.reply(interaction, str(error))
             return
@@ -297,12 +299,20 @@ class Studio(commands.Cog):
 
     async def converse_edit(self, message: discord.Message, project_id: str, text: str) -> None:
         try:
-            record = await self.service.edit(user_ref(message.author), project_id, text)
+            record = await self.edit_in_conversation(user_ref(message.author), message.channel, project_id, text)
         except ReelwrightError as error:
             await message.reply(safe(str(error), 1900))
             return
         await message.reply(f"Version {record.number}: {safe('; '.join(record.diff), 1500)}")
         self.spawn(self.render_and_post(message.channel, user_ref(message.author), record, self.upload_limit(message)))
+
+    async def edit_in_conversation(self, user: UserRef, channel: object, project_id: str, instruction: str) -> VersionRecord:
+        """An edit stored as a turn of the conversation of the place it was said in (the project's thread),
+        or of a new conversation about the project when said elsewhere."""
+        bound = await self.service.conversation_by_ref(SURFACE, str(channel.id)) if hasattr(channel, "id") else None
+        conversation_id = bound[0] if bound and bound[1] == project_id else None
+        turn = await self.service.converse(user, instruction, surface=SURFACE, conversation_id=conversation_id, project_id=project_id)
+        return turn.version
 
     async def render_and_post(self, channel: discord.abc.Messageable, user: UserRef, record: VersionRecord, limit: int) -> None:
         """Follow the render with one edited progress message, then upload the result with buttons."""

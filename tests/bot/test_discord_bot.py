@@ -123,6 +123,23 @@ async def test_a_mention_starts_a_project_and_a_mention_in_its_thread_edits_it(s
     assert any("Version 2" in m.content for m in thread.history())
 
 
+async def test_what_is_said_in_discord_is_stored_like_a_terminal_conversation(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    me = simcord_env.bot.user
+    await alice.slash(channel, "video", prompt="a kite over a beach", duration=2.0)
+    thread = channel.threads[0]
+    await alice.send(thread, f"{me.mention} make it 1:1")
+    await alice.slash(thread, "edit", instruction="make shot 1 darker")
+
+    conversation, _ = await simcord_env.bot.service.conversation_by_ref("discord", str(thread.id))
+    transcript = await simcord_env.bot.service.transcript(conversation)
+
+    assert [role for role, _ in transcript] == ["user", "assistant"] * 3
+    assert transcript[0][1] == "a kite over a beach" and transcript[1][1].startswith("Planned")
+    assert transcript[2][1] == "make it 1:1" and transcript[3][1].startswith("Version 2")
+    assert transcript[4][1] == "make shot 1 darker" and transcript[5][1].startswith("Version 3")
+
+
 async def test_a_result_still_arrives_when_the_project_thread_is_gone(simcord_env) -> None:
     _, channel, alice, _ = world(simcord_env)
     await alice.slash(channel, "video", prompt="a windmill at dusk", duration=2.0)

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from reelwright.bot.service import ConversationService
-from reelwright.errors import Cancelled
+from reelwright.errors import BadRequest, Cancelled
 from reelwright.generation.video_io import read_frames
 from reelwright.records import UserRef
 from reelwright.settings import Settings
@@ -147,3 +147,19 @@ def test_a_person_cannot_queue_more_renders_than_their_limit(tmp_path: Path) -> 
         return message
 
     assert "already have 1 video" in asyncio.run(scenario())
+
+
+def test_a_refused_turn_leaves_no_conversation_and_no_messages(settings: Settings) -> None:
+    async def scenario() -> tuple[int, list[tuple[str, str]], str]:
+        service = ConversationService(settings)
+        try:
+            with pytest.raises(BadRequest):
+                await service.converse(UserRef("discord", "7", "ann"), "a 10 hour video of rain", surface="discord")
+            turn = await service.converse(UserRef("discord", "7", "ann"), "a 4 second video of rain", surface="discord")
+            return turn.conversation_id, await service.transcript(turn.conversation_id), turn.text
+        finally:
+            await service.close()
+
+    conversation, transcript, reply = asyncio.run(scenario())
+    assert conversation == 1  # the refused turn started no conversation
+    assert transcript == [("user", "a 4 second video of rain"), ("assistant", reply)]
