@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from reelwright import plugins
 from reelwright.agent.json_reply import InvalidModelOutput, Reply, parse_json_object
 from reelwright.agent.local_llm import LocalModelProcess
 from reelwright.errors import LLMUnavailable
@@ -93,40 +94,49 @@ class LangChainModel:
 
 
 def build_llm(settings: Settings) -> ChatModel | None:
-    """The configured provider, or ``None`` for the code-only ``template`` planner.
+    """The configured provider (a ``reelwright.llm_providers`` entry point), or ``None`` for ``template``.
 
     Nothing is loaded here: the embedded model's process starts on :meth:`LocalModelProcess.start`
     or the first request, and served providers connect on their first request.
     """
-    provider = settings.llm_provider
-    if provider == "template":
+    if settings.llm_provider == "template":
         return None
-    if provider == "llamacpp":
-        if importlib.util.find_spec("llama_cpp") is None:
-            raise LLMUnavailable("llama-cpp-python is not installed; set REELWRIGHT_LLM_PROVIDER=template to plan without an LLM.")
-        model_path = Path(settings.llm_model) if settings.llm_model else smollm2_gguf_path()
-        if not model_path.is_file():
-            raise LLMUnavailable(f"No model file at {model_path} (REELWRIGHT_LLM_MODEL).")
-        return LocalModelProcess(model_path, settings.llm_threads)
-    if provider == "ollama":
-        try:
-            from langchain_ollama import ChatOllama
-        except ImportError as error:
-            raise LLMUnavailable("Install the Ollama provider: pip install 'reelwright[ollama]'.") from error
-        model = settings.llm_model or "llama3.1"
-        chat = ChatOllama(model=model, base_url=settings.llm_base_url or "http://127.0.0.1:11434", temperature=0.6)
-        return LangChainModel("ollama", model, chat, lambda schema: {"format": schema})
-    if provider == "openai":
-        try:
-            from langchain_openai import ChatOpenAI
-        except ImportError as error:
-            raise LLMUnavailable("Install the OpenAI-compatible provider: pip install 'reelwright[openai]'.") from error
-        model = settings.llm_model or "gpt-4o-mini"
-        chat = ChatOpenAI(model=model, base_url=settings.llm_base_url, api_key=settings.llm_api_key, temperature=0.6)
-        return LangChainModel(
-            "openai",
-            model,
-            chat,
-            lambda schema: {"response_format": {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}},
-        )
-    raise LLMUnavailable(f"Unknown LLM provider {provider!r}.")
+    provider = plugins.load(plugins.LLM_PROVIDERS, settings.llm_provider, kind="LLM provider", error=LLMUnavailable)
+    return provider(settings)
+
+
+def embedded_provider(settings: Settings) -> ChatModel:
+    """SmolLM2 (or the GGUF file in ``llm_model``) through llama.cpp, in its own process."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise LLMUnavailable("llama-cpp-python is not installed; set REELWRIGHT_LLM_PROVIDER=template to plan without an LLM.")
+    model_path = Path(settings.llm_model) if settings.llm_model else smollm2_gguf_path()
+    if not model_path.is_file():
+        raise LLMUnavailable(f"No model file at {model_path} (REELWRIGHT_LLM_MODEL).")
+    return LocalModelProcess(model_path, settings.llm_threads)
+
+
+def ollama_provider(settings: Settings) -> ChatModel:
+    """A model served by Ollama (``llm_model``, ``llm_base_url``)."""
+    try:
+        from langchain_ollama import ChatOllama
+    except ImportError as error:
+        raise LLMUnavailable("Install the Ollama provider: pip install 'reelwright[ollama]'.") from error
+    model = settings.llm_model or "llama3.1"
+    chat = ChatOllama(model=model, base_url=settings.llm_base_url or "http://127.0.0.1:11434", temperature=0.6)
+    return LangChainModel("ollama", model, chat, lambda schema: {"format": schema})
+
+
+def openai_provider(settings: Settings) -> ChatModel:
+    """Any OpenAI-compatible endpoint (``llm_model``, ``llm_base_url``, ``llm_api_key``)."""
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as error:
+        raise LLMUnavailable("Install the OpenAI-compatible provider: pip install 'reelwright[openai]'.") from error
+    model = settings.llm_model or "gpt-4o-mini"
+    chat = ChatOpenAI(model=model, base_url=settings.llm_base_url, api_key=settings.llm_api_key, temperature=0.6)
+    return LangChainModel(
+        "openai",
+        model,
+        chat,
+        lambda schema: {"response_format": {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}},
+    )

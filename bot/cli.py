@@ -21,9 +21,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from reelwright import plugins
 from reelwright.bot.service import ConversationService, RenderOutcome, Verification
 from reelwright.bot.terminal_chat import chat_loop, track
-from reelwright.errors import ReelwrightError
+from reelwright.errors import BadRequest, ReelwrightError
 from reelwright.records import UserRef, VersionRecord
 from reelwright.settings import Settings
 
@@ -351,11 +352,13 @@ def verify(file: Path, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def bot() -> None:
-    """Run the Discord bot (DISCORD_TOKEN in the environment)."""
-    from reelwright.bot.discord_bot.app import run_bot
-
-    run_main(lambda: run_bot(Settings()))
+def bot(
+    surface: Annotated[
+        str, typer.Option("--surface", help="Which chat surface to run (a reelwright.chat_surfaces entry point).")
+    ] = "discord",
+) -> None:
+    """Run the chat bot (Discord by default: DISCORD_TOKEN in the environment)."""
+    run_main(lambda: plugins.load(plugins.CHAT_SURFACES, surface, kind="chat surface", error=BadRequest)(Settings()))
 
 
 @app.command()

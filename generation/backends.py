@@ -1,7 +1,8 @@
-"""The Protocols every generation backend implements, and the registry that picks one by name.
+"""The Protocols every generation backend implements, and how one is built by name.
 
-Backends are constructed from settings and handed to the render pipeline, so the embedded CPU
-renderers and the diffusers GPU pipelines are interchangeable. A backend reports progress through a
+Backends are registered as entry points (``reelwright.plugins``) and built from their own settings
+section, then handed to the render pipeline, so the embedded CPU renderers, the diffusers GPU pipelines
+and a plugin package's backends are interchangeable. A backend reports progress through a
 callback; the callback raises ``Cancelled`` to stop it between steps.
 """
 
@@ -10,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol
 
 import numpy as np
 
+from reelwright import plugins
 from reelwright.errors import GenerationError
 from reelwright.plan import CameraMove, Grade, Voice
 from reelwright.settings import Settings
-
-_T = TypeVar("_T")
 
 #: Called with the fraction done (0..1). Raising ``reelwright.errors.Cancelled`` stops the backend.
 Progress = Callable[[float], None]
@@ -69,27 +69,20 @@ class SpeechBackend(Protocol):
 
 
 def build_text_to_video(settings: Settings) -> VideoBackend:
-    from reelwright.generation.animatic import AnimaticBackend
-
-    backends: dict[str, Callable[[], VideoBackend]] = {"animatic": AnimaticBackend}
-    return _build("text-to-video", settings.text_to_video_backend, backends)
+    """The backend that renders text-only shots, by name from the ``reelwright.video_backends`` entry points."""
+    return _build(plugins.VIDEO_BACKENDS, settings.text_to_video_backend, "text-to-video backend", settings)
 
 
 def build_image_to_video(settings: Settings) -> VideoBackend:
-    from reelwright.generation.image_motion import ImageMotionBackend
-
-    backends: dict[str, Callable[[], VideoBackend]] = {"image-motion": ImageMotionBackend}
-    return _build("image-to-video", settings.image_to_video_backend, backends)
+    """The backend that animates a shot's source image, from the same registry."""
+    return _build(plugins.VIDEO_BACKENDS, settings.image_to_video_backend, "image-to-video backend", settings)
 
 
 def build_speech(settings: Settings) -> SpeechBackend:
-    from reelwright.generation.piper_tts import PiperSpeech
-
-    backends: dict[str, Callable[[], SpeechBackend]] = {"piper": PiperSpeech}
-    return _build("narration", settings.tts_backend, backends)
+    """The narration engine, by name from the ``reelwright.speech_engines`` entry points."""
+    return _build(plugins.SPEECH_ENGINES, settings.tts_backend, "speech engine", settings)
 
 
-def _build(kind: str, name: str, backends: dict[str, Callable[[], _T]]) -> _T:
-    if name not in backends:
-        raise GenerationError(f"Unknown {kind} backend {name!r}; available: {', '.join(sorted(backends))}.")
-    return backends[name]()
+def _build(group: str, name: str, kind: str, settings: Settings) -> Any:
+    factory = plugins.load(group, name, kind=kind, error=GenerationError)
+    return plugins.construct(factory, settings.backend_options.get(name, {}), kind=kind, name=name, error=GenerationError)

@@ -48,6 +48,15 @@ class RenderResult:
     shots: list[ShotResult]
 
 
+def backend_identity(backend: object) -> dict[str, object]:
+    """What about a backend changes its output: name, version and, when it has them, its options."""
+    identity: dict[str, object] = {"backend": getattr(backend, "name", ""), "version": getattr(backend, "version", "")}
+    options = getattr(backend, "options", None)
+    if options is not None:
+        identity["options"] = options.model_dump(mode="json")
+    return identity
+
+
 def content_hash(parts: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -90,7 +99,7 @@ class RenderPipeline:
 
     def clip_key(self, request: ClipRequest, backend: VideoBackend, image_sha: str | None) -> str:
         fields = asdict(request) | {"source_image": image_sha, "grade": request.grade.model_dump()}
-        return content_hash({"backend": backend.name, "version": backend.version, **fields})
+        return content_hash({**backend_identity(backend), **fields})
 
     def render(
         self,
@@ -166,8 +175,7 @@ class RenderPipeline:
         """Speak ``text`` so it fits in ``max_s``, speeding the voice up rather than cutting a line off."""
         key = content_hash(
             {
-                "backend": self.speech.name,
-                "version": self.speech.version,
+                **backend_identity(self.speech),
                 "text": text,
                 "voice": voice.model_dump(),
                 "max_s": round(max_s, 2),

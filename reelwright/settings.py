@@ -6,7 +6,7 @@ The object is built once by an adapter and passed down explicitly; nothing reads
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="Database, artifacts and outputs.")
     database_url: str | None = Field(default=None, description="Any SQLAlchemy URL; default: SQLite (WAL) in the data directory.")
 
-    llm_provider: Literal["llamacpp", "ollama", "openai", "template"] = Field(
+    llm_provider: str = Field(
         default="llamacpp",
         description="Who writes the shot plans: embedded SmolLM2, Ollama, an OpenAI-compatible API, or code-only templates.",
     )
@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     text_to_video_backend: str = Field(default="animatic", description="Backend that renders text-only shots.")
     image_to_video_backend: str = Field(default="image-motion", description="Backend that animates a source image.")
     tts_backend: str = Field(default="piper", description="Backend that speaks the narration.")
+    backend_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Each backend's own settings by backend name (TOML [backend_options.NAME]; JSON in the environment).",
+    )
 
     discord_token: SecretStr | None = Field(
         default=None,

@@ -25,3 +25,15 @@ def test_a_model_that_cannot_load_still_gives_a_plan_and_one_line_saying_why(cli
     assert "could not be loaded" in planner["note"]
     assert "Traceback" not in result.stderr and "could not be loaded" in result.stderr
     assert len(result.json["plan"]["shots"]) == 2
+
+
+def test_an_unknown_llm_provider_plans_from_templates_and_names_the_installed_ones(cli: Cli) -> None:
+    cli.env["REELWRIGHT_LLM_PROVIDER"] = "gpt-17"
+    result = cli("plan", "a 4 second video of a heron", "--json")
+    assert result.code == 0 and result.json["planner"]["fallback"] is True
+    assert "Unknown LLM provider 'gpt-17'; installed: llamacpp, ollama, openai" in result.json["planner"]["note"]
+
+
+def test_an_unknown_chat_surface_names_the_installed_ones(cli: Cli) -> None:
+    result = cli("bot", "--surface", "slack")
+    assert result.code == 2 and "Unknown chat surface 'slack'; installed: discord" in result.stderr
