@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -10,8 +9,14 @@ import discord
 import yarl
 from discord.ext import commands
 
+from reelwright.bot.delivery import Delivery
 from reelwright.bot.discord_bot.buttons import ResultButton
-from reelwright.bot.discord_bot.studio import Studio
+from reelwright.bot.discord_bot.chat import report_error
+from reelwright.bot.discord_bot.library import Library
+from reelwright.bot.discord_bot.preferences import Preferences
+from reelwright.bot.discord_bot.projects import Projects
+from reelwright.bot.discord_bot.queue import Queue
+from reelwright.bot.discord_bot.verify import Verify
 from reelwright.bot.service import ConversationService
 from reelwright.errors import ReelwrightError
 from reelwright.settings import Settings
@@ -34,35 +39,27 @@ class ReelwrightBot(commands.Bot):
         )
         self.service = service
         self.settings = settings
+        self.delivery = Delivery(service)
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
+        """One cog per feature over the shared delivery module."""
         self.service.warm_up()  # the embedded model loads in its own process while we connect
-        await self.add_cog(Studio(self, self.service, self.settings))
+        await self.add_cog(Projects(self, self.service, self.settings, self.delivery))
+        await self.add_cog(Library(self.service))
+        await self.add_cog(Queue(self.service))
+        await self.add_cog(Verify(self.service))
+        await self.add_cog(Preferences(self.service))
         self.add_dynamic_items(ResultButton)
         await self.tree.sync()
 
     async def close(self) -> None:
         """Finish posting results already rendered before disconnecting, so a restart loses nothing."""
-        studio = self.get_cog("Studio")
-        pending = list(getattr(studio, "tasks", ()))
-        if pending:
-            await asyncio.wait(pending, timeout=DELIVERY_GRACE_S)
+        await self.delivery.finish(DELIVERY_GRACE_S)
         await super().close()
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError) -> None:
-        """The one place exceptions become replies: people get a sentence, the log gets the details."""
-        original = getattr(error, "original", error)
-        message = str(original) if isinstance(original, ReelwrightError) else "Something went wrong on our side; it has been logged."
-        if not isinstance(original, ReelwrightError):
-            log.error("command %s failed", interaction.command and interaction.command.name, exc_info=original)
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
-            else:
-                await interaction.response.send_message(message, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not report an error to the user")
+        await report_error(interaction, getattr(error, "original", error))
 
 
 def point_at(settings: Settings) -> None:

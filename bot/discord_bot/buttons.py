@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from reelwright.bot.discord_bot.chat import allowed, report_error
+
 if TYPE_CHECKING:
-    from reelwright.bot.discord_bot.studio import Studio
+    from reelwright.bot.discord_bot.projects import Projects
 
 ACTIONS = {
     "reroll": ("Reroll", "🎲"),
@@ -37,11 +39,14 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rw:(?P<
         return cls(match["action"], match["project"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        studio: Studio | None = interaction.client.get_cog("Studio")  # type: ignore[assignment, union-attr]
-        if studio is None:
+        projects: Projects | None = interaction.client.get_cog("Projects")  # type: ignore[assignment, union-attr]
+        if projects is None:
             await interaction.response.send_message("Reelwright is restarting; try again in a moment.", ephemeral=True)
             return
-        await studio.button(interaction, self.action, self.project_id)
+        try:
+            await projects.button(interaction, self.action, self.project_id)
+        except Exception as error:  # buttons have no command tree: the one error handler is called here
+            await report_error(interaction, error)
 
 
 def result_view(project_id: str, narration_on: bool) -> discord.ui.View:
@@ -60,11 +65,17 @@ class EditModal(discord.ui.Modal, title="Edit the video"):
         max_length=1000,
     )
 
-    def __init__(self, studio: Studio, project_id: str) -> None:
+    def __init__(self, projects: Projects, project_id: str) -> None:
         super().__init__(timeout=None)
-        self.studio = studio
+        self.projects = projects
         self.project_id = project_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        # Permission is checked again on submit: it may have changed since the modal opened.
+        if not await allowed(self.projects.service, interaction, self.project_id):
+            return
         await interaction.response.defer(thinking=True)
-        await self.studio.apply_edit(interaction, self.project_id, str(self.instruction.value))
+        await self.projects.apply_edit(interaction, self.project_id, str(self.instruction.value))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_error(interaction, error)

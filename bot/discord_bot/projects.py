@@ -1,0 +1,278 @@
+"""Making and editing projects: /video, /animate, /edit, /share, mentions, thread replies and result buttons.
+
+Each path is: acknowledge within Discord's 3 seconds (defer), take one conversation turn through the
+service, post the plan, and hand the render to the delivery module, which follows the job and posts
+the result into the project's thread. Rendering outlives interaction tokens, so everything after the
+first reply is an ordinary channel message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from reelwright.bot.delivery import Delivery
+from reelwright.bot.discord_bot.chat import (
+    ASPECTS,
+    SURFACE,
+    VOICES,
+    Origin,
+    allowed,
+    is_moderator,
+    overrides_from,
+    project_of,
+    reply,
+    report_error,
+    upload_limit,
+    user_ref,
+)
+from reelwright.bot.discord_bot.outlet import DiscordOutlet
+from reelwright.bot.discord_bot.text import plan_embed, planner_note, safe
+from reelwright.bot.service import ConversationService
+from reelwright.errors import BadImage, BadRequest, ReelwrightError
+from reelwright.plan import PlanProgress, Requirements
+from reelwright.records import UserRef, VersionRecord
+from reelwright.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PLANNING_PROGRESS_INTERVAL_S = 1.0
+
+
+class Projects(commands.Cog):
+    def __init__(self, bot: commands.Bot, service: ConversationService, settings: Settings, delivery: Delivery) -> None:
+        self.bot = bot
+        self.service = service
+        self.settings = settings
+        self.delivery = delivery
+
+    # ------------------------------------------------------------------ slash commands
+    @app_commands.command(name="video", description="Make a video from a description.")
+    @app_commands.describe(
+        prompt="What the video should show",
+        image="An image to bring to life",
+        duration="Total length in seconds",
+        aspect="Frame shape",
+        voice="Narration voice",
+        narration="Spoken narration on or off",
+    )
+    @app_commands.choices(aspect=ASPECTS, voice=VOICES)
+    async def video(
+        self,
+        interaction: discord.Interaction,
+        prompt: str,
+        image: discord.Attachment | None = None,
+        duration: app_commands.Range[float, 2, 600] | None = None,
+        aspect: app_commands.Choice[str] | None = None,
+        voice: app_commands.Choice[str] | None = None,
+        narration: bool | None = None,
+    ) -> None:
+        await interaction.response.defer(thinking=True)
+        overrides = overrides_from(duration, aspect.value if aspect else None, voice.value if voice else None, narration)
+        await self.start_project(interaction, prompt, image, overrides)
+
+    @app_commands.command(name="animate", description="Bring an image to life.")
+    @app_commands.describe(image="The image to animate", prompt="What should happen", duration="Length in seconds")
+    async def animate(
+        self,
+        interaction: discord.Interaction,
+        image: discord.Attachment,
+        prompt: str | None = None,
+        duration: app_commands.Range[float, 2, 600] | None = None,
+    ) -> None:
+        await interaction.response.defer(thinking=True)
+        await self.start_project(interaction, prompt or "bring this image to life", image, overrides_from(duration, None, None, None))
+
+    @app_commands.command(name="edit", description="Change a project by saying what to change.")
+    @app_commands.describe(
+        instruction="e.g. make shot 2 darker, make it 9:16, no narration", project="Project id (inside its thread it is implied)"
+    )
+    async def edit(self, interaction: discord.Interaction, instruction: str, project: str | None = None) -> None:
+        # Permission is checked before deferring so a refusal can be private (a quick database read).
+        project_id = project or await project_of(self.service, interaction.channel)
+        if project_id is None:
+            await reply(interaction, "Use `/edit` inside a project thread, or name the `project`.", ephemeral=True)
+            return
+        if not await allowed(self.service, interaction, project_id):
+            return
+        await interaction.response.defer(thinking=True)
+        await self.apply_edit(interaction, project_id, instruction)
+
+    @app_commands.command(name="share", description="Let someone edit this project.")
+    async def share(self, interaction: discord.Interaction, user: discord.User, project: str | None = None) -> None:
+        await interaction.response.defer(ephemeral=True)
+        project_id = project or await project_of(self.service, interaction.channel)
+        if project_id is None or not await allowed(self.service, interaction, project_id):
+            return
+        await self.service.share(project_id, user_ref(user))
+        await reply(interaction, f"{safe(user.display_name, 80)} can now edit `{project_id}`.", ephemeral=True)
+
+    # ------------------------------------------------------------------ conversation
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.bot.user is None:
+            return
+        try:
+            await self.converse(message)
+        except Exception as error:  # the listener has no other handler: the person is told here
+            await report_error(message, error)
+
+    async def converse(self, message: discord.Message) -> None:
+        assert self.bot.user is not None
+        mentioned = self.bot.user in message.mentions
+        replied = (
+            message.reference is not None
+            and isinstance(message.reference.resolved, discord.Message)
+            and message.reference.resolved.author == self.bot.user
+        )
+        project_id = await project_of(self.service, message.channel)
+        follows_thread = project_id is not None and self.bot.intents.message_content
+        if not (mentioned or replied or follows_thread or isinstance(message.channel, discord.DMChannel)):
+            return
+        text = message.content.replace(self.bot.user.mention, "").replace(f"<@!{self.bot.user.id}>", "").strip()
+        if project_id is None:
+            image = next((a for a in message.attachments if (a.content_type or "").startswith("image/")), None)
+            await self.start_project(message, text, image, Requirements())
+            return
+        if not await self.service.may_edit(project_id, user_ref(message.author), is_moderator(message.author, message.channel)):
+            await message.reply("Only the project's owner and people they `/share` it with can edit it.")
+            return
+        try:
+            record = await self.edit_in_conversation(user_ref(message.author), message.channel, project_id, text)
+        except ReelwrightError as error:
+            await report_error(message, error)
+            return
+        await message.reply(f"Version {record.number}: {safe('; '.join(record.diff), 1500)}")
+        self.deliver(message.channel, user_ref(message.author), record, upload_limit(message))
+
+    # ------------------------------------------------------------------ flows
+    async def start_project(self, origin: Origin, text: str, image: discord.Attachment | None, overrides: Requirements) -> None:
+        author = origin.user if isinstance(origin, discord.Interaction) else origin.author
+        me = user_ref(author)
+        try:
+            with tempfile.TemporaryDirectory(prefix="reelwright-upload-") as scratch:
+                image_path = await self.download_image(image, Path(scratch)) if image else None
+                if isinstance(origin, discord.Message):
+                    async with origin.channel.typing():
+                        turn = await self.service.converse(me, text, surface=SURFACE, image=image_path, overrides=overrides)
+                else:
+                    turn = await self.service.converse(
+                        me, text, surface=SURFACE, image=image_path, overrides=overrides, progress=self.planning_progress(origin)
+                    )
+        except ReelwrightError as error:
+            await report_error(origin, error)
+            return
+        record = turn.version
+        if record.planner.fallback:
+            log.warning("planned %s from templates: %s %s", record.project_id, record.planner.note, record.planner.fix or "")
+        plan_message = await reply(
+            origin, f"Planned `{record.project_id}`. Rendering in a thread…{planner_note(record)}", embed=plan_embed(record)
+        )
+        target = await self.project_thread(origin.channel, plan_message, record)
+        await self.service.bind_conversation(turn.conversation_id, record.project_id, str(target.id))
+        self.deliver(target, me, record, upload_limit(origin))
+
+    def planning_progress(self, interaction: discord.Interaction) -> PlanProgress:
+        """Show "Planning… writing shot 2/5" in the deferred reply; called from the planning thread."""
+        loop = asyncio.get_running_loop()
+        last_edit = [0.0]
+
+        async def show(line: str) -> None:
+            try:
+                await interaction.edit_original_response(content=f"Planning… {line}")
+            except discord.HTTPException:
+                log.debug("could not show planning progress")
+
+        def progress(line: str) -> None:
+            now = time.monotonic()
+            if now - last_edit[0] >= PLANNING_PROGRESS_INTERVAL_S:
+                last_edit[0] = now
+                loop.call_soon_threadsafe(lambda: self.delivery.spawn(show(line)))
+
+        return progress
+
+    async def apply_edit(self, interaction: discord.Interaction, project_id: str, instruction: str) -> None:
+        """Edit after the caller checked permission and acknowledged the interaction."""
+        try:
+            record = await self.edit_in_conversation(user_ref(interaction.user), interaction.channel, project_id, instruction)
+        except ReelwrightError as error:
+            await report_error(interaction, error)
+            return
+        await reply(interaction, f"Version {record.number}: {safe('; '.join(record.diff), 1500)}")
+        target = interaction.channel if isinstance(interaction.channel, discord.abc.Messageable) else interaction.user
+        self.deliver(target, user_ref(interaction.user), record, upload_limit(interaction))
+
+    async def edit_in_conversation(self, user: UserRef, channel: object, project_id: str, instruction: str) -> VersionRecord:
+        """An edit stored as a turn of the conversation of the place it was said in (the project's thread),
+        or of a new conversation about the project when said elsewhere."""
+        bound = await self.service.conversation_by_ref(SURFACE, str(channel.id)) if hasattr(channel, "id") else None
+        conversation_id = bound[0] if bound and bound[1] == project_id else None
+        turn = await self.service.converse(user, instruction, surface=SURFACE, conversation_id=conversation_id, project_id=project_id)
+        return turn.version
+
+    def deliver(self, channel: discord.abc.Messageable, user: UserRef, record: VersionRecord, limit: int) -> None:
+        self.delivery.spawn(self.delivery.render_and_post(DiscordOutlet(channel), user, record, limit))
+
+    # ------------------------------------------------------------------ buttons
+    async def button(self, interaction: discord.Interaction, action: str, project_id: str) -> None:
+        """A click on a result button (see ``buttons.ResultButton``)."""
+        if not await allowed(self.service, interaction, project_id):
+            return
+        if action == "edit":
+            from reelwright.bot.discord_bot.buttons import EditModal
+
+            await interaction.response.send_modal(EditModal(self, project_id))
+            return
+        if action == "delete":
+            await interaction.response.defer(ephemeral=True)
+            if interaction.message is not None:
+                await DiscordOutlet(interaction.channel).remove(interaction.message)  # type: ignore[arg-type]
+            await reply(interaction, "Deleted that video from the chat; the project's history is kept.", ephemeral=True)
+            return
+        instruction = await self.instruction_for(action, project_id)
+        await interaction.response.defer(thinking=True)
+        await self.apply_edit(interaction, project_id, instruction)
+
+    async def instruction_for(self, action: str, project_id: str) -> str:
+        _, record, _ = await self.service.show(project_id)
+        if action == "reroll":
+            return "reroll"
+        if action == "narration":
+            return "no narration" if record.plan.narration else "with narration"
+        if action == "extend":
+            longer = record.plan.total_duration_s + record.plan.shots[-1].duration_s
+            return f"make it {longer:g} seconds and add a shot of what happens next: {record.plan.shots[-1].prompt}"
+        raise BadRequest(f"Unknown action {action!r}.")
+
+    # ------------------------------------------------------------------ helpers
+    async def download_image(self, attachment: discord.Attachment, folder: Path) -> Path:
+        if attachment.size > self.settings.max_image_bytes:
+            raise BadImage(
+                f"{attachment.filename} is {attachment.size / 2**20:.0f} MiB; images up to "
+                f"{self.settings.max_image_bytes / 2**20:.0f} MiB are accepted."
+            )
+        try:
+            data = await attachment.read()
+        except discord.HTTPException as error:
+            raise BadImage(f"Could not download {attachment.filename} ({error.status}); attach it again.") from error
+        path = folder / "upload.bin"
+        path.write_bytes(data)
+        return path
+
+    async def project_thread(self, channel: object, message: discord.Message, record: VersionRecord) -> discord.abc.Messageable:
+        """A thread for the project in guild text channels; the same channel in DMs and threads."""
+        if isinstance(channel, discord.TextChannel):
+            try:
+                return await channel.create_thread(
+                    name=discord.utils.escape_mentions(f"🎬 {record.plan.title}")[:100], message=message, auto_archive_duration=1440
+                )
+            except discord.HTTPException as error:
+                log.warning("could not create a thread (%s); posting in the channel", error.status)
+        return channel if isinstance(channel, discord.abc.Messageable) else message.channel

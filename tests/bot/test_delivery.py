@@ -1,0 +1,83 @@
+"""The delivery module follows a render and posts it through any chat surface's outlet.
+
+The outlet here is a minimal chat surface that keeps what it was asked to show; the render, the
+upload fitting and the job events are real.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reelwright.bot.delivery import UNEXPECTED, Delivery
+from reelwright.bot.jobs import JobEvent
+from reelwright.bot.service import ConversationService
+from reelwright.records import UserRef, VersionRecord
+from reelwright.settings import Settings
+
+ANN = UserRef("test", "ann", "Ann")
+
+
+@dataclass
+class Transcript:
+    """A chat surface that keeps everything it is asked to show."""
+
+    progress: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    results: list[tuple[int, Path | None, str, str]] = field(default_factory=list)
+    removed: int = 0
+    fail_posting: bool = False
+
+    async def say(self, text: str) -> object:
+        return text
+
+    async def show_progress(self, message: object | None, event: JobEvent) -> object:
+        self.progress.append(event.stage)
+        return "progress"
+
+    async def show_failure(self, message: object | None, reason: str) -> None:
+        self.failures.append(reason)
+
+    async def post_result(self, record: VersionRecord, file: Path | None, filename: str, note: str) -> None:
+        if self.fail_posting:
+            raise RuntimeError("the chat platform is down")
+        assert file is not None and file.stat().st_size > 0
+        self.results.append((record.number, file, filename, note))
+
+    async def remove(self, message: object | None) -> None:
+        self.removed += 1
+
+
+def deliver(settings: Settings, outlet: Transcript, limit: int = 50 * 2**20) -> None:
+    async def scenario() -> None:
+        service = ConversationService(settings)
+        delivery = Delivery(service)
+        try:
+            version = await service.plan(ANN, "a 2 second video of a paper boat, no narration")
+            delivery.spawn(delivery.render_and_post(outlet, ANN, version, limit))
+            await delivery.finish(120)
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_render_is_followed_posted_and_its_progress_message_removed(settings: Settings) -> None:
+    outlet = Transcript()
+    deliver(settings, outlet)
+    assert outlet.progress[0] == "queued" and len(outlet.progress) >= 2
+    ((number, _, name, note),) = outlet.results
+    assert (number, note) == (1, "") and name.endswith("-v1.mp4")
+    assert outlet.removed == 1 and outlet.failures == []
+
+
+def test_a_file_over_the_limit_is_refitted_or_previewed_with_a_note(settings: Settings) -> None:
+    outlet = Transcript()
+    deliver(settings, outlet, limit=20_000)
+    ((_, _, name, note),) = outlet.results
+    assert note and ("re-encoded" in note or ("preview" in note and name.endswith("-preview.mp4")))
+
+
+def test_a_failure_while_posting_reaches_the_person_instead_of_only_the_log(settings: Settings) -> None:
+    outlet = Transcript(fail_posting=True)
+    deliver(settings, outlet)
+    assert outlet.failures == [UNEXPECTED] and outlet.results == []
