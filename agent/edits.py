@@ -38,7 +38,7 @@ from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
 
 if TYPE_CHECKING:
-    from reelwright.agent.llm import JsonLLM
+    from reelwright.agent.llm import ChatModel
 
 log = logging.getLogger(__name__)
 
@@ -468,10 +468,6 @@ _END_WITH = re.compile(
     r"\b(?:end|finish|close|wrap(?: it)? up)\s+(?:it\s+|the video\s+)?with\s+(?:a\s+shot\s+of\s+)?(?P<d>.+)$|\b(?:start|begin|open)\s+(?:it\s+|the video\s+)?with\s+(?:a\s+shot\s+of\s+)?(?P<s>.+)$",
     re.I,
 )
-_NARRATION_LINE = re.compile(
-    r"(?:\b(?:should|must|will|to|can|could)\s+)?\b(?:say|says|saying|said|read|reads|narrat\w*|voice ?over|vo|line|text|caption|diga|sagen|dise|dica)\b\s*(?:is|be|to|should be|:|=|-)?\s*[:\-]?\s*(?P<q>[\"“'‘«])?(?P<line>.+?)(?:[\"”'’»])?\s*$",
-    re.I,
-)
 _GLOBAL = re.compile(
     r"\b(?:everything|every shot|every scene|all (?:the )?(?:shots|scenes|clips)|all of it|whole (?:thing|video|clip)|entire (?:thing|video)|the video|it all|overall|throughout)\b|\bit\b",
     re.I,
@@ -487,10 +483,6 @@ _PROMPT_VERBS = r"(?:make|turn|change|set|replace|switch|transform|convert|have|
 _DESCRIPTION_LEAD = re.compile(
     r"^\s*(?:to|into|in|with|be|become|as|show(?:ing)?|display|feature|depict|:|=|-|->|→|so (?:it|that it) shows|so it's|so that|por|en|zu|in|en|par|con|com|para)?\s*"
     r"(?:show(?:ing)?\s+|be\s+|a\s+shot\s+of\s+|an?\s+image\s+of\s+|it\s+shows?\s+)?",
-    re.I,
-)
-_INSTEAD = re.compile(
-    r"\binstead of\s+(?P<old>.+?)\s*,?\s*(?:show|use|put|have|make it|do)\s+(?P<new>.+?)\s*$|\b(?P<new2>.+?)\s+instead(?: of (?P<old2>.+?))?\s*$",
     re.I,
 )
 _FILLER = re.compile(
@@ -575,22 +567,22 @@ def shot_refs(text: str, plan: ShotPlan) -> list[tuple[int, tuple[int, int]]]:
         found += [(n, match.span()) for n in (shot_number(t, count) for t in tokens) if n]
     for match in _GROUP_REF.finditer(text):
         size = shot_number(match.group("n"), count) or 0
-        numbers = range(1, size + 1) if match.group("end").lower() == "first" else range(count - size + 1, count + 1)
-        found += [(n, match.span()) for n in numbers if 1 <= n <= count]
+        group = range(1, size + 1) if match.group("end").lower() == "first" else range(count - size + 1, count + 1)
+        found += [(n, match.span()) for n in group if 1 <= n <= count]
     for match in _BARE_END_REF.finditer(text):
         if not any(start <= match.start() < end for _, (start, end) in found):
             found.append((1 if match.group(1).lower() in {"opening", "intro"} else count, match.span()))
     if not found and (
-        match := re.search(
+        by_content := re.search(
             r"\bthe\s+(?P<a>[\w-]+(?:\s+[\w-]+)?)\s+(?:shot|scene|clip)\b|\b(?:shot|scene|clip)\s+(?:with|of|where|showing)\s+(?:the\s+)?(?P<b>[\w-]+(?:\s+[\w-]+)?)",
             text,
             re.I,
         )
     ):
-        wanted = keywords(match.group("a") or match.group("b") or "")
+        wanted = keywords(by_content.group("a") or by_content.group("b") or "")
         hits = [shot.id for shot in plan.shots if wanted and wanted & keywords(shot.prompt)]
         if len(hits) == 1:
-            found.append((hits[0], match.span()))
+            found.append((hits[0], by_content.span()))
     found.sort(key=lambda item: item[1][0])
     return found
 
@@ -652,7 +644,7 @@ def _modifier_ops(shot_id: int, text: str, plan: ShotPlan) -> list[Operation]:
     if camera := _camera_from(text):
         ops.append(SetShot(shot=shot_id, camera=camera))
     if grade := _grade_from(text):
-        ops.append(GradeShot(shot=shot_id, **grade))
+        ops.append(GradeShot.model_validate({"shot": shot_id, **grade}))
     for pattern, words in _MOTION:
         if pattern.search(text) and shot is not None and words not in shot.prompt.lower():
             ops.append(SetShot(shot=shot_id, prompt=f"{shot.prompt}, {words}"))
@@ -834,7 +826,7 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     ops: list[Operation] = []
     grade = _grade_from(text)
     if grade and not re.search(r"\b(?:voice|narrat\w*|music|title)\b", text, re.I):
-        ops.append(GradeShot(shot=None, **grade))
+        ops.append(GradeShot.model_validate({"shot": None, **grade}))
     if (camera := _camera_from(text)) and _GLOBAL.search(text):
         ops += [SetShot(shot=shot.id, camera=camera) for shot in plan.shots if shot.camera != camera]
     for pattern, words in _MOTION:
@@ -1041,13 +1033,6 @@ _NOT_CONTENT = {
 }
 
 
-def _without_refs(text: str, refs: list[tuple[int, tuple[int, int]]]) -> str:
-    chars = list(text)
-    for _, (start, end) in refs:
-        chars[start:end] = [" "] * (end - start)
-    return re.sub(r"\s{2,}", " ", "".join(chars)).strip(" ,.;:")
-
-
 def _clauses(text: str) -> list[str]:
     """Separate requests in one instruction: "darker, zoom in + slow motion and warmer"."""
     parts = [p.strip() for p in re.split(r"\s*(?:[,;+&]|\band then\b|\balso\b|\bplus\b)\s*", text) if p and p.strip()]
@@ -1156,7 +1141,7 @@ def operations_schema(plan: ShotPlan) -> dict[str, Any]:
     return {"type": "object", "properties": {"ops": {**schema, "minItems": 1, "maxItems": 3}}, "required": ["ops"], "$defs": defs}
 
 
-def parse_with_llm(llm: JsonLLM, instruction: str, plan: ShotPlan) -> list[Operation]:
+def parse_with_llm(llm: ChatModel, instruction: str, plan: ShotPlan) -> list[Operation]:
     """The model's operations, each kept only if it stays within what the instruction names."""
     listing = "\n".join(f"shot {shot.id}: {shot.prompt[:120]}" for shot in plan.shots)
     try:
@@ -1198,7 +1183,7 @@ def edit_plan(
     plan: ShotPlan,
     instruction: str,
     requirements: Requirements,
-    llm: JsonLLM | None,
+    llm: ChatModel | None,
     *,
     max_total_s: float = 120.0,
     rng: random.Random | None = None,

@@ -32,9 +32,16 @@ class ChatModel(Protocol):
     :class:`InvalidModelOutput` when it answered something other than the object.
     """
 
-    name: str
-    engine: str
-    model: str | None
+    @property
+    def name(self) -> str:
+        """ "engine:model", for logs."""
+        ...
+
+    @property
+    def engine(self) -> str: ...
+
+    @property
+    def model(self) -> str | None: ...
 
     def write(self, system: str, user: str, *, max_tokens: int, seed: int = 1) -> Reply:
         """One line of free text."""

@@ -19,7 +19,7 @@ import sys
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from reelwright.agent.json_reply import Reply, parse_json_object
 from reelwright.errors import LLMUnavailable
@@ -193,9 +193,9 @@ class LocalModelProcess:
             raise ModelCrashed(f"The embedded language model did not answer within {timeout_s:g} s.", fix=None, permanent=False) from None
         if event is None:
             self._died()
-        return event  # type: ignore[return-value]  # None never returns: _died raises
+        return event
 
-    def _died(self) -> None:
+    def _died(self) -> NoReturn:
         process = self._process
         assert process is not None
         try:

@@ -26,6 +26,7 @@ from reelwright.plan import (
     MAX_SHOT_S,
     MIN_SHOT_S,
     RESOLUTIONS,
+    CameraMove,
     PlannerInfo,
     PlanProgress,
     Requirements,
@@ -50,7 +51,7 @@ WORDS_PER_SECOND = 2.2
 
 
 _SHOT_FRAMINGS = ("wide establishing shot", "medium shot", "close-up", "detail shot", "tracking shot", "final wide shot")
-_DEFAULT_CAMERAS = ("zoom_in", "pan_right", "static", "tilt_up", "pan_left", "zoom_out")
+_DEFAULT_CAMERAS: tuple[CameraMove, ...] = ("zoom_in", "pan_right", "static", "tilt_up", "pan_left", "zoom_out")
 NARRATOR_PROMPT = "You are a documentary narrator. Reply with one simple sentence of at most ten words."
 _ANGLES = ("Set the scene.", "Describe one detail.", "Describe what happens next.", "Describe how it feels.", "End on a feeling.")
 _MIDDLE_LINES = (

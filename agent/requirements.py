@@ -177,8 +177,9 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
 
     rest = re.sub(r"(?<=\d) (?=s\b)", "", _blank(text, spans))  # "80 s synthwave" was a decade
     listed = find_shot_list(rest)
-    if listed is None and isinstance(facts.get("shot_count"), int) and facts["shot_count"] >= 2:
-        listed = find_then_list(rest, facts["shot_count"])  # "two shots: a kettle boiling, then tea being poured"
+    stated_count = facts.get("shot_count")
+    if listed is None and isinstance(stated_count, int) and stated_count >= 2:
+        listed = find_then_list(rest, stated_count)  # "two shots: a kettle boiling, then tea being poured"
     if listed is not None:
         items = tuple(item for item in (subject_of(item) for item in listed.items) if item)
         if len(items) >= 2:

@@ -11,7 +11,7 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -64,7 +64,7 @@ def run(body: Callable[[ConversationService], Awaitable[T]]) -> T:
     return run_main(main)
 
 
-def run_main(main: Callable[[], Awaitable[T]]) -> T:
+def run_main(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run ``main`` and turn errors into one line and an exit code."""
     try:
         setup_logging()
@@ -173,16 +173,18 @@ def plan(
 
     async def body(service: ConversationService) -> None:
         record = await plan_with_status(service, request, image, as_json)
+
+        def human() -> None:
+            print_plan(record)
+            out.print(
+                f"project {record.project_id} version {record.number} planned; `reelwright render {record.project_id}` to render it.",
+                highlight=False,
+            )
+
         emit(
             as_json,
             version_json(record),
-            lambda: (
-                print_plan(record),
-                out.print(
-                    f"project {record.project_id} version {record.number} planned; `reelwright render {record.project_id}` to render it.",
-                    highlight=False,
-                ),
-            ),
+            human,
         )
 
     run(body)

@@ -1,8 +1,8 @@
 """The in-process job runner of the embedded default: render jobs on a worker thread, with events.
 
 Work runs on a thread pool, never on the caller's event loop; progress is written to the job's row at
-a bounded rate and published to subscribers as ``JobEvent`` values. The distributed runner (Celery
-workers on GPU machines) implements the same ``submit`` / ``cancel`` surface.
+a bounded rate and published to subscribers as ``JobEvent`` values. A distributed runner (Celery
+workers, issue #10) is to implement the same ``submit`` / ``cancel`` surface; none exists yet.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reelwright.agent.edit_ops import diff_plans
 from reelwright.agent.edits import edit_plan
@@ -44,11 +45,11 @@ class RenderOutcome:
     render_id: int
     path: Path
     seconds: float
-    shots: list[dict[str, object]]
+    shots: list[dict[str, Any]]
 
     @property
     def rerendered(self) -> list[int]:
-        return [int(shot["shot"]) for shot in self.shots if not shot["reused"]]  # type: ignore[call-overload]
+        return [int(shot["shot"]) for shot in self.shots if not shot["reused"]]
 
 
 @dataclass(frozen=True)

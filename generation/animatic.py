@@ -3,7 +3,7 @@
 No diffusion model runs on a laptop in useful time, so the draft is an animatic a team can review:
 each shot is a procedurally painted scene whose palette and layout follow the prompt's words and the
 shot's seed, with the camera move simulated over it, and the shot number and description legible
-on a phone. The real look comes from a diffusers backend on a GPU worker with the same plan.
+on a phone. The real look is to come from a diffusers backend on a GPU (not built yet) with the same plan.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The Protocols every generation backend implements, and how one is built by name.
 
 Backends are registered as entry points (``reelwright.plugins``) and built from their own settings
-section, then handed to the render pipeline, so the embedded CPU renderers, the diffusers GPU pipelines
-and a plugin package's backends are interchangeable. A backend reports progress through a
-callback; the callback raises ``Cancelled`` to stop it between steps.
+section, then handed to the render pipeline, so the embedded CPU renderers and a plugin package's
+backends (and, once built, diffusers GPU pipelines) are interchangeable. A backend reports progress
+through a callback; the callback raises ``Cancelled`` to stop it between steps.
 """
 
 from __future__ import annotations

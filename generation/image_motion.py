@@ -1,7 +1,7 @@
 """The embedded image-to-video backend: the person's image brought to life with the shot's camera move.
 
 Pan, zoom and a parallax "orbit" over the picture, rendered on a CPU in about the time it takes to
-encode. A diffusers image-to-video model (SVD, Wan I2V, LTX I2V) replaces it on a GPU worker.
+encode. A diffusers image-to-video backend (SVD, Wan I2V, LTX I2V; not built yet) is to replace it on GPUs.
 """
 
 from __future__ import annotations

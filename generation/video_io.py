@@ -94,6 +94,8 @@ def reencode(
             audio.layout = in_audio.codec_context.layout.name
             audio.bit_rate = audio_bitrate
         for frame in src.decode(*([in_video] + ([src.streams.audio[0]] if audio else []))):
+            if not isinstance(frame, av.VideoFrame | av.AudioFrame):
+                continue  # only video and audio streams were asked for
             if max_seconds is not None and frame.time is not None and frame.time >= max_seconds:
                 continue
             if isinstance(frame, av.VideoFrame):

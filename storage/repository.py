@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,8 +28,9 @@ class Repository:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def _write(self) -> Session:
-        return self.sessions.begin()  # type: ignore[return-value]
+    def _write(self) -> AbstractContextManager[Session]:
+        """A session in a transaction that commits on success and rolls back on error."""
+        return self.sessions.begin()
 
     # users and conversations
     def user_id(self, session: Session, user: UserRef) -> int:
@@ -342,7 +344,7 @@ def worker_is_gone(worker: str | None) -> bool:
 class guarded:
     """A write transaction whose database errors become one clear ``StorageError``."""
 
-    def __init__(self, transaction: Any) -> None:
+    def __init__(self, transaction: AbstractContextManager[Session]) -> None:
         self.transaction = transaction
 
     def __enter__(self) -> Session:
@@ -351,9 +353,9 @@ class guarded:
         except OperationalError as error:
             raise _storage_error(error) from error
 
-    def __exit__(self, *exc: Any) -> bool:
+    def __exit__(self, *exc: Any) -> None:  # never swallows an exception: the transaction rolls back and it propagates
         try:
-            return bool(self.transaction.__exit__(*exc))
+            self.transaction.__exit__(*exc)
         except OperationalError as error:
             raise _storage_error(error) from error
 

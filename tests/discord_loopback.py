@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 GUILD, CHANNEL, APP, BOT, OWNER = 900, 901, 902, 903, 904
 EVERYTHING = str((1 << 50) - 1)
@@ -69,7 +69,7 @@ class LoopbackDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # aiohttp types _server as a generic AbstractServer
 
     async def stop(self) -> None:
         for socket in self._sockets:
@@ -373,11 +373,13 @@ async def read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
         files: dict[str, bytes] = {}
         reader = await request.multipart()
         async for part in reader:
-            data = await part.read()  # type: ignore[union-attr]
-            if part.name == "payload_json":  # type: ignore[union-attr]
+            if not isinstance(part, BodyPartReader):
+                continue  # discord.py sends a flat multipart body: no nested readers
+            data = await part.read()
+            if part.name == "payload_json":
                 body = json.loads(data)
-            elif part.filename:  # type: ignore[union-attr]
-                files[part.filename] = bytes(data)  # type: ignore[union-attr]
+            elif part.filename:
+                files[part.filename] = bytes(data)
         return body, files
     if request.can_read_body:
         text = await request.text()

@@ -40,7 +40,7 @@ class ReelwrightBot(commands.Bot):
         self.service = service
         self.settings = settings
         self.delivery = Delivery(service)
-        self.tree.on_error = self.on_app_command_error
+        self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
         """One cog per feature over the shared delivery module."""

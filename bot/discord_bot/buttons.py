@@ -6,9 +6,11 @@ registered once at start-up, so they keep working after a restart and need no st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, cast
 
 import discord
+from discord.ext import commands
 
 from reelwright.bot.discord_bot.chat import allowed, report_error
 
@@ -35,11 +37,11 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rw:(?P<
         self.project_id = project_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match) -> ResultButton:  # type: ignore[no-untyped-def, override]
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> ResultButton:  # type: ignore[override]  # discord.py types item as Item[Any]; ours is always a Button
         return cls(match["action"], match["project"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        projects: Projects | None = interaction.client.get_cog("Projects")  # type: ignore[assignment, union-attr]
+        projects = cast("Projects | None", cast(commands.Bot, interaction.client).get_cog("Projects"))
         if projects is None:
             await interaction.response.send_message("Reelwright is restarting; try again in a moment.", ephemeral=True)
             return
@@ -77,5 +79,5 @@ class EditModal(discord.ui.Modal, title="Edit the video"):
         await interaction.response.defer(thinking=True)
         await self.projects.apply_edit(interaction, self.project_id, str(self.instruction.value))
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]  # Modal.on_error narrows BaseView.on_error the same way
         await report_error(interaction, error)

@@ -59,13 +59,13 @@ def upload_limit(origin: Origin) -> int:
 async def reply(origin: Origin, content: str, *, ephemeral: bool = False, embed: discord.Embed | None = None) -> discord.Message:
     """Answer an interaction (response or follow-up) or a message."""
     content = content[:2000]
-    extra = {"embed": embed} if embed else {}
+    attached = embed or discord.utils.MISSING
     if isinstance(origin, discord.Interaction):
         if origin.response.is_done():
-            return await origin.followup.send(content, ephemeral=ephemeral, wait=True, **extra)
-        await origin.response.send_message(content, ephemeral=ephemeral, **extra)
+            return await origin.followup.send(content, ephemeral=ephemeral, wait=True, embed=attached)
+        await origin.response.send_message(content, ephemeral=ephemeral, embed=attached)
         return await origin.original_response()
-    return await origin.reply(content, **extra)
+    return await origin.reply(content, embed=attached)
 
 
 async def report_error(origin: Origin, error: BaseException) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import discord
 
@@ -43,14 +44,10 @@ class DiscordOutlet:
         await send(self.channel, result_text(record, note), view=result_view(record.project_id, record.plan.narration), **attachment)
 
     async def remove(self, message: object | None) -> None:
-        if isinstance(message, discord.Message):
-            try:
-                await message.delete()
-            except discord.HTTPException:
-                log.debug("could not delete a progress message")
+        await delete(message)
 
 
-async def send(channel: discord.abc.Messageable, content: str, **kwargs: object) -> discord.Message | None:
+async def send(channel: discord.abc.Messageable, content: str, **kwargs: Any) -> discord.Message | None:
     """A channel message that gets through if anything can.
 
     A server error is retried once (discord.py already retries 429s and transient 5xx); when a
@@ -59,7 +56,7 @@ async def send(channel: discord.abc.Messageable, content: str, **kwargs: object)
     """
     for attempt in (1, 2):
         try:
-            return await channel.send(content[:2000], **kwargs)  # type: ignore[call-overload]
+            return await channel.send(content[:2000], **kwargs)
         except (discord.Forbidden, discord.NotFound) as error:
             log.warning("cannot post in %s (%s)", getattr(channel, "id", "?"), error.status)
             break
@@ -75,6 +72,14 @@ async def send(channel: discord.abc.Messageable, content: str, **kwargs: object)
         return None
     log.warning("posting in the parent channel %s instead", parent.id)
     return await send(parent, content, **kwargs)
+
+
+async def delete(message: object | None) -> None:
+    if isinstance(message, discord.Message):
+        try:
+            await message.delete()
+        except discord.HTTPException:
+            log.debug("could not delete a message")
 
 
 async def edit(message: object, content: str) -> None:

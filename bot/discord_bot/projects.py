@@ -33,7 +33,7 @@ from reelwright.bot.discord_bot.chat import (
     upload_limit,
     user_ref,
 )
-from reelwright.bot.discord_bot.outlet import DiscordOutlet
+from reelwright.bot.discord_bot.outlet import DiscordOutlet, delete
 from reelwright.bot.discord_bot.text import plan_embed, planner_note, safe
 from reelwright.bot.service import ConversationService
 from reelwright.errors import BadImage, BadRequest, ReelwrightError
@@ -176,7 +176,8 @@ class Projects(commands.Cog):
             origin, f"Planned `{record.project_id}`. Rendering in a thread…{planner_note(record)}", embed=plan_embed(record)
         )
         target = await self.project_thread(origin.channel, plan_message, record)
-        await self.service.bind_conversation(turn.conversation_id, record.project_id, str(target.id))
+        place = str(target.id)  # type: ignore[attr-defined]  # project_thread returns a thread or the channel: both have ids
+        await self.service.bind_conversation(turn.conversation_id, record.project_id, place)
         self.deliver(target, me, record, upload_limit(origin))
 
     def planning_progress(self, interaction: discord.Interaction) -> PlanProgress:
@@ -233,7 +234,7 @@ class Projects(commands.Cog):
         if action == "delete":
             await interaction.response.defer(ephemeral=True)
             if interaction.message is not None:
-                await DiscordOutlet(interaction.channel).remove(interaction.message)  # type: ignore[arg-type]
+                await delete(interaction.message)
             await reply(interaction, "Deleted that video from the chat; the project's history is kept.", ephemeral=True)
             return
         instruction = await self.instruction_for(action, project_id)
