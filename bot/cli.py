@@ -34,8 +34,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-err = Console(stderr=True)
-out = Console()
+# Markup is off: titles, prompts, paths and errors hold people's text ("[/x]" must print as typed).
+# The few styled words are built with markup=True around escaped text.
+err = Console(stderr=True, markup=False)
+out = Console(markup=False)
 T = TypeVar("T")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
@@ -70,7 +72,7 @@ def run_main(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         setup_logging()
         return asyncio.run(main())
     except ReelwrightError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         err.print("cancelled")
@@ -121,9 +123,9 @@ def report_planner(record: VersionRecord) -> None:
     """One line on stderr when the configured model could not write the plan, with the command that fixes it."""
     planner = record.planner
     if planner.fallback and planner.note:
-        err.print(f"[yellow]note:[/yellow] {escape(planner.note)}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]note:[/yellow] {escape(planner.note)}", highlight=False, markup=True, soft_wrap=True)
         if planner.fix:
-            err.print(f"  fix: {escape(planner.fix)}", highlight=False, soft_wrap=True)
+            err.print(f"  fix: {planner.fix}", highlight=False, soft_wrap=True)
 
 
 def render_json(outcome: RenderOutcome) -> dict[str, Any]:
@@ -152,6 +154,7 @@ def make(
     """Turn a one-line request into a finished MP4."""
 
     async def body(service: ConversationService) -> None:
+        await service.check_can_render(cli_user(), out_file)
         record = await plan_with_status(service, request, image, as_json)
         if not as_json:
             print_plan(record)
@@ -301,7 +304,11 @@ def show(
         }
 
         def human() -> None:
-            out.print(f"[bold]{project.title}[/bold] ({project.id}) — version {record.number} of {len(versions)}", highlight=False)
+            out.print(
+                f"[bold]{escape(project.title)}[/bold] ({project.id}) — version {record.number} of {len(versions)}",
+                highlight=False,
+                markup=True,
+            )
             for v in versions:
                 out.print(f"  v{v.number}: {v.instruction[:70]}", highlight=False, markup=False)
             print_plan(record)

@@ -19,6 +19,8 @@ def check_request(text: str, max_chars: int) -> str:
         raise BadRequest('Tell me what the video should show, e.g. "a fox running through snow at dawn".')
     if len(text) > max_chars:
         raise BadRequest(f"That request is {len(text):,} characters long; keep it under {max_chars:,}.")
+    if "\ufffd" in text:
+        raise BadRequest("I couldn't read part of that message: it was not UTF-8 text. Type it again.")
     unreadable = [c for c in text if unicodedata.category(c) in _UNREADABLE and c not in "\n\t\r"]
     meaningful = sum(c.isalnum() or unicodedata.category(c) == "So" for c in text)
     visible = sum(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)

@@ -36,6 +36,7 @@ from reelwright.storage.repository import Repository
 log = logging.getLogger(__name__)
 
 VERIFY_SAMPLE_FRAMES = 96
+MAX_VERSION = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -197,15 +198,20 @@ class ConversationService:
 
     async def render(self, user: UserRef | None, project_id: str, version: int | None = None, out: Path | None = None) -> JobHandle:
         """Queue a render of a version (the latest by default); follow it with ``handle.events()``."""
+        check_version(version)
         record = await asyncio.to_thread(self.repository.version, project_id, version)
+        await self.check_can_render(user, out)
+        job_id = await asyncio.to_thread(self.repository.create_job, project_id, record.number, user)
+        return self.runner.submit(job_id, project_id, record.number, lambda report: self._render_job(job_id, record, out, report))
+
+    async def check_can_render(self, user: UserRef | None, out: Path | None = None) -> None:
+        """What would refuse a render, checked before anything is written (a plan that cannot render is not made)."""
         if out is not None:
             check_output_path(out)
         if user is not None:
             active = await asyncio.to_thread(self.repository.active_jobs, user)
             if len(active) >= self.settings.max_jobs_per_user:
                 raise BadRequest(f"You already have {len(active)} video(s) rendering; wait for one to finish or cancel it.")
-        job_id = await asyncio.to_thread(self.repository.create_job, project_id, record.number, user)
-        return self.runner.submit(job_id, project_id, record.number, lambda report: self._render_job(job_id, record, out, report))
 
     def _render_job(self, job_id: int, record: VersionRecord, out: Path | None, report: ReportProgress) -> RenderOutcome:
         plan = record.plan
@@ -227,7 +233,7 @@ class ConversationService:
             shots = [{"shot": s.shot_id, "clip_hash": s.clip_hash, "reused": s.reused} for s in result.shots]
             self.repository.complete_render(render_id, artifact.sha256, str(output.resolve()), shots, plan.total_duration_s)
         except BaseException:
-            self.repository.discard_render(render_id)
+            self.repository.fail_render(render_id)
             raise
         return RenderOutcome(record.project_id, record.number, render_id, output, plan.total_duration_s, shots)
 
@@ -321,6 +327,8 @@ class ConversationService:
         return await asyncio.to_thread(self.repository.projects, user)
 
     async def show(self, project_id: str, version: int | None = None) -> tuple[ProjectRecord, VersionRecord, RenderRecord | None]:
+        check_version(version)
+
         def read() -> tuple[ProjectRecord, VersionRecord, RenderRecord | None]:
             project = self.repository.project(project_id)
             record = self.repository.version(project_id, version)
@@ -358,8 +366,17 @@ def check_output_path(out: Path) -> None:
     """Fail before rendering, not after, if the output cannot be written."""
     if out.suffix.lower() != ".mp4":
         raise BadRequest(f"The output file must end in .mp4 (got {out.name}).")
-    parent = out.resolve().parent
-    if parent.exists() and not os.access(parent, os.W_OK):
-        raise BadRequest(f"Cannot write to {parent}.")
     if out.is_dir():
         raise BadRequest(f"{out} is a directory.")
+    parent = out.resolve().parent
+    blocking = next((folder for folder in (parent, *parent.parents) if folder.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise BadRequest(f"Cannot write {out.name} there: {blocking} is a file, not a folder.")
+    if blocking is not None and not os.access(blocking, os.W_OK):
+        raise BadRequest(f"Cannot write to {parent}: no permission.")
+
+
+def check_version(version: int | None) -> None:
+    """Versions are numbered from 1; anything else is a clear message, not "latest" or a database error."""
+    if version is not None and not 1 <= version <= MAX_VERSION:
+        raise BadRequest(f"Versions are numbered from 1 (you asked for version {version}).")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import shlex
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -39,6 +41,8 @@ async def track(handle: JobHandle, console: Console, quiet: bool = False) -> Ren
 
 async def chat_loop(service: ConversationService, user: UserRef, err: Console, out: Console) -> None:
     service.warm_up()
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # bytes that are not UTF-8 become U+FFFD instead of a traceback
     conversation = await service.start_conversation(user, "terminal")
     out.print(HELP, highlight=False, markup=False)
     while True:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -43,8 +45,19 @@ class Detection:
         return self.mark_id is not None
 
 
+#: (ceiling, raise_by, lower_by): what embedding one mark at one frame size adds and clips.
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Marks x frame sizes kept ready: a few concurrent renders, each at its own size.
+PLANES_CACHED = 8
+
+
 class Watermarker:
-    """Embeds and detects marks for one key. Patterns are cached per frame size."""
+    """Embeds and detects marks for one key.
+
+    Shared by every render of a process, so it holds no per-render state: the planes that carry a
+    mark are computed per (mark, frame size) and kept in a small cache behind a lock, and each call
+    uses the planes of its own mark, whatever other renders do at the same time.
+    """
 
     def __init__(self, key: str, strength: float = STRENGTH) -> None:
         seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
@@ -53,8 +66,8 @@ class Watermarker:
         self._bit_of_cell = rng.permutation(np.arange(GRID * GRID) % TOTAL_BITS).reshape(GRID, GRID)
         self._scramble = rng.integers(0, 2, size=TOTAL_BITS, dtype=np.uint8)
         self._strength = strength
-        self._frame_patterns: dict[tuple[int, int, int], np.ndarray] = {}
-        self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] = (np.zeros(0, np.uint8),) * 3
+        self._planes: OrderedDict[tuple[int, int, int], Planes] = OrderedDict()
+        self._lock = threading.Lock()
 
     def bits_for(self, mark_id: int) -> np.ndarray:
         if not 0 <= mark_id < 2**PAYLOAD_BITS:
@@ -66,23 +79,32 @@ class Watermarker:
 
     def pattern(self, mark_id: int, width: int, height: int) -> np.ndarray:
         """The (H, W, 1) int16 luma offsets that carry ``mark_id`` (added equally to R, G and B)."""
-        cache_key = (mark_id, width, height)
-        if cache_key not in self._frame_patterns:
-            signs = self.bits_for(mark_id).astype(np.float32) * 2 - 1
-            cells = self._chips * signs[self._bit_of_cell]
-            image = Image.fromarray(cells.astype(np.float32), mode="F").resize((width, height), Image.Resampling.BILINEAR)
-            offsets = np.rint(np.asarray(image, dtype=np.float32) * self._strength).astype(np.int16)[..., None]
-            self._frame_patterns = {cache_key: offsets}
-            raise_by = np.repeat(np.clip(offsets, 0, None).astype(np.uint8), 3, axis=2)
-            lower_by = np.repeat(np.clip(-offsets, 0, None).astype(np.uint8), 3, axis=2)
-            self._planes = (255 - raise_by, raise_by, lower_by)
-        return self._frame_patterns[cache_key]
+        signs = self.bits_for(mark_id).astype(np.float32) * 2 - 1
+        cells = self._chips * signs[self._bit_of_cell]
+        image = Image.fromarray(cells.astype(np.float32), mode="F").resize((width, height), Image.Resampling.BILINEAR)
+        return np.rint(np.asarray(image, dtype=np.float32) * self._strength).astype(np.int16)[..., None]
+
+    def planes(self, mark_id: int, width: int, height: int) -> Planes:
+        """(ceiling, raise_by, lower_by) uint8 planes that add ``mark_id`` with saturating arithmetic."""
+        key = (mark_id, width, height)
+        with self._lock:
+            if (cached := self._planes.get(key)) is not None:
+                self._planes.move_to_end(key)
+                return cached
+        offsets = self.pattern(mark_id, width, height)
+        raise_by = np.repeat(np.clip(offsets, 0, None).astype(np.uint8), 3, axis=2)
+        lower_by = np.repeat(np.clip(-offsets, 0, None).astype(np.uint8), 3, axis=2)
+        computed = (255 - raise_by, raise_by, lower_by)
+        with self._lock:
+            self._planes[key] = computed
+            while len(self._planes) > PLANES_CACHED:
+                self._planes.popitem(last=False)
+        return computed
 
     def embed(self, frame: np.ndarray, mark_id: int) -> np.ndarray:
         """A copy of an RGB uint8 frame with the mark added to its luma."""
         height, width = frame.shape[:2]
-        self.pattern(mark_id, width, height)
-        ceiling, raise_by, lower_by = self._planes
+        ceiling, raise_by, lower_by = self.planes(mark_id, width, height)
         # Saturating uint8 arithmetic: less memory traffic than widening every frame to int16.
         marked = np.minimum(frame, ceiling)
         marked += raise_by

@@ -43,6 +43,8 @@ class RenderRecord:
     shots: list[dict[str, Any]]
     seconds: float
     created_at: datetime
+    #: "composing", "done" or "failed": a failed render keeps its row, so its watermark id stays its own.
+    status: str = "done"
 
 
 @dataclass(frozen=True)

@@ -281,18 +281,19 @@ class Repository:
             render.status, render.output_sha256, render.output_path = "done", output_sha256, output_path
             render.shots, render.seconds = shots, seconds
 
-    def discard_render(self, render_id: int) -> None:
+    def fail_render(self, render_id: int) -> None:
+        """Mark an unfinished render failed. The row stays: its id is a watermark payload that must never
+        be given to another render (SQLite reuses the id of a deleted last row) and stays attributable."""
         with guarded(self._write()) as session:
             render = session.get(Render, render_id)
             if render is not None and render.status != "done":
-                for job in session.scalars(select(Job).where(Job.render_id == render_id)):
-                    job.render_id = None
-                session.delete(render)
+                render.status = "failed"
 
     def render(self, render_id: int) -> RenderRecord | None:
+        """The render a watermark payload names, finished or not."""
         with self.sessions() as session:
             render = session.get(Render, render_id)
-            return _render_record(render) if render is not None and render.status == "done" else None
+            return _render_record(render) if render is not None else None
 
     def latest_render(self, project_id: str, version: int) -> RenderRecord | None:
         with self.sessions() as session:
@@ -305,7 +306,7 @@ class Repository:
             return _render_record(render) if render else None
 
     def recover_interrupted(self) -> int:
-        """Fail jobs whose process on this host is gone, and drop their unfinished renders.
+        """Fail jobs whose process on this host is gone, and their unfinished renders.
 
         Jobs of live processes (a bot running beside this CLI) and of other hosts are left alone.
         """
@@ -315,9 +316,7 @@ class Repository:
                 if job.render_id is not None:
                     render = session.get(Render, job.render_id)
                     if render is not None and render.status != "done":
-                        job.render_id = None
-                        session.flush()
-                        session.delete(render)
+                        render.status = "failed"
                 job.status, job.stage, job.error, job.finished_at = "failed", "interrupted", "Interrupted by a restart.", utcnow()
             return len(jobs)
 
@@ -387,6 +386,7 @@ def _render_record(row: Render) -> RenderRecord:
         list(row.shots or []),
         row.seconds,
         row.created_at,
+        row.status,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -82,6 +83,12 @@ async def run_bot(settings: Settings) -> None:
                 await bot.start(token)
             except discord.LoginFailure:
                 raise ReelwrightError("Discord rejected the token in DISCORD_TOKEN; reset it in the developer portal.") from None
+            except (aiohttp.ClientError, OSError) as error:
+                log.info("connecting to Discord failed", exc_info=error)
+                raise ReelwrightError(
+                    f"Could not reach Discord at {settings.discord_api_base} ({type(error).__name__}); check the network "
+                    "connection, or REELWRIGHT_DISCORD_API_BASE and REELWRIGHT_DISCORD_GATEWAY_URL."
+                ) from None
             except discord.PrivilegedIntentsRequired:
                 raise ReelwrightError(
                     "The message-content intent is not enabled for this bot; enable it in the developer "

@@ -98,3 +98,38 @@ def test_a_read_only_database_is_reported(cli: Cli) -> None:
 def test_the_bot_without_a_token_says_how_to_get_one(cli: Cli) -> None:
     cli.env.pop("DISCORD_TOKEN", None)
     assert_refused(cli("bot"), "DISCORD_TOKEN")
+
+
+def test_text_that_looks_like_terminal_markup_prints_as_typed(cli: Cli) -> None:
+    project = cli.ok("plan", "a 4 second video of a lantern")["project_id"]
+    cli.ok("edit", project, 'title: "a [/x] lantern [bold]"', "--plan-only")
+    for command in (["show", project], ["history"]):
+        result = cli(*command)
+        assert result.code == 0, result.stderr
+        assert "a [/x] lantern [bold]" in result.stdout.replace("\n", "")
+
+
+def test_an_output_path_under_a_file_is_refused_before_anything_is_planned(cli: Cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    result = cli("make", "a 2 second video of a kite", "--out", str(blocker / "kite.mp4"))
+    assert result.code == 2 and "is a file, not a folder" in result.stderr and "Traceback" not in result.stderr
+    assert cli.ok("history")["projects"] == []
+
+
+@pytest.mark.parametrize("version", ["0", "-1", "99999999999999999999"])
+def test_impossible_version_numbers_are_a_clear_message(cli: Cli, version: str) -> None:
+    project = cli.ok("plan", "a 2 second video of a kite")["project_id"]
+    result = cli("show", project, "--version", version)
+    assert result.code == 2 and "numbered from 1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_discord_is_one_line_not_a_traceback(cli: Cli) -> None:
+    cli.env |= {
+        "DISCORD_TOKEN": "x" * 59,
+        "REELWRIGHT_LLM_PROVIDER": "template",
+        "REELWRIGHT_DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+    }
+    result = cli("bot")
+    assert result.code != 0 and "Could not reach Discord at http://127.0.0.1:9/api/v10" in result.stderr
+    assert "Traceback" not in result.stderr and "x" * 59 not in result.stderr

@@ -52,7 +52,7 @@ def test_the_event_loop_keeps_running_while_a_render_runs(settings: Settings) ->
     assert ticks > 20  # the loop was free to run the ticker all through the render
 
 
-def test_a_cancelled_job_leaves_no_render_and_no_file(settings: Settings, tmp_path: Path) -> None:
+def test_a_cancelled_job_leaves_no_file_and_its_render_id_is_kept_as_failed(settings: Settings, tmp_path: Path) -> None:
     out = tmp_path / "cancelled.mp4"
 
     async def scenario() -> str:
@@ -73,7 +73,7 @@ def test_a_cancelled_job_leaves_no_render_and_no_file(settings: Settings, tmp_pa
     assert asyncio.run(scenario()) == "cancelled"
     assert not out.exists()
     assert rows(settings, "select status from jobs") == [("cancelled",)]
-    assert rows(settings, "select count(*) from renders") == [(0,)]
+    assert rows(settings, "select status, output_path from renders") == [("failed", None)]
 
 
 def test_jobs_interrupted_by_a_crash_are_failed_on_the_next_start(settings: Settings) -> None:
@@ -90,7 +90,7 @@ def test_jobs_interrupted_by_a_crash_are_failed_on_the_next_start(settings: Sett
     asyncio.run(crashed_and_live_jobs())
     ConversationService(settings)  # a restart
     assert rows(settings, "select status, error from jobs order by id") == [("failed", "Interrupted by a restart."), ("queued", None)]
-    assert rows(settings, "select count(*) from renders") == [(0,)]
+    assert rows(settings, "select status from renders") == [("failed",)]
 
 
 def test_an_image_is_brought_to_life_in_every_shot(settings: Settings, tmp_path: Path) -> None:
@@ -163,3 +163,20 @@ def test_a_refused_turn_leaves_no_conversation_and_no_messages(settings: Setting
     conversation, transcript, reply = asyncio.run(scenario())
     assert conversation == 1  # the refused turn started no conversation
     assert transcript == [("user", "a 4 second video of rain"), ("assistant", reply)]
+
+
+def test_render_ids_are_never_given_twice_even_after_a_failed_render(settings: Settings) -> None:
+    async def scenario() -> tuple[int, int]:
+        service = ConversationService(settings)
+        try:
+            version = await service.plan(USER, "a 2 second video of a kite")
+            failed = service.repository.begin_render(version.project_id, 1)
+            service.repository.fail_render(failed)
+            outcome = await (await service.render(USER, version.project_id)).result()
+            return failed, outcome.render_id
+        finally:
+            await service.close()
+
+    failed, finished = asyncio.run(scenario())
+    assert finished != failed
+    assert rows(settings, "select id, status from renders order by id") == [(failed, "failed"), (finished, "done")]

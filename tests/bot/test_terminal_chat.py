@@ -1,6 +1,8 @@
 """``reelwright chat``: the first message makes a video, a follow-up edits it."""
 
-from conftest import Cli
+import subprocess
+
+from conftest import REELWRIGHT, Cli
 
 
 def test_a_conversation_makes_then_edits_a_video(cli: Cli) -> None:
@@ -18,3 +20,9 @@ def test_a_bad_message_gets_a_reply_and_the_conversation_goes_on(cli: Cli) -> No
     assert result.code == 0, result.stderr
     assert "at least 2 seconds" in result.stdout
     assert "Version 1 is ready" in result.stdout
+
+
+def test_bytes_that_are_not_utf8_get_a_reply_not_a_traceback(cli: Cli) -> None:
+    done = subprocess.run([*REELWRIGHT, "chat"], input=b"a video of \xff\xfe cats\n/quit\n", capture_output=True, env=cli.env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert b"not UTF-8 text" in done.stdout and b"Traceback" not in done.stderr

@@ -1,5 +1,6 @@
 """The invisible watermark survives H.264 re-encoding and never fires on video it did not mark."""
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +57,28 @@ def test_mark_is_faint(frames) -> None:
     difference = marked.astype(float) - frames[0]
     assert np.abs(difference).max() <= 3
     assert 10 * np.log10(255**2 / np.mean(difference**2)) > 40  # PSNR in dB
+
+
+def test_renders_marking_at_the_same_time_each_carry_their_own_id(frames) -> None:
+    marker = Watermarker("key")
+    turns = threading.Barrier(2, timeout=30)
+    marked: dict[int, list[np.ndarray]] = {11: [], 22: []}
+    failures: list[BaseException] = []
+
+    def render(mark_id: int) -> None:
+        try:
+            for frame in frames:
+                turns.wait()  # the two renders take turns frame by frame, as worker threads would
+                marked[mark_id].append(marker.embed(frame, mark_id))
+        except BaseException as error:
+            failures.append(error)
+            turns.abort()
+
+    workers = [threading.Thread(target=render, args=(mark_id,)) for mark_id in marked]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert failures == []
+    assert {mark_id: marker.detect(iter(found)).mark_id for mark_id, found in marked.items()} == {11: 11, 22: 22}
