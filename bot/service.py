@@ -24,7 +24,7 @@ from reelwright.bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
 from reelwright.errors import BadRequest, LLMUnavailable, NotFound, ReelwrightError
 from reelwright.generation.backends import build_image_to_video, build_speech, build_text_to_video
 from reelwright.generation.pipeline import RenderPipeline
-from reelwright.generation.video_io import container_metadata, fit_for_upload, sample_frames
+from reelwright.generation.video_io import container_metadata, fit_for_upload, frame_size, sample_frames
 from reelwright.generation.watermark import Detection, Watermarker
 from reelwright.plan import PlannerInfo, PlanProgress, Requirements
 from reelwright.records import JobRecord, ProjectRecord, RenderRecord, UserRef, VersionRecord
@@ -36,6 +36,10 @@ from reelwright.storage.repository import Repository
 log = logging.getLogger(__name__)
 
 VERIFY_SAMPLE_FRAMES = 96
+#: Frames are decoded at most this wide for detection: the mark lives on a coarse grid, half-size copies decode.
+VERIFY_WIDTH = 1280
+#: Files read for marks at once; more wait, so /verify cannot exhaust memory.
+CONCURRENT_VERIFICATIONS = 2
 MAX_VERSION = 2**31 - 1
 
 
@@ -94,6 +98,7 @@ class ConversationService:
         self.store = ArtifactStore(settings.artifacts_dir, sessions)
         self.runner = InProcessJobRunner(self.repository)
         self.watermarker = Watermarker(settings.watermark_key)
+        self._verifying = threading.BoundedSemaphore(CONCURRENT_VERIFICATIONS)
         self._llm: ChatModel | None = None
         self._llm_error: LLMUnavailable | None = None
         self._llm_loaded = False
@@ -343,11 +348,30 @@ class ConversationService:
         return await asyncio.to_thread(self._verify, path)
 
     def _verify(self, path: Path) -> Verification:
+        """Marks in a file, read within bounds: size and frame size are checked before any decoding,
+        frames are decoded at most ``VERIFY_WIDTH`` wide, and at most a few files are read at once."""
         if not path.is_file():
             raise NotFound(f"No such file: {path}")
+        size = path.stat().st_size
+        if size > self.settings.max_verify_bytes:
+            raise BadRequest(
+                f"{path.name} is {size / 2**20:.0f} MiB; videos up to {self.settings.max_verify_bytes / 2**20:.0f} MiB can be checked."
+            )
+        with self._verifying:
+            try:
+                width, height = frame_size(path)
+            except Exception as error:
+                raise BadRequest(f"{path.name} is not a video file I can read ({type(error).__name__}).") from error
+            if width * height > self.settings.max_verify_pixels:
+                raise BadRequest(
+                    f"{path.name} is {width}x{height}; videos up to {self.settings.max_verify_pixels / 1e6:.1f} megapixels can be checked."
+                )
+            return self._read_marks(path)
+
+    def _read_marks(self, path: Path) -> Verification:
         try:
             metadata = container_metadata(path)
-            detection = self.watermarker.detect(sample_frames(path, VERIFY_SAMPLE_FRAMES))
+            detection = self.watermarker.detect(sample_frames(path, VERIFY_SAMPLE_FRAMES, VERIFY_WIDTH))
         except ReelwrightError:
             raise
         except Exception as error:

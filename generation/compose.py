@@ -134,7 +134,9 @@ def compose(
     label = label_layer((width, height))
     track = narration_track(shots, fps, total_frames) if with_audio else None
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_path.with_name(f".{out_path.name}.partial")
+    # Each render writes its own partial file (its render id is unique), and the finished file replaces
+    # the output atomically: two renders of one version at once both leave a readable file there.
+    partial = out_path.with_name(f".{out_path.name}.{provenance.mark_id}.partial")
     try:
         with av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart+use_metadata_tags"}) as container:
             container.metadata.update(provenance.tags())

@@ -36,8 +36,15 @@ def read_frames(path: Path) -> Iterator[np.ndarray]:
             yield frame.to_ndarray(format="rgb24")
 
 
-def sample_frames(path: Path, limit: int) -> Iterator[np.ndarray]:
-    """Up to ``limit`` frames spread evenly over the video (for watermark detection)."""
+def frame_size(path: Path) -> tuple[int, int]:
+    """(width, height) of the first video stream, read from the header without decoding a frame."""
+    with av.open(str(path)) as container:
+        context = container.streams.video[0].codec_context
+        return context.width, context.height
+
+
+def sample_frames(path: Path, limit: int, max_width: int | None = None) -> Iterator[np.ndarray]:
+    """Up to ``limit`` frames spread evenly over the video (for watermark detection), at most ``max_width`` wide."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         total = stream.frames or 0
@@ -45,7 +52,11 @@ def sample_frames(path: Path, limit: int) -> Iterator[np.ndarray]:
         taken = 0
         for index, frame in enumerate(container.decode(stream)):
             if index % step == 0:
-                yield frame.to_ndarray(format="rgb24")
+                if max_width is not None and frame.width > max_width:
+                    height = max(2, round(frame.height * max_width / frame.width / 2) * 2)
+                    yield frame.to_ndarray(format="rgb24", width=max_width, height=height)
+                else:
+                    yield frame.to_ndarray(format="rgb24")
                 taken += 1
                 if taken >= limit:
                     return

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=25 * 1024 * 1024, description="Largest source image accepted.")
     max_image_pixels: int = Field(default=40_000_000, description="Most pixels a source image may have.")
     max_jobs_per_user: int = Field(default=2, ge=1, description="Renders one person may have queued or running at once.")
+    max_verify_bytes: int = Field(default=512 * 1024 * 1024, description="Largest file `verify` reads.")
+    max_verify_pixels: int = Field(default=3840 * 2160, description="Largest frame size `verify` decodes.")
     watermark_key: str = Field(default="reelwright-default-key", description="Key that scrambles the invisible watermark.")
 
     @property

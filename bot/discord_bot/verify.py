@@ -21,6 +21,10 @@ class Verify(commands.Cog):
     @app_commands.command(name="verify", description="Check a video for Reelwright's marks.")
     async def verify(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         await interaction.response.defer(thinking=True)
+        limit = self.service.settings.max_verify_bytes
+        if file.size > limit:  # checked before downloading a byte
+            await reply(interaction, f"That file is {file.size / 2**20:.0f} MiB; videos up to {limit / 2**20:.0f} MiB can be checked.")
+            return
         with tempfile.TemporaryDirectory(prefix="reelwright-verify-") as scratch:
             path = Path(scratch) / "upload.mp4"
             path.write_bytes(await file.read())

@@ -5,9 +5,11 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import Cli
 from PIL import Image
+from tests_support import encode
 
 
 def assert_refused(result, *fragments: str) -> None:
@@ -133,3 +135,14 @@ def test_an_unreachable_discord_is_one_line_not_a_traceback(cli: Cli) -> None:
     result = cli("bot")
     assert result.code != 0 and "Could not reach Discord at http://127.0.0.1:9/api/v10" in result.stderr
     assert "Traceback" not in result.stderr and "x" * 59 not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [("REELWRIGHT_MAX_VERIFY_PIXELS", "10000", "megapixels"), ("REELWRIGHT_MAX_VERIFY_BYTES", "100", "MiB")],
+)
+def test_verify_refuses_files_beyond_its_limits_before_decoding(cli: Cli, tmp_path: Path, setting: str, value: str, message: str) -> None:
+    video = encode([np.full((240, 320, 3), 90, np.uint8)] * 4, tmp_path / "wide.mp4", crf=28)
+    cli.env[setting] = value
+    result = cli("verify", str(video))
+    assert result.code == 2 and message in result.stderr and "can be checked" in result.stderr

@@ -1,9 +1,11 @@
 """End to end through the ``reelwright`` command on the embedded default (real LLM, TTS, encoder)."""
 
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Cli, ffmpeg_reencode, ffprobe
+from conftest import REELWRIGHT, Cli, ffmpeg_reencode, ffprobe
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +94,17 @@ def test_history_lists_the_project_with_its_versions(made: dict, module_cli: Cli
     projects = module_cli.ok("history")["projects"]
     mine = next(p for p in projects if p["id"] == made["project_id"])
     assert mine["versions"] >= 2
+
+
+def test_two_renders_of_one_version_at_once_both_finish_and_leave_a_readable_file(cli: Cli, tmp_path: Path) -> None:
+    project = cli.ok("plan", "a 2 second video of a windmill, no narration")["project_id"]
+    out = tmp_path / "windmill.mp4"
+    command = [*REELWRIGHT, "render", project, "--out", str(out), "--json"]
+    runs = [subprocess.Popen(command, env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
+    assert [code for code, _, _ in results] == [0, 0], [err for _, _, err in results]
+    render_ids = {json.loads(stdout)["render_id"] for _, stdout, _ in results}
+    assert len(render_ids) == 2
+    assert ffprobe(out)["format"]["duration"].startswith("2.0")
+    assert cli.ok("verify", str(out))["mark_id"] in render_ids
+    assert not list(tmp_path.glob(".*.partial"))
