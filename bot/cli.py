@@ -27,6 +27,7 @@ from reelwright.bot.terminal_chat import chat_loop, track
 from reelwright.errors import BadRequest, ReelwrightError
 from reelwright.records import UserRef, VersionRecord
 from reelwright.settings import Settings
+from reelwright.storage.db import current_revision, make_engine, open_database, safe_url
 
 app = typer.Typer(
     help="Reelwright: describe a video in words, get a narrated, watermarked MP4.",
@@ -368,6 +369,23 @@ def bot(
 ) -> None:
     """Run the chat bot (Discord by default: DISCORD_TOKEN in the environment)."""
     run_main(lambda: plugins.load(plugins.CHAT_SURFACES, surface, kind="chat surface", error=BadRequest)(Settings()))
+
+
+db = typer.Typer(help="The database: migrations for deployments.", no_args_is_help=True)
+app.add_typer(db, name="db")
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the latest schema now (every command also does it on start, under a lock)."""
+
+    async def body() -> str:
+        settings = Settings()
+        engine = make_engine(settings.resolved_database_url)
+        open_database(settings.resolved_database_url)
+        return f"{safe_url(settings.resolved_database_url)} is at revision {current_revision(engine)}"
+
+    out.print(run_main(body), highlight=False)
 
 
 @app.command()

@@ -6,11 +6,15 @@ same schema through the same Alembic revisions, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,11 +46,48 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+#: Any fixed number: the PostgreSQL advisory lock every Reelwright process takes to migrate.
+MIGRATION_LOCK_ID = 0x5EE1_0001
+
+
 def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest revision, one process at a time.
+
+    Processes starting together on a fresh database (a bot and a worker, two CLI calls) would
+    otherwise both create the tables and one would fail with "table already exists": SQLite takes
+    a file lock beside the database, PostgreSQL a transaction-scoped advisory lock.
+    """
     config = alembic_config()
-    with engine.begin() as connection:
+    with migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive file lock next to a SQLite database file; nothing for other databases."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    try:
+        handle = open(f"{database}.migrate-lock", "a+b")  # held across the yield
+    except OSError:  # a read-only folder: nobody can migrate there anyway, opening reports it
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def open_database(url: str) -> sessionmaker[Session]:

@@ -1,8 +1,11 @@
-"""Upgrades keep what an older database recorded."""
+"""Upgrades keep what an older database recorded, and run once however many processes start."""
 
+import os
+import subprocess
 from pathlib import Path
 
 from alembic import command
+from conftest import REELWRIGHT
 from sqlalchemy import text
 
 from reelwright.storage.db import alembic_config, make_engine, open_database
@@ -43,3 +46,19 @@ def test_the_planner_name_of_an_older_version_becomes_its_planner_record(tmp_pat
     first, second = repository.versions("p1")
     assert (first.planner.engine, first.planner.model) == ("llamacpp", "SmolLM2-135M-Instruct.Q4_1.gguf")
     assert (second.planner.engine, second.planner.model, second.planner.fallback) == ("template", None, False)
+
+
+def test_processes_starting_together_on_a_fresh_database_all_start(tmp_path: Path) -> None:
+    env = {**os.environ, "REELWRIGHT_DATA_DIR": str(tmp_path / "fresh"), "REELWRIGHT_LLM_PROVIDER": "template"}
+    starts = [
+        subprocess.Popen([*REELWRIGHT, "history", "--json"], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL) for _ in range(4)
+    ]
+    finished = [(start.wait(timeout=120), start.stderr.read()) for start in starts]
+    assert [code for code, _ in finished] == [0, 0, 0, 0], [err for _, err in finished]
+
+
+def test_db_upgrade_migrates_for_a_deployment_and_says_to_what(tmp_path: Path) -> None:
+    env = {**os.environ, "REELWRIGHT_DATA_DIR": str(tmp_path / "deploy")}
+    done = subprocess.run([*REELWRIGHT, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "is at revision 0004" in done.stdout
