@@ -127,10 +127,6 @@ class PlannerInfo(BaseModel):
     tokens: int | None = None
     seconds: float | None = None
 
-    @property
-    def label(self) -> str:
-        return f"{self.engine}:{self.model}" if self.model else self.engine
-
 
 class Requirements(BaseModel):
     """Facts the person stated. ``None`` means they did not say, so the planner may choose."""

@@ -21,11 +21,6 @@ LLM_PROVIDERS = "reelwright.llm_providers"
 CHAT_SURFACES = "reelwright.chat_surfaces"
 
 
-def installed(group: str) -> list[str]:
-    """The names registered in ``group`` by every installed package."""
-    return sorted({point.name for point in entry_points(group=group)})
-
-
 def load(group: str, name: str, *, kind: str, error: type[ReelwrightError]) -> Any:
     """The object registered as ``name`` in ``group``; ``error`` names what is installed instead."""
     points = {point.name: point for point in entry_points(group=group)}
