@@ -326,6 +326,24 @@ def show(
 
 
 @app.command()
+def cancel(project_id: str, as_json: JsonFlag = False) -> None:
+    """Stop a project's renders, wherever they run: queued, running, or stuck after a crash."""
+
+    async def body(service: ConversationService) -> None:
+        await service.project(project_id)  # an unknown id is a clear error, not "nothing to cancel"
+        stopped = await service.cancel_project(project_id)
+        emit(
+            as_json,
+            {"project_id": project_id, "cancelled": stopped},
+            lambda: out.print(
+                f"project {project_id}: {f'cancelled {stopped} render(s)' if stopped else 'nothing is rendering'}", highlight=False
+            ),
+        )
+
+    run(body)
+
+
+@app.command()
 def verify(file: Path, as_json: JsonFlag = False) -> None:
     """Whether a video carries Reelwright's marks, and which project and version they point to."""
 

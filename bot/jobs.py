@@ -1,8 +1,11 @@
 """The in-process job runner of the embedded default: render jobs on a worker thread, with events.
 
 Work runs on a thread pool, never on the caller's event loop; progress is written to the job's row at
-a bounded rate and published to subscribers as ``JobEvent`` values. A distributed runner (Celery
-workers, issue #10) is to implement the same ``submit`` / ``cancel`` surface; none exists yet.
+a bounded rate and published to subscribers as ``JobEvent`` values. A heartbeat thread renews the
+lease of every job this runner holds (queued or running), so a job whose process died or hung is
+failed when its lease runs out, and it carries back cancellations made elsewhere (``reelwright
+cancel`` in another process ends the job's row; the holder stops at its next beat). A distributed
+runner (Celery workers, issue #10) is to implement the same ``submit`` / ``cancel`` surface.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 ReportProgress = Callable[[str, float, str], None]
 TERMINAL = ("succeeded", "failed", "cancelled")
 DB_MIN_INTERVAL_S = 0.5
+#: Beats per lease: a lease survives a few missed beats (a busy database) before it runs out.
+BEATS_PER_LEASE = 4
 
 
 @dataclass(frozen=True)
@@ -77,11 +82,31 @@ class _Running:
 
 
 class InProcessJobRunner:
-    def __init__(self, repository: Repository, workers: int = 1) -> None:
+    def __init__(self, repository: Repository, lease_s: float, workers: int = 1) -> None:
         self.repository = repository
+        self.lease_s = lease_s
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reelwright-job")
         self._jobs: dict[int, _Running] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    def _beat_until_shutdown(self) -> None:
+        while not self._stopping.wait(self.lease_s / BEATS_PER_LEASE):
+            self.beat()
+
+    def beat(self) -> None:
+        """Renew the leases of held jobs; stop those whose row ended elsewhere (cancelled, or failed)."""
+        with self._lock:
+            held = dict(self._jobs)
+        try:
+            ended = self.repository.renew_leases(list(held), self.lease_s)
+        except ReelwrightError as error:  # the database is away: beat again later; leases have slack
+            log.warning("could not renew job leases: %s", error)
+            return
+        for job_id in ended:
+            if job_id in held:
+                held[job_id].handle.cancel()
 
     def submit(self, job_id: int, project_id: str, version: int, work: Callable[[ReportProgress], Any]) -> JobHandle:
         loop = asyncio.get_running_loop()
@@ -89,6 +114,9 @@ class InProcessJobRunner:
         running = _Running(handle, loop)
         with self._lock:
             self._jobs[job_id] = running
+            if self._heartbeat is None:
+                self._heartbeat = threading.Thread(target=self._beat_until_shutdown, name="reelwright-heartbeat", daemon=True)
+                self._heartbeat.start()
         self._executor.submit(self._run, running, work)
         self._publish(running, JobEvent(job_id, "queued", "queued", 0.0, queue_position=self.queue_position(job_id)))
         return handle
@@ -114,13 +142,14 @@ class InProcessJobRunner:
             for running in self._jobs.values():
                 running.handle.cancel()
         self._executor.shutdown(wait=True, cancel_futures=False)
+        self._stopping.set()
 
     def _run(self, running: _Running, work: Callable[[ReportProgress], Any]) -> None:
         handle = running.handle
         with self._lock:
             running.started = True
         try:
-            if handle._cancel.is_set():
+            if handle._cancel.is_set() or self.repository.job(handle.job_id).status != "queued":
                 raise Cancelled("Cancelled before it started.")
             self.repository.update_job(handle.job_id, status="running", stage="starting")
 

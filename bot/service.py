@@ -11,9 +11,11 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from reelwright.access import REFUSALS, Action, Viewer, permits
 from reelwright.agent.edit_ops import diff_plans
 from reelwright.agent.edits import edit_plan
 from reelwright.agent.llm import ChatModel, build_llm
@@ -21,17 +23,18 @@ from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.bot.inputs import check_request, load_image
 from reelwright.bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
-from reelwright.errors import BadRequest, LLMUnavailable, NotFound, ReelwrightError
+from reelwright.errors import BadRequest, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
 from reelwright.generation.backends import build_image_to_video, build_speech, build_text_to_video
 from reelwright.generation.pipeline import RenderPipeline
 from reelwright.generation.video_io import container_metadata, fit_for_upload, frame_size, sample_frames
 from reelwright.generation.watermark import Detection, Watermarker
 from reelwright.plan import PlannerInfo, PlanProgress, Requirements
-from reelwright.records import JobRecord, ProjectRecord, RenderRecord, UserRef, VersionRecord
+from reelwright.records import JobRecord, Place, ProjectRecord, RenderRecord, UserRef, VersionRecord
 from reelwright.settings import Settings
 from reelwright.storage.artifacts import ArtifactStore
 from reelwright.storage.db import open_database
 from reelwright.storage.repository import Repository
+from reelwright.storage.scratch import ScratchSpace
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +95,14 @@ class ConversationService:
         self.settings = settings
         sessions = open_database(settings.resolved_database_url)
         self.repository = Repository(sessions)
-        interrupted = self.repository.recover_interrupted()
-        if interrupted:
-            log.warning("marked %d interrupted job(s) as failed", interrupted)
-        self.store = ArtifactStore(settings.artifacts_dir, sessions)
-        self.runner = InProcessJobRunner(self.repository)
+        abandoned = self.repository.fail_abandoned_jobs()
+        if abandoned:
+            log.warning("failed %d job(s) whose worker had stopped", len(abandoned))
+        self.scratch = ScratchSpace(settings.data_dir / "scratch")
+        self.scratch.remove_abandoned()
+        remove_abandoned_partials(settings.outputs_dir, self.repository)
+        self.store = ArtifactStore(settings.artifacts_dir, sessions, self.scratch.path)
+        self.runner = InProcessJobRunner(self.repository, settings.job_lease_s)
         self.watermarker = Watermarker(settings.watermark_key)
         self._verifying = threading.BoundedSemaphore(CONCURRENT_VERIFICATIONS)
         self._llm: ChatModel | None = None
@@ -146,17 +152,25 @@ class ConversationService:
         image: Path | None = None,
         overrides: Requirements | None = None,
         progress: PlanProgress | None = None,
+        place: Place | None = None,
     ) -> VersionRecord:
         """Create a project and its first plan version, without rendering.
 
         ``overrides`` are facts chosen outside the text (slash-command options); the person's saved
         defaults apply where neither the text nor the options say otherwise. ``progress`` is called
-        from a worker thread with short status lines ("writing shot 2/5").
+        from a worker thread with short status lines ("writing shot 2/5"). ``place`` is the chat place
+        the project is made in: who else may see and moderate it follows from it.
         """
-        return await asyncio.to_thread(self._plan, user, request, image, overrides, progress)
+        return await asyncio.to_thread(self._plan, user, request, image, overrides, progress, place)
 
     def _plan(
-        self, user: UserRef, request: str, image: Path | None, overrides: Requirements | None, progress: PlanProgress | None
+        self,
+        user: UserRef,
+        request: str,
+        image: Path | None,
+        overrides: Requirements | None,
+        progress: PlanProgress | None,
+        place: Place | None,
     ) -> VersionRecord:
         request = check_request(request, self.settings.max_request_chars)
         image_sha = None
@@ -171,7 +185,7 @@ class ConversationService:
         planned = plan_video(
             request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s, progress=progress
         )
-        return self.repository.create_project(user, request, requirements, planned.plan, self._unavailable() or planned.planner)
+        return self.repository.create_project(user, request, requirements, planned.plan, self._unavailable() or planned.planner, place)
 
     async def edit(self, user: UserRef, project_id: str, instruction: str) -> VersionRecord:
         """A new version of a project from a conversational instruction."""
@@ -198,6 +212,7 @@ class ConversationService:
                 build_speech(self.settings),
                 self.store,
                 self.watermarker,
+                self.scratch.path,
             )
         return self._pipeline
 
@@ -205,18 +220,31 @@ class ConversationService:
         """Queue a render of a version (the latest by default); follow it with ``handle.events()``."""
         check_version(version)
         record = await asyncio.to_thread(self.repository.version, project_id, version)
-        await self.check_can_render(user, out)
-        job_id = await asyncio.to_thread(self.repository.create_job, project_id, record.number, user)
+        if out is not None:
+            check_output_path(out)
+        job_id = await asyncio.to_thread(
+            partial(
+                self.repository.admit_job,
+                project_id,
+                record.number,
+                user,
+                per_user=self.settings.max_jobs_per_user,
+                queue_limit=self.settings.max_queued_jobs,
+                lease_s=self.settings.job_lease_s,
+            )
+        )
         return self.runner.submit(job_id, project_id, record.number, lambda report: self._render_job(job_id, record, out, report))
 
     async def check_can_render(self, user: UserRef | None, out: Path | None = None) -> None:
-        """What would refuse a render, checked before anything is written (a plan that cannot render is not made)."""
+        """What would refuse a render, checked before anything is written (a plan that cannot render is
+        not made). Advisory: ``render`` checks the limits again, atomically, when it queues the job."""
         if out is not None:
             check_output_path(out)
-        if user is not None:
-            active = await asyncio.to_thread(self.repository.active_jobs, user)
-            if len(active) >= self.settings.max_jobs_per_user:
-                raise BadRequest(f"You already have {len(active)} video(s) rendering; wait for one to finish or cancel it.")
+        await asyncio.to_thread(
+            partial(
+                self.repository.check_admission, user, per_user=self.settings.max_jobs_per_user, queue_limit=self.settings.max_queued_jobs
+            )
+        )
 
     def _render_job(self, job_id: int, record: VersionRecord, out: Path | None, report: ReportProgress) -> RenderOutcome:
         plan = record.plan
@@ -250,21 +278,56 @@ class ConversationService:
         return self.runner.cancel(job_id)
 
     async def cancel_project(self, project_id: str) -> int:
-        """Cancel every queued or running job of a project; returns how many were asked to stop."""
-        jobs = await asyncio.to_thread(self.repository.active_jobs)
-        return sum(self.runner.cancel(job.id) for job in jobs if job.project_id == project_id)
+        """End every queued or running job of a project, wherever it runs, stuck or not; how many.
+
+        The rows end now, so their owner is never refused for jobs that will not finish; a worker
+        still holding one stops at its next heartbeat (one of ours stops at once).
+        """
+        cancelled = await asyncio.to_thread(self.repository.cancel_jobs, project_id)
+        for job_id in cancelled:
+            self.runner.cancel(job_id)
+        return len(cancelled)
 
     async def queue(self) -> list[tuple[JobRecord, int]]:
-        """Active jobs with their queue position (0 = rendering now)."""
+        """Active jobs with their queue position (0 = rendering now, n = n jobs ahead of it)."""
+        await asyncio.to_thread(self.repository.fail_abandoned_jobs)
         jobs = await asyncio.to_thread(self.repository.active_jobs)
-        return [(job, self.runner.queue_position(job.id)) for job in jobs]
+        return [(job, 0 if job.status == "running" else index) for index, job in enumerate(jobs)]
+
+    async def sweep(self) -> list[JobRecord]:
+        """Fail jobs whose worker stopped; a long-running surface calls this now and then."""
+        return await asyncio.to_thread(self.repository.fail_abandoned_jobs)
+
+    async def set_notice(self, job_id: int, ref: str | None) -> None:
+        await asyncio.to_thread(self.repository.set_notice, job_id, ref)
+
+    async def unsettled_notices(self, surface: str) -> list[tuple[JobRecord, str]]:
+        return await asyncio.to_thread(self.repository.unsettled_notices, surface)
 
     # people -------------------------------------------------------------------------------------
-    async def may_edit(self, project_id: str, user: UserRef, moderator: bool = False) -> bool:
-        return moderator or await asyncio.to_thread(self.repository.is_owner_or_shared, project_id, user)
+    async def project(self, project_id: str) -> ProjectRecord:
+        return await asyncio.to_thread(self.repository.project, project_id)
+
+    async def authorize(self, project_id: str, viewer: Viewer, action: Action) -> ProjectRecord:
+        """The project, if ``viewer`` may do ``action`` to it; otherwise ``NotAllowed``, or ``NotFound``
+        for a project they may not even see (its existence is not confirmed)."""
+        hidden = NotFound(f"No project {project_id!r} that you can see; `/history` lists yours.")
+        try:
+            project = await self.project(project_id)
+        except NotFound:
+            raise hidden from None
+        role = await asyncio.to_thread(self.repository.role, project_id, viewer.user)
+        if not permits(Action.VIEW, project, role, viewer):
+            raise hidden
+        if not permits(action, project, role, viewer):
+            raise NotAllowed(REFUSALS[action])
+        return project
 
     async def share(self, project_id: str, user: UserRef) -> None:
         await asyncio.to_thread(self.repository.share, project_id, user)
+
+    async def unshare(self, project_id: str, user: UserRef) -> bool:
+        return await asyncio.to_thread(self.repository.unshare, project_id, user)
 
     async def preferences(self, user: UserRef) -> Requirements:
         return Requirements.model_validate(await asyncio.to_thread(self.repository.preferences, user))
@@ -294,6 +357,7 @@ class ConversationService:
         image: Path | None = None,
         overrides: Requirements | None = None,
         progress: PlanProgress | None = None,
+        place: Place | None = None,
     ) -> Turn:
         """One turn of a conversation on any surface: the first message plans a project, later ones edit it.
 
@@ -304,7 +368,7 @@ class ConversationService:
         if project_id is None and conversation_id is not None:
             project_id = await asyncio.to_thread(self.repository.conversation_project, conversation_id)
         if project_id is None:
-            version = await self.plan(user, text, image, overrides, progress)
+            version = await self.plan(user, text, image, overrides, progress, place)
             reply = f'Planned "{version.plan.title}": {len(version.plan.shots)} shots, {version.plan.total_duration_s:g}s.'
         else:
             version = await self.edit(user, project_id, text)
@@ -328,8 +392,12 @@ class ConversationService:
         return ChatReply(turn.text, turn.version, job)
 
     # reading ------------------------------------------------------------------------------------
-    async def history(self, user: UserRef | None = None) -> list[ProjectRecord]:
-        return await asyncio.to_thread(self.repository.projects, user)
+    async def history(self, owner: UserRef | None = None, viewer: Viewer | None = None) -> list[ProjectRecord]:
+        """Recent projects: all (the local operator, no viewer), or what the viewer may see — their own
+        by default, ``owner``'s when given."""
+        if viewer is None:
+            return await asyncio.to_thread(self.repository.projects, owner)
+        return await asyncio.to_thread(partial(self.repository.projects, owner, visible_to=viewer.user, guild=viewer.guild))
 
     async def show(self, project_id: str, version: int | None = None) -> tuple[ProjectRecord, VersionRecord, RenderRecord | None]:
         check_version(version)
@@ -384,6 +452,19 @@ class ConversationService:
         close = getattr(self._llm, "close", None)
         if close is not None:
             await asyncio.to_thread(close)
+        self.scratch.close()
+
+
+def remove_abandoned_partials(outputs: Path, repository: Repository) -> None:
+    """Remove half-written outputs (".NAME.RENDER_ID.partial") whose render is no longer being composed:
+    a render killed mid-write is failed by then (its lease ran out), and its partial file goes."""
+    if not outputs.is_dir():
+        return
+    partials = {path: int(path.suffixes[-2].lstrip(".")) for path in outputs.glob(".*.partial") if path.suffixes[-2][1:].isdigit()}
+    statuses = repository.render_statuses(list(set(partials.values())))
+    for path, render_id in partials.items():
+        if statuses.get(render_id) != "composing":
+            path.unlink(missing_ok=True)
 
 
 def check_output_path(out: Path) -> None:

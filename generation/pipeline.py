@@ -69,8 +69,11 @@ class RenderPipeline:
         speech: SpeechBackend,
         clips: ClipStore,
         watermarker: Watermarker,
+        scratch: Path,
         tool_name: str = "Reelwright",
     ) -> None:
+        """``scratch`` holds work files; the caller gives a folder that is cleaned even after a kill."""
+        self.scratch = scratch
         self.text_to_video = text_to_video
         self.image_to_video = image_to_video
         self.speech = speech
@@ -165,7 +168,7 @@ class RenderPipeline:
         if cached is not None:
             progress(1.0)
             return cached, ShotResult(shot.id, key, reused=True)
-        with tempfile.TemporaryDirectory(prefix="reelwright-shot-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="shot-", dir=self.scratch) as scratch:
             path = Path(scratch) / "clip.mp4"
             write_clip(backend.render(request, progress), path, plan.fps, plan.width, plan.height)
             stored = self.clips.store(key, path, "clip", frame_count / plan.fps)
@@ -188,7 +191,7 @@ class RenderPipeline:
         if speech.duration_s > max_s > 0:
             factor = min(MAX_SPEEDUP / voice.speed, speech.duration_s / max_s * 1.05)
             speech = self.speech.speak(text, voice.model_copy(update={"speed": min(2.0, voice.speed * factor)}))
-        with tempfile.TemporaryDirectory(prefix="reelwright-voice-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="voice-", dir=self.scratch) as scratch:
             path = Path(scratch) / "narration.wav"
             write_wav(speech, path)
             self.clips.store(key, path, "audio", speech.duration_s)

@@ -6,9 +6,18 @@ code. Anything else that escapes is a bug and is reported as such, never as a tr
 
 
 class ReelwrightError(Exception):
-    """An error whose message can be shown to the person as it is."""
+    """An error whose message can be shown to the person as it is.
+
+    Errors meant for whoever runs Reelwright (a database host, a model path, a data folder) set
+    ``chat_message``: chat surfaces show that sentence and log the details; the CLI, whose user is
+    the operator, prints the details.
+    """
 
     exit_code = 1
+    chat_message: str | None = None
+
+    def for_chat(self) -> str:
+        return self.chat_message or str(self)
 
 
 class BadRequest(ReelwrightError):
@@ -27,16 +36,30 @@ class NotFound(ReelwrightError):
     exit_code = 3
 
 
+class NotAllowed(ReelwrightError):
+    """The person may not do that to this project (edit someone else's, share what is only shared with them)."""
+
+    exit_code = 8
+
+
+class Busy(ReelwrightError):
+    """Too much is queued right now; the message says roughly when to try again."""
+
+    exit_code = 9
+
+
 class StorageError(ReelwrightError):
     """The database or artifact store cannot be written (read-only file, full disk)."""
 
     exit_code = 4
+    chat_message = "Reelwright cannot reach its storage right now; try again in a few minutes (the operator has the details)."
 
 
 class GenerationError(ReelwrightError):
     """A backend failed to produce a clip or narration."""
 
     exit_code = 5
+    chat_message = "A generation model failed while making this video; try again, or change the shot (the operator has the details)."
 
 
 class Cancelled(ReelwrightError):
@@ -49,3 +72,4 @@ class LLMUnavailable(ReelwrightError):
     """The configured language model cannot be loaded or reached."""
 
     exit_code = 7
+    chat_message = "The planning model is not available right now; the operator has the details."

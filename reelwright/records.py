@@ -6,7 +6,7 @@ in the kernel so a chat adapter never needs to import storage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,11 +15,24 @@ from reelwright.plan import PlannerInfo, Requirements, ShotPlan
 
 @dataclass(frozen=True)
 class UserRef:
-    """Who is talking, on which surface (``cli``, ``terminal``, ``discord``)."""
+    """Who is talking, on which surface (``cli``, ``terminal``, ``discord``). The same person whatever
+    their display name is today: only the surface and id are compared."""
 
     platform: str
     external_id: str
-    display_name: str = ""
+    display_name: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in a chat something was asked: a Discord guild and channel (or DM channel, with no guild).
+
+    Projects record the place they were made in: moderator rights and visibility follow it. Local
+    surfaces (the CLI, the terminal chat) have no place.
+    """
+
+    guild: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,9 @@ class ProjectRecord:
     requirements: Requirements
     latest_version: int
     created_at: datetime
+    #: The place the project was made in (``Place``); a project with no guild is private to its people.
+    guild: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,3 +84,5 @@ class JobRecord:
     progress: float
     error: str | None
     render_id: int | None
+    requested_by: UserRef | None = None
+    title: str = ""

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=25 * 1024 * 1024, description="Largest source image accepted.")
     max_image_pixels: int = Field(default=40_000_000, description="Most pixels a source image may have.")
     max_jobs_per_user: int = Field(default=2, ge=1, description="Renders one person may have queued or running at once.")
+    max_queued_jobs: int = Field(default=20, ge=1, description="Renders queued or running at once, everyone together.")
+    job_lease_s: float = Field(
+        default=60.0, ge=1.0, description="How long a job survives without its worker's heartbeat before it is failed."
+    )
     max_verify_bytes: int = Field(default=512 * 1024 * 1024, description="Largest file `verify` reads.")
     max_verify_pixels: int = Field(default=3840 * 2160, description="Largest frame size `verify` decodes.")
     watermark_key: str = Field(default="reelwright-default-key", description="Key that scrambles the invisible watermark.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,9 +25,12 @@ def sha256_of(path: Path) -> str:
 class ArtifactStore:
     """Files under ``root/ab/abcdef....ext``; the database row is written only after the file is in place."""
 
-    def __init__(self, root: Path, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, root: Path, sessions: sessionmaker[Session], scratch: Path) -> None:
+        """Files are copied into ``scratch`` first (the same file system, cleaned after a kill), then moved
+        into place, so a reader never sees half a file and two writers never share a staging file."""
         self.root = root
         self.sessions = sessions
+        self.scratch = scratch
 
     def path_of(self, sha256: str) -> Path:
         with self.sessions() as session:
@@ -42,9 +46,10 @@ class ArtifactStore:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
-                staging = target.with_name(f".{target.name}.partial")
-                shutil.copyfile(file, staging)
-                os.replace(staging, target)
+                with tempfile.TemporaryDirectory(prefix="put-", dir=self.scratch) as staging_folder:
+                    staging = Path(staging_folder) / target.name
+                    shutil.copyfile(file, staging)
+                    os.replace(staging, target)
         except OSError as error:
             raise StorageError(f"Cannot write to the artifact store {self.root}: {error.strerror}.") from error
         with self.sessions.begin() as session:

@@ -15,7 +15,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,8 +68,8 @@ def migrate(engine: Engine) -> None:
 @contextmanager
 def migration_lock(engine: Engine) -> Iterator[None]:
     """An exclusive file lock next to a SQLite database file; nothing for other databases."""
-    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-    if not database or database == ":memory:":
+    database = sqlite_file(engine.url)
+    if database is None:
         yield
         return
     try:
@@ -92,8 +92,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def open_database(url: str) -> sessionmaker[Session]:
     """Create the database if needed, bring it to the latest schema, and return a session factory."""
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
+    path = sqlite_file(make_url(url))
+    if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -109,8 +109,13 @@ def open_database(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite database URL, a plain path or a URI ("file:/path/db?mode=ro"); None otherwise."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database.removeprefix("file:").partition("?")[0])
+
+
 def safe_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)

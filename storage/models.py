@@ -62,6 +62,9 @@ class Project(Base):
     title: Mapped[str] = mapped_column(String(120))
     request: Mapped[str] = mapped_column(Text)
     requirements: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The chat place it was made in (a Discord guild and channel); none for DMs (no guild) and local projects.
+    guild_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -122,6 +125,10 @@ class Job(Base):
     render_id: Mapped[int | None] = mapped_column(ForeignKey("renders.id"), default=None)
     #: "host:pid" of the process whose runner owns the job, so a restart fails only its own orphans.
     worker: Mapped[str | None] = mapped_column(String(120), default=None)
+    #: Renewed by the worker's heartbeat while it holds the job; once past, the job is failed, whoever ran it.
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    #: "surface:where" of the chat message showing this job's progress, until the person was told how it ended.
+    notice_ref: Mapped[str | None] = mapped_column(String(120), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

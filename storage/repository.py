@@ -6,22 +6,30 @@ this module can leave a half-written row behind.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import socket
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from reelwright.errors import NotFound, StorageError
+from reelwright.access import Role
+from reelwright.errors import BadRequest, Busy, NotFound, StorageError
 from reelwright.plan import PlannerInfo, Requirements, ShotPlan
-from reelwright.records import JobRecord, ProjectRecord, RenderRecord, UserRef, VersionRecord
+from reelwright.records import JobRecord, Place, ProjectRecord, RenderRecord, UserRef, VersionRecord
 from reelwright.storage.models import Conversation, Job, Message, PlanVersion, Project, ProjectShare, Render, User, utcnow
 
 ACTIVE_JOB_STATES = ("queued", "running")
+TERMINAL_JOB_STATES = ("succeeded", "failed", "cancelled")
+#: Any fixed number: the PostgreSQL advisory lock taken while a job is admitted (SQLite: BEGIN IMMEDIATE).
+JOB_ADMISSION_LOCK_ID = 0x5EE1_0002
+#: Assumed length of a render before any has finished, for "try again in ~N min".
+DEFAULT_RENDER_S = 60.0
 
 
 class Repository:
@@ -80,15 +88,18 @@ class Repository:
             row.preferences = preferences
 
     # access
-    def is_owner_or_shared(self, project_id: str, user: UserRef) -> bool:
+    def role(self, project_id: str, user: UserRef) -> Role | None:
+        """The person's own standing on a project (owner, shared with), if any."""
         with self.sessions() as session:
             project = session.get(Project, project_id)
             if project is None:
                 raise NotFound(f"No project {project_id!r}.")
             row = session.scalar(select(User).where(User.platform == user.platform, User.external_id == user.external_id))
             if row is None:
-                return False
-            return project.owner_id == row.id or session.get(ProjectShare, (project_id, row.id)) is not None
+                return None
+            if project.owner_id == row.id:
+                return Role.OWNER
+            return Role.SHARED if session.get(ProjectShare, (project_id, row.id)) is not None else None
 
     def share(self, project_id: str, user: UserRef) -> None:
         with guarded(self._write()) as session:
@@ -97,6 +108,16 @@ class Repository:
             user_id = self.user_id(session, user)
             if session.get(ProjectShare, (project_id, user_id)) is None:
                 session.add(ProjectShare(project_id=project_id, user_id=user_id))
+
+    def unshare(self, project_id: str, user: UserRef) -> bool:
+        """Take back a share; whether there was one."""
+        with guarded(self._write()) as session:
+            row = session.scalar(select(User).where(User.platform == user.platform, User.external_id == user.external_id))
+            share = session.get(ProjectShare, (project_id, row.id)) if row is not None else None
+            if share is None:
+                return False
+            session.delete(share)
+            return True
 
     def conversation_project(self, conversation_id: int) -> str | None:
         with self.sessions() as session:
@@ -134,7 +155,7 @@ class Repository:
 
     # projects and versions
     def create_project(
-        self, user: UserRef, request: str, requirements: Requirements, plan: ShotPlan, planner: PlannerInfo
+        self, user: UserRef, request: str, requirements: Requirements, plan: ShotPlan, planner: PlannerInfo, place: Place | None = None
     ) -> VersionRecord:
         with guarded(self._write()) as session:
             project = Project(
@@ -143,6 +164,8 @@ class Repository:
                 title=plan.title,
                 request=request,
                 requirements=requirements.model_dump(mode="json"),
+                guild_id=place.guild if place else None,
+                channel_id=place.channel if place else None,
             )
             session.add(project)
             session.flush()
@@ -187,11 +210,22 @@ class Repository:
                 raise NotFound(f"No project {project_id!r}. `reelwright history` lists your projects.")
             return self._project_record(session, project)
 
-    def projects(self, user: UserRef | None = None, limit: int = 50) -> list[ProjectRecord]:
+    def projects(
+        self, owner: UserRef | None = None, *, visible_to: UserRef | None = None, guild: str | None = None, limit: int = 50
+    ) -> list[ProjectRecord]:
+        """Projects, newest first: all of them (the local operator), or what ``visible_to`` may see.
+
+        For a person, ``owner=None`` means their own projects (owned or shared with them); with an
+        owner, that person's projects they may see: shared with them, or made in ``guild`` (the
+        server they are asking from). DM projects of others never show.
+        """
         with self.sessions() as session:
             query = select(Project).order_by(Project.updated_at.desc()).limit(limit)
-            if user is not None:
-                query = query.join(User).where(User.platform == user.platform, User.external_id == user.external_id)
+            if owner is not None:
+                query = query.where(Project.owner_id == _user_id_of(owner))
+            if visible_to is not None:
+                mine = or_(Project.owner_id == _user_id_of(visible_to), Project.id.in_(_shared_with(visible_to)))
+                query = query.where(mine if owner is None else or_(mine, _in_guild(guild)))
             return [self._project_record(session, project) for project in session.scalars(query)]
 
     def _project_record(self, session: Session, project: Project) -> ProjectRecord:
@@ -205,6 +239,8 @@ class Repository:
             requirements=Requirements.model_validate(project.requirements),
             latest_version=latest,
             created_at=project.created_at,
+            guild=project.guild_id,
+            channel=project.channel_id,
         )
 
     def version(self, project_id: str, number: int | None = None) -> VersionRecord:
@@ -224,23 +260,141 @@ class Repository:
             return [_version_record(row) for row in rows]
 
     # jobs and renders
-    def create_job(self, project_id: str, version: int, user: UserRef | None, worker: str | None = None) -> int:
+    def admit_job(
+        self,
+        project_id: str,
+        version: int,
+        user: UserRef | None,
+        *,
+        per_user: int,
+        queue_limit: int,
+        lease_s: float,
+        worker: str | None = None,
+    ) -> int:
+        """Queue a render job if the person and the whole queue have room, in one serialised step.
+
+        Two requests at once cannot both pass the check: admissions take a lock first (SQLite's write
+        lock via BEGIN IMMEDIATE, a PostgreSQL advisory lock). Abandoned jobs (lease run out, process
+        gone) are failed first, so they never hold a place.
+        """
         with guarded(self._write()) as session:
+            _serialise(session, JOB_ADMISSION_LOCK_ID)
+            self._refuse_if_full(session, user, per_user, queue_limit)
             job = Job(
                 kind="render",
                 project_id=project_id,
                 version=version,
                 requested_by=self.user_id(session, user) if user else None,
                 worker=worker or this_worker(),
+                lease_expires_at=utcnow() + timedelta(seconds=lease_s),
             )
             session.add(job)
             session.flush()
             return job.id
 
+    def check_admission(self, user: UserRef | None, *, per_user: int, queue_limit: int) -> None:
+        """Raise what ``admit_job`` would raise now, without queueing anything (a check before planning)."""
+        with guarded(self._write()) as session:
+            self._refuse_if_full(session, user, per_user, queue_limit)
+
+    def _refuse_if_full(self, session: Session, user: UserRef | None, per_user: int, queue_limit: int) -> None:
+        """Fail abandoned jobs (they never hold a place), then refuse when the person or the queue is full."""
+        self._fail_abandoned(session)
+        active = list(session.scalars(select(Job).where(Job.status.in_(ACTIVE_JOB_STATES))))
+        requester = (
+            session.scalar(select(User.id).where(User.platform == user.platform, User.external_id == user.external_id)) if user else None
+        )
+        theirs = sum(1 for job in active if requester is not None and job.requested_by == requester)
+        if theirs >= per_user:
+            raise BadRequest(
+                f"You already have {theirs} video(s) rendering; wait for one to finish or `/cancel` it "
+                "(`reelwright cancel PROJECT` in a terminal)."
+            )
+        if len(active) >= queue_limit:
+            minutes = max(1, math.ceil(len(active) * self._typical_render_s(session) / 60))
+            raise Busy(f"Reelwright is busy ({len(active)} videos queued); try again in ~{minutes} min.")
+
+    def _typical_render_s(self, session: Session) -> float:
+        recent = session.execute(
+            select(Job.started_at, Job.finished_at)
+            .where(Job.status == "succeeded", Job.started_at.is_not(None), Job.finished_at.is_not(None))
+            .order_by(Job.id.desc())
+            .limit(20)
+        ).all()
+        spans = [(_aware(end) - _aware(start)).total_seconds() for start, end in recent if start and end]
+        return sum(spans) / len(spans) if spans else DEFAULT_RENDER_S
+
+    def renew_leases(self, job_ids: list[int], lease_s: float) -> set[int]:
+        """The heartbeat: extend the leases of jobs this process holds; returns the ids no longer active
+        (cancelled from elsewhere, or failed because the lease had run out), which it must stop."""
+        if not job_ids:
+            return set()
+        with guarded(self._write()) as session:
+            jobs = list(session.scalars(select(Job).where(Job.id.in_(job_ids))))
+            until = utcnow() + timedelta(seconds=lease_s)
+            for job in jobs:
+                if job.status in ACTIVE_JOB_STATES:
+                    job.lease_expires_at = until
+            return {job.id for job in jobs if job.status not in ACTIVE_JOB_STATES} | (set(job_ids) - {job.id for job in jobs})
+
+    def fail_abandoned_jobs(self) -> list[JobRecord]:
+        """Fail jobs nobody holds any more, and their unfinished renders; returns them."""
+        with guarded(self._write()) as session:
+            return [_job_record(job) for job in self._fail_abandoned(session)]
+
+    def _fail_abandoned(self, session: Session) -> list[Job]:
+        """Jobs whose lease ran out (their worker stopped renewing it: killed, hung, on a lost host, its
+        PID now someone else's), or whose process on this host is gone, become failed. Jobs from before
+        leases existed have none and count as abandoned."""
+        now = utcnow()
+        abandoned = [
+            job
+            for job in session.scalars(select(Job).where(Job.status.in_(ACTIVE_JOB_STATES)))
+            if job.lease_expires_at is None or _aware(job.lease_expires_at) < now or worker_is_gone(job.worker)
+        ]
+        for job in abandoned:
+            if job.render_id is not None:
+                render = session.get(Render, job.render_id)
+                if render is not None and render.status != "done":
+                    render.status = "failed"
+            job.status, job.stage, job.finished_at = "failed", "interrupted", now
+            job.error = "Its worker stopped (a restart or a crash) before it finished; render it again."
+        return abandoned
+
+    def cancel_jobs(self, project_id: str) -> list[int]:
+        """End every queued or running job of a project now, whoever runs it; their workers notice at
+        their next heartbeat and stop. Returns the ids."""
+        with guarded(self._write()) as session:
+            jobs = list(session.scalars(select(Job).where(Job.project_id == project_id, Job.status.in_(ACTIVE_JOB_STATES))))
+            for job in jobs:
+                if job.render_id is not None:
+                    render = session.get(Render, job.render_id)
+                    if render is not None and render.status != "done":
+                        render.status = "failed"
+                job.status, job.stage, job.error, job.finished_at = "cancelled", "cancelled", "Cancelled.", utcnow()
+            return [job.id for job in jobs]
+
+    def set_notice(self, job_id: int, ref: str | None) -> None:
+        """Remember (or forget, with ``None``) the chat message showing a job's progress."""
+        self.update_job(job_id, notice_ref=ref)
+
+    def unsettled_notices(self, surface: str) -> list[tuple[JobRecord, str]]:
+        """Ended jobs whose progress message on ``surface`` still shows progress: the delivery that
+        would have updated it died with its process."""
+        with self.sessions() as session:
+            jobs = session.scalars(
+                select(Job).where(Job.status.in_(TERMINAL_JOB_STATES), Job.notice_ref.like(f"{surface}:%")).order_by(Job.id)
+            )
+            return [(_job_record(job), (job.notice_ref or "").removeprefix(f"{surface}:")) for job in jobs]
+
     def update_job(self, job_id: int, **fields: Any) -> None:
+        """Change a job's row. A job that ended stays ended: a worker finishing after a cancel (or after
+        its lease ran out) cannot bring it back."""
         with guarded(self._write()) as session:
             job = session.get(Job, job_id)
             if job is None:
+                return
+            if job.status in TERMINAL_JOB_STATES and set(fields) != {"notice_ref"}:
                 return
             if fields.get("status") == "running" and job.started_at is None:
                 job.started_at = utcnow()
@@ -256,14 +410,20 @@ class Repository:
                 raise NotFound(f"No job {job_id}.")
             return _job_record(job)
 
-    def active_jobs(self, user: UserRef | None = None) -> list[JobRecord]:
+    def active_jobs(self) -> list[JobRecord]:
+        """Queued and running jobs, oldest first, with who asked and the project's title."""
         with self.sessions() as session:
-            query = select(Job).where(Job.status.in_(ACTIVE_JOB_STATES)).order_by(Job.id)
-            if user is not None:
-                query = query.join(User, Job.requested_by == User.id).where(
-                    User.platform == user.platform, User.external_id == user.external_id
-                )
-            return [_job_record(job) for job in session.scalars(query)]
+            rows = session.execute(
+                select(Job, User, Project.title)
+                .join(Project, Job.project_id == Project.id)
+                .outerjoin(User, Job.requested_by == User.id)
+                .where(Job.status.in_(ACTIVE_JOB_STATES))
+                .order_by(Job.id)
+            ).all()
+            return [
+                _job_record(job, UserRef(user.platform, user.external_id, user.display_name) if user else None, title)
+                for job, user, title in rows
+            ]
 
     def begin_render(self, project_id: str, version: int) -> int:
         """Reserve a render id (the watermark payload) before the file is composed."""
@@ -305,20 +465,12 @@ class Repository:
             ).first()
             return _render_record(render) if render else None
 
-    def recover_interrupted(self) -> int:
-        """Fail jobs whose process on this host is gone, and their unfinished renders.
-
-        Jobs of live processes (a bot running beside this CLI) and of other hosts are left alone.
-        """
-        with guarded(self._write()) as session:
-            jobs = [job for job in session.scalars(select(Job).where(Job.status.in_(ACTIVE_JOB_STATES))) if worker_is_gone(job.worker)]
-            for job in jobs:
-                if job.render_id is not None:
-                    render = session.get(Render, job.render_id)
-                    if render is not None and render.status != "done":
-                        render.status = "failed"
-                job.status, job.stage, job.error, job.finished_at = "failed", "interrupted", "Interrupted by a restart.", utcnow()
-            return len(jobs)
+    def render_statuses(self, render_ids: list[int]) -> dict[int, str]:
+        with self.sessions() as session:
+            return {
+                render_id: status
+                for render_id, status in session.execute(select(Render.id, Render.status).where(Render.id.in_(render_ids)))
+            }
 
 
 def this_worker() -> str:
@@ -326,8 +478,13 @@ def this_worker() -> str:
 
 
 def worker_is_gone(worker: str | None) -> bool:
+    """A quick answer for a worker on this host whose process no longer exists.
+
+    Only "certainly gone" counts: a live PID may have been reused by another process, and a worker
+    on another host cannot be checked from here; their jobs end when their lease runs out.
+    """
     if not worker or ":" not in worker:
-        return True
+        return False
     host, _, pid = worker.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
@@ -338,6 +495,32 @@ def worker_is_gone(worker: str | None) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def _serialise(session: Session, lock_id: int) -> None:
+    """Make this transaction the only one holding ``lock_id`` until it ends (first statement in it)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({lock_id})")
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _user_id_of(user: UserRef) -> Any:
+    return select(User.id).where(User.platform == user.platform, User.external_id == user.external_id).scalar_subquery()
+
+
+def _shared_with(user: UserRef) -> Any:
+    return select(ProjectShare.project_id).where(ProjectShare.user_id == _user_id_of(user))
+
+
+def _in_guild(guild: str | None) -> ColumnElement[bool]:
+    return and_(Project.guild_id.is_not(None), Project.guild_id == guild) if guild is not None else false()
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes for timezone-aware columns; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class guarded:
@@ -390,5 +573,7 @@ def _render_record(row: Render) -> RenderRecord:
     )
 
 
-def _job_record(row: Job) -> JobRecord:
-    return JobRecord(row.id, row.project_id, row.version, row.status, row.stage, row.progress, row.error, row.render_id)
+def _job_record(row: Job, requested_by: UserRef | None = None, title: str = "") -> JobRecord:
+    return JobRecord(
+        row.id, row.project_id, row.version, row.status, row.stage, row.progress, row.error, row.render_id, requested_by, title
+    )

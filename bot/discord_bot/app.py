@@ -8,12 +8,13 @@ from typing import Any
 import aiohttp
 import discord
 import yarl
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from reelwright.bot.delivery import Delivery
 from reelwright.bot.discord_bot.buttons import ResultButton
-from reelwright.bot.discord_bot.chat import report_error
+from reelwright.bot.discord_bot.chat import SURFACE, report_error
 from reelwright.bot.discord_bot.library import Library
+from reelwright.bot.discord_bot.outlet import outlet_at
 from reelwright.bot.discord_bot.preferences import Preferences
 from reelwright.bot.discord_bot.projects import Projects
 from reelwright.bot.discord_bot.queue import Queue
@@ -42,6 +43,8 @@ class ReelwrightBot(commands.Bot):
         self.settings = settings
         self.delivery = Delivery(service)
         self.tree.error(self.on_app_command_error)
+        self.sweeper = tasks.loop(seconds=max(settings.job_lease_s / 2, 1.0))(self.sweep)
+        self.sweeper.before_loop(self.wait_until_ready)
 
     async def setup_hook(self) -> None:
         """One cog per feature over the shared delivery module."""
@@ -53,9 +56,20 @@ class ReelwrightBot(commands.Bot):
         await self.add_cog(Preferences(self.service))
         self.add_dynamic_items(ResultButton)
         await self.tree.sync()
+        self.sweeper.start()
+
+    async def sweep(self) -> None:
+        """Fail jobs whose worker stopped, and tell people how jobs ended whose delivery was lost (a
+        crash, a restart); runs once on connecting and then every half lease."""
+        try:
+            await self.service.sweep()
+            await self.delivery.settle_notices(SURFACE, lambda ref: outlet_at(self, ref))
+        except Exception:  # the loop must outlive one bad round (a database restart, a Discord outage)
+            log.exception("sweeping jobs failed; trying again next round")
 
     async def close(self) -> None:
         """Finish posting results already rendered before disconnecting, so a restart loses nothing."""
+        self.sweeper.cancel()
         await self.delivery.finish(DELIVERY_GRACE_S)
         await super().close()
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, cast
 import discord
 from discord.ext import commands
 
-from reelwright.bot.discord_bot.chat import allowed, report_error
+from reelwright.access import Action
+from reelwright.bot.discord_bot.chat import authorized, report_error, shown_here
 
 if TYPE_CHECKING:
     from reelwright.bot.discord_bot.projects import Projects
@@ -74,10 +75,11 @@ class EditModal(discord.ui.Modal, title="Edit the video"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         # Permission is checked again on submit: it may have changed since the modal opened.
-        if not await allowed(self.projects.service, interaction, self.project_id):
+        project = await authorized(self.projects.service, interaction, self.project_id, Action.EDIT)
+        if project is None:
             return
-        await interaction.response.defer(thinking=True)
-        await self.projects.apply_edit(interaction, self.project_id, str(self.instruction.value))
+        await interaction.response.defer(thinking=True, ephemeral=not shown_here(project, interaction))
+        await self.projects.apply_edit(interaction, project, str(self.instruction.value))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]  # Modal.on_error narrows BaseView.on_error the same way
         await report_error(interaction, error)

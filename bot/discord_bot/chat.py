@@ -7,10 +7,11 @@ import logging
 import discord
 from discord import app_commands
 
+from reelwright.access import Action, Viewer
 from reelwright.bot.service import ConversationService
 from reelwright.errors import NotFound, ReelwrightError
 from reelwright.plan import Requirements
-from reelwright.records import UserRef
+from reelwright.records import Place, ProjectRecord, UserRef
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,54 @@ def user_ref(user: discord.abc.User) -> UserRef:
     return UserRef("discord", str(user.id), user.display_name)
 
 
-def is_moderator(user: discord.abc.User, channel: object) -> bool:
-    if isinstance(user, discord.Member) and isinstance(channel, discord.abc.GuildChannel | discord.Thread):
-        return channel.permissions_for(user).manage_messages
-    return False
+def author_of(origin: Origin) -> discord.abc.User:
+    return origin.user if isinstance(origin, discord.Interaction) else origin.author
+
+
+def place_of(origin: Origin) -> Place:
+    """The guild (none in DMs) and channel something was asked in."""
+    return Place(str(origin.guild.id) if origin.guild else None, str(origin.channel.id) if origin.channel else None)
+
+
+def moderates(user: discord.abc.User, guild: discord.Guild | None, project: ProjectRecord) -> bool:
+    """Whether ``user`` has Manage Messages in the project's own channel, asking from the project's own guild.
+
+    Rights come from where the project lives, never from the channel the command is typed in: a
+    moderator of some other server (one they made themselves) has no say over it, and nobody
+    moderates a DM project.
+    """
+    if guild is None or project.guild != str(guild.id):
+        return False
+    member = user if isinstance(user, discord.Member) and user.guild.id == guild.id else guild.get_member(user.id)
+    if member is None:
+        return False
+    home = guild.get_channel_or_thread(int(project.channel)) if project.channel and project.channel.isdigit() else None
+    permissions = home.permissions_for(member) if home is not None else member.guild_permissions
+    return permissions.manage_messages
+
+
+def shown_here(project: ProjectRecord, origin: Origin) -> bool:
+    """Whether the project may be shown where ``origin`` happened: its own guild, or a DM for a private one."""
+    guild = place_of(origin).guild
+    return project.guild == guild if project.guild is not None else guild is None
+
+
+async def viewer_of(service: ConversationService, origin: Origin, project_id: str) -> Viewer:
+    author = author_of(origin)
+    try:
+        project = await service.project(project_id)
+    except NotFound:  # authorize says so, in words that do not confirm which ids exist
+        return Viewer(user_ref(author), place_of(origin).guild)
+    return Viewer(user_ref(author), place_of(origin).guild, moderates(author, origin.guild, project))
+
+
+async def authorized(service: ConversationService, origin: Origin, project_id: str, action: Action) -> ProjectRecord | None:
+    """The project if the person may do ``action`` to it; if not, they are told (privately where possible)."""
+    try:
+        return await service.authorize(project_id, await viewer_of(service, origin, project_id), action)
+    except ReelwrightError as error:
+        await report_error(origin, error)
+        return None
 
 
 def overrides_from(duration: float | None, aspect: str | None, voice: str | None, narration: bool | None) -> Requirements:
@@ -76,7 +121,9 @@ async def report_error(origin: Origin, error: BaseException) -> None:
     """
     if not isinstance(error, ReelwrightError):
         log.error("a Discord request failed", exc_info=error)
-    message = str(error) if isinstance(error, ReelwrightError) else UNEXPECTED
+    elif error.chat_message:
+        log.error("a Discord request failed: %s", error)
+    message = error.for_chat() if isinstance(error, ReelwrightError) else UNEXPECTED
     try:
         await reply(origin, message, ephemeral=True)
     except discord.HTTPException:
@@ -89,15 +136,3 @@ async def project_of(service: ConversationService, channel: object) -> str | Non
         return None
     bound = await service.conversation_by_ref(SURFACE, str(channel.id))
     return bound[1] if bound else None
-
-
-async def allowed(service: ConversationService, interaction: discord.Interaction, project_id: str) -> bool:
-    """Whether the person may change the project; if not, they are told privately."""
-    try:
-        ok = await service.may_edit(project_id, user_ref(interaction.user), is_moderator(interaction.user, interaction.channel))
-    except NotFound as error:
-        await reply(interaction, str(error), ephemeral=True)
-        return False
-    if not ok:
-        await reply(interaction, "Only the project's owner and people they `/share` it with can change it.", ephemeral=True)
-    return ok

@@ -9,6 +9,7 @@ from typing import Any
 import discord
 
 from reelwright.bot.discord_bot.buttons import result_view
+from reelwright.bot.discord_bot.chat import DEFAULT_UPLOAD_LIMIT, SURFACE
 from reelwright.bot.discord_bot.text import progress_text, result_text, safe
 from reelwright.bot.jobs import JobEvent
 from reelwright.records import VersionRecord
@@ -21,6 +22,15 @@ class DiscordOutlet:
 
     def __init__(self, channel: discord.abc.Messageable) -> None:
         self.channel = channel
+
+    def ref(self, message: object | None) -> str | None:
+        if not isinstance(message, discord.Message):
+            return None
+        return f"{SURFACE}:{message.channel.id}/{message.id}"
+
+    def upload_limit(self) -> int:
+        guild = getattr(self.channel, "guild", None)
+        return guild.filesize_limit if guild is not None else DEFAULT_UPLOAD_LIMIT
 
     async def say(self, text: str) -> discord.Message | None:
         return await send(self.channel, text)
@@ -45,6 +55,21 @@ class DiscordOutlet:
 
     async def remove(self, message: object | None) -> None:
         await delete(message)
+
+
+async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, discord.PartialMessage] | None:
+    """The outlet and message a stored ``DiscordOutlet.ref`` names, if the channel can still be reached."""
+    channel_id, _, message_id = ref.partition("/")
+    if not (channel_id.isdigit() and message_id.isdigit()):
+        return None
+    try:
+        channel = client.get_channel(int(channel_id)) or await client.fetch_channel(int(channel_id))
+    except discord.HTTPException as error:
+        log.info("the channel of an old progress message is gone (%s)", error.status)
+        return None
+    if not isinstance(channel, discord.TextChannel | discord.Thread | discord.DMChannel):
+        return None
+    return DiscordOutlet(channel), channel.get_partial_message(int(message_id))
 
 
 async def send(channel: discord.abc.Messageable, content: str, **kwargs: Any) -> discord.Message | None:
@@ -75,7 +100,7 @@ async def send(channel: discord.abc.Messageable, content: str, **kwargs: Any) ->
 
 
 async def delete(message: object | None) -> None:
-    if isinstance(message, discord.Message):
+    if isinstance(message, discord.Message | discord.PartialMessage):
         try:
             await message.delete()
         except discord.HTTPException:
@@ -83,7 +108,7 @@ async def delete(message: object | None) -> None:
 
 
 async def edit(message: object, content: str) -> None:
-    if not isinstance(message, discord.Message):
+    if not isinstance(message, discord.Message | discord.PartialMessage):
         return
     try:
         await message.edit(content=content[:2000])

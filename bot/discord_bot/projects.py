@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
+import re
 import time
 from pathlib import Path
 
@@ -18,32 +18,40 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from reelwright.access import Action
 from reelwright.bot.delivery import Delivery
 from reelwright.bot.discord_bot.chat import (
     ASPECTS,
     SURFACE,
     VOICES,
     Origin,
-    allowed,
-    is_moderator,
+    author_of,
+    authorized,
     overrides_from,
+    place_of,
     project_of,
     reply,
     report_error,
+    shown_here,
     upload_limit,
     user_ref,
 )
 from reelwright.bot.discord_bot.outlet import DiscordOutlet, delete
 from reelwright.bot.discord_bot.text import plan_embed, planner_note, safe
 from reelwright.bot.service import ConversationService
-from reelwright.errors import BadImage, BadRequest, ReelwrightError
+from reelwright.errors import BadImage, BadRequest, NotFound, ReelwrightError
 from reelwright.plan import PlanProgress, Requirements
-from reelwright.records import UserRef, VersionRecord
+from reelwright.records import ProjectRecord, UserRef, VersionRecord
 from reelwright.settings import Settings
 
 log = logging.getLogger(__name__)
 
 PLANNING_PROGRESS_INTERVAL_S = 1.0
+#: A project id where the bot writes one: button ids ("rw:edit:1a2b3c4d") and `1a2b3c4d` in its messages.
+PROJECT_IN_BUTTON = re.compile(r"^rw:[a-z]+:([0-9a-f]{8})$")
+PROJECT_IN_TEXT = re.compile(r"`([0-9a-f]{8})`")
+PRIVATE_NOTE = " The video comes to your DMs: this project is private."
+PROJECT_NAMED = re.compile(r"(?<![0-9A-Za-z])([0-9a-f]{8})(?![0-9A-Za-z])")
 
 
 class Projects(commands.Cog):
@@ -100,19 +108,36 @@ class Projects(commands.Cog):
         if project_id is None:
             await reply(interaction, "Use `/edit` inside a project thread, or name the `project`.", ephemeral=True)
             return
-        if not await allowed(self.service, interaction, project_id):
+        record = await authorized(self.service, interaction, project_id, Action.EDIT)
+        if record is None:
             return
-        await interaction.response.defer(thinking=True)
-        await self.apply_edit(interaction, project_id, instruction)
+        await interaction.response.defer(thinking=True, ephemeral=not shown_here(record, interaction))
+        await self.apply_edit(interaction, record, instruction)
 
-    @app_commands.command(name="share", description="Let someone edit this project.")
+    @app_commands.command(name="share", description="Let someone edit this project (owner only).")
     async def share(self, interaction: discord.Interaction, user: discord.User, project: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         project_id = project or await project_of(self.service, interaction.channel)
-        if project_id is None or not await allowed(self.service, interaction, project_id):
+        if project_id is None:
+            await reply(interaction, "Use `/share` inside a project thread, or name the `project`.", ephemeral=True)
+            return
+        if await authorized(self.service, interaction, project_id, Action.SHARE) is None:
             return
         await self.service.share(project_id, user_ref(user))
         await reply(interaction, f"{safe(user.display_name, 80)} can now edit `{project_id}`.", ephemeral=True)
+
+    @app_commands.command(name="unshare", description="Take back someone's right to edit this project.")
+    async def unshare(self, interaction: discord.Interaction, user: discord.User, project: str | None = None) -> None:
+        await interaction.response.defer(ephemeral=True)
+        project_id = project or await project_of(self.service, interaction.channel)
+        if project_id is None:
+            await reply(interaction, "Use `/unshare` inside a project thread, or name the `project`.", ephemeral=True)
+            return
+        if await authorized(self.service, interaction, project_id, Action.UNSHARE) is None:
+            return
+        removed = await self.service.unshare(project_id, user_ref(user))
+        name = safe(user.display_name, 80)
+        await reply(interaction, f"{name} can no longer edit `{project_id}`." if removed else f"{name} had no share.", ephemeral=True)
 
     # ------------------------------------------------------------------ conversation
     @commands.Cog.listener()
@@ -125,46 +150,75 @@ class Projects(commands.Cog):
             await report_error(message, error)
 
     async def converse(self, message: discord.Message) -> None:
+        """Messages the bot acts on: anything in a DM, mentions, replies to its messages, and (with the
+        message-content intent) plain messages in a project's thread.
+
+        A project whose thread could not be made lives in its channel without owning it: there, only
+        a reply to one of its messages or a mention naming its id edits it; other mentions start
+        their own projects.
+        """
         assert self.bot.user is not None
         mentioned = self.bot.user in message.mentions
-        replied = (
-            message.reference is not None
-            and isinstance(message.reference.resolved, discord.Message)
-            and message.reference.resolved.author == self.bot.user
-        )
+        replied_to = message.reference.resolved if message.reference is not None else None
+        replied = isinstance(replied_to, discord.Message) and replied_to.author == self.bot.user
         project_id = await project_of(self.service, message.channel)
         follows_thread = project_id is not None and self.bot.intents.message_content
         if not (mentioned or replied or follows_thread or isinstance(message.channel, discord.DMChannel)):
             return
         text = message.content.replace(self.bot.user.mention, "").replace(f"<@!{self.bot.user.id}>", "").strip()
+        if replied and isinstance(replied_to, discord.Message):
+            project_id = project_named_in(replied_to) or project_id
+        named = await self.project_named(text)
+        if named is not None:
+            project_id, text = named, PROJECT_NAMED.sub("", text, count=1).strip(" ,:")
         if project_id is None:
             image = next((a for a in message.attachments if (a.content_type or "").startswith("image/")), None)
             await self.start_project(message, text, image, Requirements())
             return
-        if not await self.service.may_edit(project_id, user_ref(message.author), is_moderator(message.author, message.channel)):
-            await message.reply("Only the project's owner and people they `/share` it with can edit it.")
+        record = await authorized(self.service, message, project_id, Action.EDIT)
+        if record is None:
             return
         try:
-            record = await self.edit_in_conversation(user_ref(message.author), message.channel, project_id, text)
+            version = await self.edit_in_conversation(user_ref(message.author), message.channel, project_id, text)
         except ReelwrightError as error:
             await report_error(message, error)
             return
-        await message.reply(f"Version {record.number}: {safe('; '.join(record.diff), 1500)}")
-        self.deliver(message.channel, user_ref(message.author), record, upload_limit(message))
+        if shown_here(record, message):
+            await reply(message, f"Version {version.number}: {safe('; '.join(version.diff), 1500)}")
+            self.deliver(message.channel, user_ref(message.author), version, upload_limit(message))
+        else:  # nothing of a private project is said in a server channel
+            await reply(message, f"Version {version.number} is made.{PRIVATE_NOTE}")
+            self.deliver(message.author, user_ref(message.author), version, upload_limit(message))
+
+    async def project_named(self, text: str) -> str | None:
+        """A project id written in a message ("@bot 1a2b3c4d make it darker"), if it names a project."""
+        for candidate in PROJECT_NAMED.findall(text):
+            try:
+                await self.service.project(candidate)
+            except NotFound:
+                continue
+            return str(candidate)
+        return None
 
     # ------------------------------------------------------------------ flows
     async def start_project(self, origin: Origin, text: str, image: discord.Attachment | None, overrides: Requirements) -> None:
-        author = origin.user if isinstance(origin, discord.Interaction) else origin.author
-        me = user_ref(author)
+        me = user_ref(author_of(origin))
+        place = place_of(origin)
         try:
-            with tempfile.TemporaryDirectory(prefix="reelwright-upload-") as scratch:
+            with self.service.scratch.folder("upload-") as scratch:
                 image_path = await self.download_image(image, Path(scratch)) if image else None
                 if isinstance(origin, discord.Message):
                     async with origin.channel.typing():
-                        turn = await self.service.converse(me, text, surface=SURFACE, image=image_path, overrides=overrides)
+                        turn = await self.service.converse(me, text, surface=SURFACE, image=image_path, overrides=overrides, place=place)
                 else:
                     turn = await self.service.converse(
-                        me, text, surface=SURFACE, image=image_path, overrides=overrides, progress=self.planning_progress(origin)
+                        me,
+                        text,
+                        surface=SURFACE,
+                        image=image_path,
+                        overrides=overrides,
+                        progress=self.planning_progress(origin),
+                        place=place,
                     )
         except ReelwrightError as error:
             await report_error(origin, error)
@@ -176,8 +230,8 @@ class Projects(commands.Cog):
             origin, f"Planned `{record.project_id}`. Rendering in a thread…{planner_note(record)}", embed=plan_embed(record)
         )
         target = await self.project_thread(origin.channel, plan_message, record)
-        place = str(target.id)  # type: ignore[attr-defined]  # project_thread returns a thread or the channel: both have ids
-        await self.service.bind_conversation(turn.conversation_id, record.project_id, place)
+        if isinstance(target, discord.Thread | discord.DMChannel):  # its own place: what is said there is about it
+            await self.service.bind_conversation(turn.conversation_id, record.project_id, str(target.id))
         self.deliver(target, me, record, upload_limit(origin))
 
     def planning_progress(self, interaction: discord.Interaction) -> PlanProgress:
@@ -199,15 +253,21 @@ class Projects(commands.Cog):
 
         return progress
 
-    async def apply_edit(self, interaction: discord.Interaction, project_id: str, instruction: str) -> None:
-        """Edit after the caller checked permission and acknowledged the interaction."""
+    async def apply_edit(self, interaction: discord.Interaction, project: ProjectRecord, instruction: str) -> None:
+        """Edit after the caller checked permission and acknowledged the interaction.
+
+        The new version goes where the edit was asked when the project may be seen there; a private
+        project edited from a server channel goes to the editor's DMs instead.
+        """
         try:
-            record = await self.edit_in_conversation(user_ref(interaction.user), interaction.channel, project_id, instruction)
+            record = await self.edit_in_conversation(user_ref(interaction.user), interaction.channel, project.id, instruction)
         except ReelwrightError as error:
             await report_error(interaction, error)
             return
-        await reply(interaction, f"Version {record.number}: {safe('; '.join(record.diff), 1500)}")
-        target = interaction.channel if isinstance(interaction.channel, discord.abc.Messageable) else interaction.user
+        here = shown_here(project, interaction) and isinstance(interaction.channel, discord.abc.Messageable)
+        target: discord.abc.Messageable = interaction.channel if here else interaction.user  # type: ignore[assignment]  # narrowed by `here`
+        text = f"Version {record.number}: {safe('; '.join(record.diff), 1500)}{elsewhere(target, interaction)}"
+        await reply(interaction, text, ephemeral=not here)
         self.deliver(target, user_ref(interaction.user), record, upload_limit(interaction))
 
     async def edit_in_conversation(self, user: UserRef, channel: object, project_id: str, instruction: str) -> VersionRecord:
@@ -224,7 +284,8 @@ class Projects(commands.Cog):
     # ------------------------------------------------------------------ buttons
     async def button(self, interaction: discord.Interaction, action: str, project_id: str) -> None:
         """A click on a result button (see ``buttons.ResultButton``)."""
-        if not await allowed(self.service, interaction, project_id):
+        project = await authorized(self.service, interaction, project_id, Action.EDIT)
+        if project is None:
             return
         if action == "edit":
             from reelwright.bot.discord_bot.buttons import EditModal
@@ -238,8 +299,8 @@ class Projects(commands.Cog):
             await reply(interaction, "Deleted that video from the chat; the project's history is kept.", ephemeral=True)
             return
         instruction = await self.instruction_for(action, project_id)
-        await interaction.response.defer(thinking=True)
-        await self.apply_edit(interaction, project_id, instruction)
+        await interaction.response.defer(thinking=True, ephemeral=not shown_here(project, interaction))
+        await self.apply_edit(interaction, project, instruction)
 
     async def instruction_for(self, action: str, project_id: str) -> str:
         _, record, _ = await self.service.show(project_id)
@@ -263,7 +324,8 @@ class Projects(commands.Cog):
             data = await attachment.read()
         except discord.HTTPException as error:
             raise BadImage(f"Could not download {attachment.filename} ({error.status}); attach it again.") from error
-        path = folder / "upload.bin"
+        # Named as the person named it (made safe), so messages about it speak of their file.
+        path = folder / (re.sub(r"[^\w.-]", "_", Path(attachment.filename).name)[:100].lstrip(".") or "upload")
         path.write_bytes(data)
         return path
 
@@ -277,3 +339,19 @@ class Projects(commands.Cog):
             except discord.HTTPException as error:
                 log.warning("could not create a thread (%s); posting in the channel", error.status)
         return channel if isinstance(channel, discord.abc.Messageable) else message.channel
+
+
+def elsewhere(target: object, origin: Origin) -> str:
+    """A note when the video goes somewhere other than where it was asked for."""
+    return PRIVATE_NOTE if target is author_of(origin) else ""
+
+
+def project_named_in(message: discord.Message) -> str | None:
+    """The project a bot message is about: from its buttons, else from an id it quotes."""
+    for row in message.components:
+        for child in getattr(row, "children", []):
+            found = PROJECT_IN_BUTTON.match(getattr(child, "custom_id", None) or "")
+            if found:
+                return found[1]
+    found = PROJECT_IN_TEXT.search(message.content or "")
+    return found[1] if found else None

@@ -6,7 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from reelwright.bot.discord_bot.chat import allowed, project_of, reply
+from reelwright.access import Action
+from reelwright.bot.discord_bot.chat import authorized, project_of, reply, user_ref
+from reelwright.bot.discord_bot.text import safe
 from reelwright.bot.service import ConversationService
 
 
@@ -16,20 +18,26 @@ class Queue(commands.Cog):
 
     @app_commands.command(name="queue", description="Videos rendering now and waiting.")
     async def queue(self, interaction: discord.Interaction) -> None:
+        """Everyone's place in the queue; titles and ids of one's own jobs only."""
         await interaction.response.defer(ephemeral=True)
-        jobs = await self.service.queue()
-        lines = [
-            f"`{job.project_id}` v{job.version}: {'rendering' if position == 0 else f'#{position} in queue'} "
-            f"({job.stage}, {job.progress * 100:.0f}%)"
-            for job, position in jobs
-        ] or ["Nothing is rendering."]
-        await reply(interaction, "\n".join(lines), ephemeral=True)
+        me = user_ref(interaction.user)
+        lines = []
+        for job, position in await self.service.queue():
+            where = "rendering" if position == 0 else f"#{position} in queue"
+            if job.requested_by == me:
+                lines.append(f"`{job.project_id}` v{job.version} — {safe(job.title, 80)}: {where} ({job.stage}, {job.progress * 100:.0f}%)")
+            else:
+                lines.append(f"Someone else's video: {where}")
+        await reply(interaction, "\n".join(lines) or "Nothing is rendering.", ephemeral=True)
 
-    @app_commands.command(name="cancel", description="Stop a project's render.")
+    @app_commands.command(name="cancel", description="Stop a project's renders, stuck ones included.")
     async def cancel(self, interaction: discord.Interaction, project: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         project_id = project or await project_of(self.service, interaction.channel)
-        if project_id is None or not await allowed(self.service, interaction, project_id):
+        if project_id is None:
+            await reply(interaction, "Use `/cancel` inside a project thread, or name the `project`.", ephemeral=True)
+            return
+        if await authorized(self.service, interaction, project_id, Action.EDIT) is None:
             return
         stopped = await self.service.cancel_project(project_id)
-        await reply(interaction, "Cancelling." if stopped else "Nothing is rendering for that project.", ephemeral=True)
+        await reply(interaction, f"Cancelled {stopped} render(s)." if stopped else "Nothing is rendering for that project.", ephemeral=True)

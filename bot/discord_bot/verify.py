@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import discord
@@ -25,7 +24,7 @@ class Verify(commands.Cog):
         if file.size > limit:  # checked before downloading a byte
             await reply(interaction, f"That file is {file.size / 2**20:.0f} MiB; videos up to {limit / 2**20:.0f} MiB can be checked.")
             return
-        with tempfile.TemporaryDirectory(prefix="reelwright-verify-") as scratch:
+        with self.service.scratch.folder("verify-") as scratch:
             path = Path(scratch) / "upload.mp4"
             path.write_bytes(await file.read())
             try:

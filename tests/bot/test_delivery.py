@@ -46,6 +46,12 @@ class Transcript:
     async def remove(self, message: object | None) -> None:
         self.removed += 1
 
+    def ref(self, message: object | None) -> str | None:
+        return f"test:{message}" if message is not None else None
+
+    def upload_limit(self) -> int:
+        return 50 * 2**20
+
 
 def deliver(settings: Settings, outlet: Transcript, limit: int = 50 * 2**20) -> None:
     async def scenario() -> None:
@@ -81,3 +87,38 @@ def test_a_failure_while_posting_reaches_the_person_instead_of_only_the_log(sett
     outlet = Transcript(fail_posting=True)
     deliver(settings, outlet)
     assert outlet.failures == [UNEXPECTED] and outlet.results == []
+
+
+def test_jobs_whose_delivery_died_are_settled_by_the_next_process(settings: Settings) -> None:
+    """A process that rendered (or failed) and died before posting leaves its progress message; the
+    next process finds it by the stored place and finishes the story there."""
+    outlet = Transcript()
+
+    async def scenario() -> list[str]:
+        service = ConversationService(settings)
+        try:
+            version = await service.plan(ANN, "a 2 second video of a paper boat, no narration")
+            finished = await service.render(ANN, version.project_id)
+            await finished.result()
+            await service.set_notice(finished.job_id, "test:progress-1")
+            failed = service.repository.admit_job(version.project_id, 1, ANN, per_user=5, queue_limit=50, lease_s=60)
+            service.repository.update_job(failed, status="failed", error="The GPU worker ran out of memory.")
+            await service.set_notice(failed, "test:progress-2")
+
+            seen: list[str] = []
+
+            async def outlet_at(ref: str) -> tuple[Transcript, object]:
+                seen.append(ref)
+                return outlet, ref
+
+            assert await Delivery(service).settle_notices("test", outlet_at) == 2
+            assert await service.unsettled_notices("test") == []
+            return seen
+        finally:
+            await service.close()
+
+    seen = asyncio.run(scenario())
+    assert seen == ["progress-1", "progress-2"]
+    ((number, _, name, _),) = outlet.results
+    assert number == 1 and name.endswith("-v1.mp4") and outlet.removed == 1
+    assert outlet.failures == ["The GPU worker ran out of memory."]

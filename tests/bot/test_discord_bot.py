@@ -6,12 +6,10 @@ these behaviour tests stay quick — planning with the embedded model is specifi
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import discord
 import pytest
-from PIL import Image
+from discord_world import png_bytes, project_of_result, result_message, said, world
 
 from reelwright.bot.discord_bot.app import ReelwrightBot
 from reelwright.bot.service import ConversationService
@@ -28,29 +26,6 @@ def service_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def simcord_bot(service_settings: Settings) -> ReelwrightBot:
     return ReelwrightBot(ConversationService(service_settings), service_settings)
-
-
-def png_bytes(size: tuple[int, int] = (96, 64)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (220, 120, 40)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def world(env):
-    guild = env.create_guild()
-    channel = guild.create_text_channel("drafts")
-    alice = guild.add_member(env.create_user("alice"))
-    bob = guild.add_member(env.create_user("bob"))
-    return guild, channel, alice, bob
-
-
-def said(result) -> str:
-    """What the bot answered to an interaction: its last follow-up, else its response."""
-    return result.followups[-1].content if result.followups else result.response.content
-
-
-def result_message(thread) -> discord.Message:
-    return next(m for m in reversed(thread.history()) if m.attachments)
 
 
 async def test_video_posts_the_plan_then_the_result_in_a_project_thread(simcord_env) -> None:
@@ -145,7 +120,7 @@ async def test_a_result_still_arrives_when_the_project_thread_is_gone(simcord_en
     await alice.slash(channel, "video", prompt="a windmill at dusk", duration=2.0)
     thread = channel.threads[0]
     simcord_env.inject_error("POST", f"/channels/{thread.id}/messages", status=404)
-    await alice.slash(channel, "edit", project=thread_project(thread), instruction="make it 1:1")
+    await alice.slash(channel, "edit", project=project_of_result(thread), instruction="make it 1:1")
     assert any(m.attachments and "version 2" in m.content for m in channel.history())
 
 
@@ -162,11 +137,6 @@ async def test_a_direct_message_is_a_private_studio(simcord_env) -> None:
     await alice.send_dm("make a 2 second video of snow falling, no narration")
     messages = alice.dm_channel.history()
     assert any(m.attachments and "AI-generated" in m.content for m in messages)
-
-
-def thread_project(thread) -> str:
-    plan = next(m for m in thread.history() if m.attachments)
-    return plan.components[0].children[0].custom_id.split(":")[-1]
 
 
 async def test_settings_become_the_defaults_of_the_next_video(simcord_env) -> None:

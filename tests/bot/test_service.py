@@ -82,15 +82,20 @@ def test_jobs_interrupted_by_a_crash_are_failed_on_the_next_start(settings: Sett
     async def crashed_and_live_jobs() -> None:
         service = ConversationService(settings)
         version = await service.plan(USER, "a 4 second video of a cat")
-        crashed = service.repository.create_job(version.project_id, 1, USER, worker=f"{socket.gethostname()}:{gone}")
+        crashed = admit(service, version.project_id, worker=f"{socket.gethostname()}:{gone}")
         service.repository.update_job(crashed, render_id=service.repository.begin_render(version.project_id, 1))
-        service.repository.create_job(version.project_id, 1, USER)  # this process: alive, e.g. a running bot
+        admit(service, version.project_id)  # this process, its lease still running: e.g. a bot beside this CLI
         await service.close()
 
     asyncio.run(crashed_and_live_jobs())
     ConversationService(settings)  # a restart
-    assert rows(settings, "select status, error from jobs order by id") == [("failed", "Interrupted by a restart."), ("queued", None)]
+    (crashed, live) = rows(settings, "select status, stage from jobs order by id")
+    assert crashed == ("failed", "interrupted") and live == ("queued", "queued")
     assert rows(settings, "select status from renders") == [("failed",)]
+
+
+def admit(service: ConversationService, project_id: str, worker: str | None = None, user: UserRef = USER) -> int:
+    return service.repository.admit_job(project_id, 1, user, per_user=10, queue_limit=100, lease_s=60, worker=worker)
 
 
 def test_an_image_is_brought_to_life_in_every_shot(settings: Settings, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from conftest import REELWRIGHT
 from sqlalchemy import text
 
@@ -61,4 +62,38 @@ def test_db_upgrade_migrates_for_a_deployment_and_says_to_what(tmp_path: Path) -
     env = {**os.environ, "REELWRIGHT_DATA_DIR": str(tmp_path / "deploy")}
     done = subprocess.run([*REELWRIGHT, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "is at revision 0004" in done.stdout
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None and f"is at revision {head}" in done.stdout
+
+
+def test_jobs_from_before_leases_are_failed_and_old_projects_stay_private(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.execute(
+            text(
+                "INSERT INTO users (platform, external_id, display_name, preferences, created_at) "
+                "VALUES ('discord', '1', 'ann', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO projects (id, owner_id, title, request, requirements, created_at, updated_at) "
+                "VALUES ('p1', 1, 'Fox', 'a fox', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO jobs (kind, project_id, version, requested_by, status, stage, progress, worker, created_at) "
+                "VALUES ('render', 'p1', 1, 1, 'running', 'rendering', 0.5, 'gpu-box:12', CURRENT_TIMESTAMP)"
+            )
+        )
+
+    repository = Repository(open_database(url))
+
+    assert [job.status for job in repository.fail_abandoned_jobs()] == ["failed"]  # no lease: nobody holds it
+    (project,) = repository.projects()
+    assert project.guild is None and project.channel is None

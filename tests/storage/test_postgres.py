@@ -6,13 +6,15 @@ and sets it); elsewhere it is skipped with that reason.
 
 import asyncio
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from reelwright.bot.service import ConversationService
-from reelwright.records import UserRef
+from reelwright.errors import BadRequest
+from reelwright.records import Place, UserRef
 from reelwright.settings import Settings
 
 URL = os.environ.get("REELWRIGHT_TEST_POSTGRES_URL")
@@ -50,3 +52,35 @@ def test_a_project_round_trips_through_postgresql(database_url: str, tmp_path: P
     assert check.render is not None and (check.render.project_id, check.render.version) == (version.project_id, 2)
     assert [p.id for p in projects] == [version.project_id] and projects[0].latest_version == 2
     assert first.render_id != second.render_id
+
+
+def test_admission_is_one_step_and_visibility_holds_on_postgresql(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, llm_provider="template")
+    ann, ben = UserRef("discord", "1", "ann"), UserRef("discord", "2", "ben")
+
+    async def plan() -> tuple[ConversationService, str, str]:
+        service = ConversationService(settings)
+        in_guild = await service.plan(ann, "a 2 second video of a kite", place=Place("g1", "c1"))
+        in_dm = await service.plan(ann, "a 2 second video of a secret", place=Place(None, "dm1"))
+        return service, in_guild.project_id, in_dm.project_id
+
+    service, in_guild, in_dm = asyncio.run(plan())
+    admitted, refused = [], []
+
+    def request() -> None:
+        try:
+            admitted.append(service.repository.admit_job(in_guild, 1, ann, per_user=2, queue_limit=50, lease_s=60))
+        except BadRequest:
+            refused.append(1)
+
+    threads = [threading.Thread(target=request) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (len(admitted), len(refused)) == (2, 4)
+
+    seen_by_ben = [p.id for p in service.repository.projects(ann, visible_to=ben, guild="g1")]
+    assert seen_by_ben == [in_guild]  # ann's DM project never shows
+    assert {p.id for p in service.repository.projects(visible_to=ann)} == {in_guild, in_dm}
+    asyncio.run(service.close())
