@@ -183,6 +183,7 @@ def plan_video(
         music=bool(requirements.music),
         voice=Voice(speed=requirements.voice_speed or 1.0, pitch_semitones=requirements.voice_pitch_semitones or 0.0),
         shots=tuple(shots),
+        video_model=requirements.video_model,
     )
     return Planned(plan, planner)
 

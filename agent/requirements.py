@@ -262,6 +262,8 @@ def enforce(plan: ShotPlan, requirements: Requirements, *, keep_shot: int | None
         updates["narration"] = requirements.narration
     if requirements.music is not None:
         updates["music"] = requirements.music
+    if requirements.video_model is not None:
+        updates["video_model"] = requirements.video_model
     voice_updates: dict[str, float] = {}
     if requirements.voice_speed is not None:
         voice_updates["speed"] = requirements.voice_speed

@@ -22,9 +22,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from reelwright import plugins
+from reelwright.bot.model_commands import models
 from reelwright.bot.service import ConversationService, RenderOutcome, Verification
 from reelwright.bot.terminal_chat import chat_loop, track
 from reelwright.errors import BadRequest, ReelwrightError
+from reelwright.plan import Requirements
 from reelwright.records import UserRef, VersionRecord
 from reelwright.settings import Settings
 from reelwright.storage.db import current_revision, make_engine, open_database, safe_url
@@ -44,6 +46,10 @@ T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ImageOption = Annotated[Path | None, typer.Option("--image", help="An image to animate.")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Where to write the MP4.")]
+ModelOption = Annotated[
+    str | None,
+    typer.Option("--model", help="Video model: a preset id (`reelwright models list`), a hub id, or a model folder."),
+]
 
 
 def cli_user() -> UserRef:
@@ -106,7 +112,9 @@ def version_json(record: VersionRecord) -> dict[str, Any]:
     }
 
 
-async def plan_with_status(service: ConversationService, request: str, image: Path | None, quiet: bool) -> VersionRecord:
+async def plan_with_status(
+    service: ConversationService, request: str, image: Path | None, quiet: bool, model: str | None = None
+) -> VersionRecord:
     """Plan with a spinner that says what the planner is doing ("writing shot 2/5"), then say who planned."""
     service.warm_up()
     with err.status("planning…", spinner="dots") if not quiet else nullcontext() as status:
@@ -115,7 +123,8 @@ async def plan_with_status(service: ConversationService, request: str, image: Pa
             if status is not None:
                 status.update(f"planning: {line}")
 
-        record = await service.plan(cli_user(), request, image, progress=progress)
+        chosen = Requirements(video_model=model) if model else None
+        record = await service.plan(cli_user(), request, image, overrides=chosen, progress=progress)
     report_planner(record)
     return record
 
@@ -150,13 +159,14 @@ def make(
     request: Annotated[str, typer.Argument(help="What the video should show.")],
     image: ImageOption = None,
     out_file: OutOption = None,
+    model: ModelOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Turn a one-line request into a finished MP4."""
 
     async def body(service: ConversationService) -> None:
         await service.check_can_render(cli_user(), out_file)
-        record = await plan_with_status(service, request, image, as_json)
+        record = await plan_with_status(service, request, image, as_json, model)
         if not as_json:
             print_plan(record)
         outcome = await follow(service, record.project_id, record.number, out_file, as_json)
@@ -171,12 +181,15 @@ def make(
 
 @app.command()
 def plan(
-    request: Annotated[str, typer.Argument(help="What the video should show.")], image: ImageOption = None, as_json: JsonFlag = False
+    request: Annotated[str, typer.Argument(help="What the video should show.")],
+    image: ImageOption = None,
+    model: ModelOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Create a project and its first plan without rendering (review before spending compute)."""
 
     async def body(service: ConversationService) -> None:
-        record = await plan_with_status(service, request, image, as_json)
+        record = await plan_with_status(service, request, image, as_json, model)
 
         def human() -> None:
             print_plan(record)
@@ -391,6 +404,7 @@ def bot(
 
 db = typer.Typer(help="The database: migrations for deployments.", no_args_is_help=True)
 app.add_typer(db, name="db")
+app.add_typer(models, name="models")
 
 
 @db.command("upgrade")

@@ -23,9 +23,11 @@ from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.bot.inputs import check_request, load_image
 from reelwright.bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
-from reelwright.errors import BadRequest, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
-from reelwright.generation.backends import build_image_to_video, build_speech, build_text_to_video
+from reelwright.errors import BadRequest, GenerationError, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
+from reelwright.generation import model_hub
+from reelwright.generation.backends import VideoBackend, build_image_to_video, build_speech, build_text_to_video, build_video_model
 from reelwright.generation.pipeline import RenderPipeline
+from reelwright.generation.presets import PRESETS
 from reelwright.generation.video_io import container_metadata, fit_for_upload, frame_size, sample_frames
 from reelwright.generation.watermark import Detection, Watermarker
 from reelwright.plan import PlannerInfo, PlanProgress, Requirements
@@ -110,6 +112,8 @@ class ConversationService:
         self._llm_loaded = False
         self._llm_lock = threading.Lock()
         self._pipeline: RenderPipeline | None = None
+        self._models: dict[str, VideoBackend] = {}
+        self._models_lock = threading.Lock()
 
     # planning -----------------------------------------------------------------------------------
     def llm(self) -> ChatModel | None:
@@ -182,6 +186,8 @@ class ConversationService:
         requirements = defaults.merged_with(stated).model_copy(update={"subject": stated.subject})
         if overrides is not None:
             requirements = requirements.merged_with(overrides)
+        if requirements.video_model:
+            self.video_model(requirements.video_model)
         planned = plan_video(
             request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s, progress=progress
         )
@@ -213,8 +219,27 @@ class ConversationService:
                 self.store,
                 self.watermarker,
                 self.scratch.path,
+                models=self.video_model,
             )
         return self._pipeline
+
+    async def downloaded_models(self) -> list[tuple[str, str]]:
+        """(id, title) of the presets whose weights are on this machine: what chat may offer people."""
+        found = await asyncio.to_thread(lambda: [preset for preset in PRESETS.values() if model_hub.installed(preset.id)])
+        return [(preset.id, preset.title) for preset in found]
+
+    def video_model(self, reference: str) -> VideoBackend:
+        """The backend of a video model (preset id, hub id or model folder), built once per process.
+
+        Building resolves the model without reading weights, so an unknown or missing model is refused
+        before a project is made; the weights load on the first render."""
+        with self._models_lock:
+            if reference not in self._models:
+                try:
+                    self._models[reference] = build_video_model(self.settings, reference)
+                except GenerationError as error:
+                    raise BadRequest(str(error)) from error
+            return self._models[reference]
 
     async def render(self, user: UserRef | None, project_id: str, version: int | None = None, out: Path | None = None) -> JobHandle:
         """Queue a render of a version (the latest by default); follow it with ``handle.events()``."""

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from reelwright.generation.backends import ClipRequest, Progress
-from reelwright.generation.frames import OVERSCAN, apply_grade, blend, camera_frames, premultiply, text_panel
+from reelwright.generation.frames import OVERSCAN, blend, camera_frames, premultiply, text_panel
 
 Colour = tuple[int, int, int]
 
@@ -111,7 +111,10 @@ def paint_scene(request: ClipRequest) -> Image.Image:
 
 
 class AnimaticBackend:
-    """Draft text-to-video: a seeded painted scene under the shot's camera move, with its description."""
+    """Draft text-to-video: a seeded painted scene under the shot's camera move, with its description.
+
+    Any size, any length, the plan's frame rate (``capabilities`` default): one call per shot.
+    """
 
     name = "animatic"
     version = "1"
@@ -123,7 +126,7 @@ class AnimaticBackend:
         title = premultiply(
             text_panel(
                 size,
-                request.caption,
+                request.prompt,
                 font_px=max(18, short_side // 16),
                 anchor="top",
                 max_chars=32 if request.width < request.height else 44,
@@ -131,5 +134,5 @@ class AnimaticBackend:
         )
         for index, frame in enumerate(camera_frames(world, request.camera, size, request.num_frames)):
             progress(index / request.num_frames)
-            yield blend(apply_grade(np.asarray(frame), request.grade), title)
+            yield blend(np.asarray(frame), title)
         progress(1.0)

@@ -17,16 +17,24 @@ import numpy as np
 
 from reelwright import plugins
 from reelwright.errors import GenerationError
-from reelwright.plan import CameraMove, Grade, Voice
+from reelwright.generation.capabilities import ANY, Capabilities
+from reelwright.plan import CameraMove, Voice
 from reelwright.settings import Settings
 
+DIFFUSERS = "diffusers"
 #: Called with the fraction done (0..1). Raising ``reelwright.errors.Cancelled`` stops the backend.
 Progress = Callable[[float], None]
 
 
 @dataclass(frozen=True)
 class ClipRequest:
-    """Everything that determines a rendered shot; its hash is the shot clip's cache key."""
+    """One call to a video backend: a size, frame count and frame rate its ``capabilities`` allow.
+
+    The render pipeline makes these from a shot (``RenderPipeline.render_shot``); a shot longer than
+    one call is several requests, each after the first starting from ``source_image``, the previous
+    call's last frame. The shot's colour grade is not here: composing applies it, so a grade
+    edit reuses the generated clip.
+    """
 
     prompt: str
     negative_prompt: str
@@ -37,18 +45,26 @@ class ClipRequest:
     camera: CameraMove
     seed: int
     style: str
-    grade: Grade
-    caption: str
     source_image: Path | None = None
 
 
 class VideoBackend(Protocol):
-    """Text-to-video or image-to-video. Yields RGB uint8 frames of exactly the requested size and count."""
+    """Text-to-video or image-to-video. Yields RGB uint8 frames of exactly the requested size and count.
+
+    Optional attributes (read with ``capabilities_of`` and ``backend_identity``): ``capabilities``, the
+    rules of one call (default: any size, any length, the plan's frame rate); ``model_identity``, what
+    identifies the weights (a preset and revision, or a hash of a model folder), part of every clip's
+    cache key so new weights never reuse old clips.
+    """
 
     name: str
     version: str
 
     def render(self, request: ClipRequest, progress: Progress) -> Iterator[np.ndarray]: ...
+
+
+def capabilities_of(backend: object) -> Capabilities:
+    return getattr(backend, "capabilities", None) or ANY
 
 
 @dataclass(frozen=True)
@@ -69,13 +85,31 @@ class SpeechBackend(Protocol):
 
 
 def build_text_to_video(settings: Settings) -> VideoBackend:
-    """The backend that renders text-only shots, by name from the ``reelwright.video_backends`` entry points."""
+    """The backend that renders text-only shots: the configured video model, or a backend by name from the
+    ``reelwright.video_backends`` entry points."""
+    if settings.text_to_video_model:
+        return build_video_model(settings, settings.text_to_video_model)
     return _build(plugins.VIDEO_BACKENDS, settings.text_to_video_backend, "text-to-video backend", settings)
 
 
 def build_image_to_video(settings: Settings) -> VideoBackend:
-    """The backend that animates a shot's source image, from the same registry."""
+    """The backend that animates a shot's source image (and continues long shots), chosen the same way."""
+    if settings.image_to_video_model:
+        return build_video_model(settings, settings.image_to_video_model)
     return _build(plugins.VIDEO_BACKENDS, settings.image_to_video_backend, "image-to-video backend", settings)
+
+
+def build_video_model(settings: Settings, model: str) -> VideoBackend:
+    """The diffusers backend with ``model`` (a preset id, hub id or model folder) and the rest of its
+    ``[backend_options.diffusers]``. Resolving the model reads no weights: unknown models fail here, fast."""
+    options = {**settings.backend_options.get(DIFFUSERS, {}), "model": model}
+    return plugins.construct(
+        plugins.load(plugins.VIDEO_BACKENDS, DIFFUSERS, kind="video backend", error=GenerationError),
+        options,
+        kind="video backend",
+        name=DIFFUSERS,
+        error=GenerationError,
+    )
 
 
 def build_speech(settings: Settings) -> SpeechBackend:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,9 +18,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from reelwright.generation.backends import Speech
-from reelwright.generation.frames import Overlay, blend, font, premultiply, text_panel
+from reelwright.generation.frames import Overlay, apply_grade, blend, font, premultiply, text_panel
 from reelwright.generation.video_io import read_frames
 from reelwright.generation.watermark import Watermarker
+from reelwright.plan import Grade
 
 AUDIO_RATE = 44100
 AUDIO_CHUNK = 1024
@@ -32,11 +33,17 @@ NARRATION_LEAD_S = 0.15
 
 @dataclass(frozen=True)
 class ComposedShot:
+    """A shot's clip as generated, and what composing adds: its grade, caption and narration.
+
+    The grade is applied here, not by the backend, so "make shot 2 darker" reuses the generated clip.
+    """
+
     clip: Path
     start_frame: int
     frame_count: int
     caption: str
     narration: Speech | None
+    grade: Grade = field(default_factory=Grade)
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,7 @@ def compose(
                     else None
                 )
                 for frame in shot_frames(shot):
+                    frame = apply_grade(frame, shot.grade)
                     if caption is not None:
                         frame = blend(frame, caption)
                     frame = watermarker.embed(blend(frame, label), provenance.mark_id)

@@ -13,7 +13,8 @@ from PIL import Image, ImageOps
 
 from reelwright.errors import GenerationError
 from reelwright.generation.backends import ClipRequest, Progress
-from reelwright.generation.frames import OVERSCAN, apply_grade, camera_frames
+from reelwright.generation.capabilities import Capabilities
+from reelwright.generation.frames import OVERSCAN, camera_frames
 
 
 def cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -22,8 +23,11 @@ def cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 class ImageMotionBackend:
+    """The image, filling the frame, under the shot's camera move."""
+
     name = "image-motion"
     version = "1"
+    capabilities = Capabilities(takes_image=True, needs_image=True)
 
     def render(self, request: ClipRequest, progress: Progress) -> Iterator[np.ndarray]:
         if request.source_image is None:
@@ -34,5 +38,5 @@ class ImageMotionBackend:
         size = (request.width, request.height)
         for index, frame in enumerate(camera_frames(world, request.camera, size, request.num_frames)):
             progress(index / request.num_frames)
-            yield apply_grade(np.asarray(frame), request.grade)
+            yield np.asarray(frame)
         progress(1.0)

@@ -1,7 +1,10 @@
 """The render pipeline, top to bottom: render shots -> narrate -> compose (caption, label, mark) -> file.
 
-A shot clip is a pure function of its ``ClipRequest`` (and the backend's name and version), so it is
-cached under the hash of those: an edit that changes one shot re-renders only that shot.
+A shot is fitted to its backend: rendered at a size and frame count the model supports (several calls
+chained from the last frame when it is longer than one call), then resampled to the plan's size and
+frame rate. The clip is a pure function of the model's identity, the settings that change pixels
+and the shot's content, so it is cached under the hash of those: an edit that changes one shot
+re-renders only that shot, new weights re-render everything, and a caption re-renders nothing.
 """
 
 from __future__ import annotations
@@ -9,12 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from reelwright.generation.backends import ClipRequest, Speech, SpeechBackend, VideoBackend
+import numpy as np
+from PIL import Image, ImageOps
+
+from reelwright.generation.backends import ClipRequest, Speech, SpeechBackend, VideoBackend, capabilities_of
 from reelwright.generation.compose import NARRATION_LEAD_S, ComposedShot, Provenance, compose, frame_ranges
 from reelwright.generation.video_io import read_wav, write_clip, write_wav
 from reelwright.generation.watermark import Watermarker
@@ -24,6 +30,8 @@ from reelwright.plan import Shot, ShotPlan, Voice
 StageProgress = Callable[[str, float, str], None]
 
 SHOTS_SHARE, NARRATION_SHARE = 0.6, 0.15
+#: A bound on chained calls for one shot (a 120 s shot of a 49-frame, 8 fps model takes 20).
+MAX_CALLS_PER_SHOT = 64
 MAX_SPEEDUP = 2.0
 
 
@@ -49,11 +57,19 @@ class RenderResult:
 
 
 def backend_identity(backend: object) -> dict[str, object]:
-    """What about a backend changes its output: name, version and, when it has them, its options."""
+    """What about a backend changes its output: name, version, its weights' identity and the options that change pixels.
+
+    A backend whose options include settings that do not change pixels (memory policy, compile)
+    lists the ones that do in ``pixel_options``.
+    """
     identity: dict[str, object] = {"backend": getattr(backend, "name", ""), "version": getattr(backend, "version", "")}
+    model = getattr(backend, "model_identity", None)
+    if model is not None:
+        identity["model"] = model
     options = getattr(backend, "options", None)
     if options is not None:
-        identity["options"] = options.model_dump(mode="json")
+        chosen = getattr(backend, "pixel_options", None)
+        identity["options"] = options.model_dump(mode="json", include=set(chosen) if chosen is not None else None)
     return identity
 
 
@@ -70,10 +86,13 @@ class RenderPipeline:
         clips: ClipStore,
         watermarker: Watermarker,
         scratch: Path,
+        models: Callable[[str], VideoBackend] | None = None,
         tool_name: str = "Reelwright",
     ) -> None:
-        """``scratch`` holds work files; the caller gives a folder that is cleaned even after a kill."""
+        """``scratch`` holds work files; the caller gives a folder that is cleaned even after a kill.
+        ``models`` builds the backend of a plan's chosen video model (``ShotPlan.video_model``)."""
         self.scratch = scratch
+        self.models = models
         self.text_to_video = text_to_video
         self.image_to_video = image_to_video
         self.speech = speech
@@ -81,28 +100,48 @@ class RenderPipeline:
         self.watermarker = watermarker
         self.tool_name = tool_name
 
-    def clip_request(self, plan: ShotPlan, shot: Shot, frame_count: int, images: dict[str, Path]) -> ClipRequest:
-        return ClipRequest(
-            prompt=shot.prompt,
-            negative_prompt=shot.negative_prompt,
-            width=plan.width,
-            height=plan.height,
-            fps=plan.fps,
-            num_frames=frame_count,
-            camera=shot.camera,
-            seed=shot.seed,
-            style=plan.style,
-            grade=shot.grade,
-            caption=f"Shot {shot.id}: {shot.prompt}",
-            source_image=images[shot.source_image] if shot.source_image else None,
+    def backends(self, plan: ShotPlan) -> tuple[VideoBackend, VideoBackend]:
+        """(text-to-video, image-to-video) for a plan: its chosen model in the roles it can fill, the
+        configured backends in the others."""
+        if not plan.video_model or self.models is None:
+            return self.text_to_video, self.image_to_video
+        chosen = self.models(plan.video_model)
+        rules = capabilities_of(chosen)
+        return (self.text_to_video if rules.needs_image else chosen), (chosen if rules.takes_image else self.image_to_video)
+
+    def backend_for(self, plan: ShotPlan, shot: Shot) -> VideoBackend:
+        text_to_video, image_to_video = self.backends(plan)
+        return image_to_video if shot.source_image else text_to_video
+
+    def continuation_for(self, plan: ShotPlan, backend: VideoBackend) -> VideoBackend:
+        """Who continues a shot longer than one call from its last frame: the backend itself when it takes
+        an image, else the image-to-video backend (so a long shot keeps moving, never freezes or loops)."""
+        return backend if capabilities_of(backend).takes_image else self.backends(plan)[1]
+
+    def clip_key(self, plan: ShotPlan, shot: Shot, frame_count: int, backend: VideoBackend) -> str:
+        """The model's identity and pixel settings, and the shot's content at the plan's size, rate and length
+        (not its grade or caption: composing adds those)."""
+        chained = len(capabilities_of(backend).calls_for(self.frames_at_model_rate(plan, frame_count, backend))) > 1
+        return content_hash(
+            {
+                **backend_identity(backend),
+                "continued_by": backend_identity(self.continuation_for(plan, backend)) if chained else None,
+                "prompt": shot.prompt,
+                "negative_prompt": shot.negative_prompt,
+                "camera": shot.camera,
+                "seed": shot.seed,
+                "style": plan.style,
+                "source_image": shot.source_image,
+                "size": [plan.width, plan.height],
+                "fps": plan.fps,
+                "frames": frame_count,
+            }
         )
 
-    def backend_for(self, shot: Shot) -> VideoBackend:
-        return self.image_to_video if shot.source_image else self.text_to_video
-
-    def clip_key(self, request: ClipRequest, backend: VideoBackend, image_sha: str | None) -> str:
-        fields = asdict(request) | {"source_image": image_sha, "grade": request.grade.model_dump()}
-        return content_hash({**backend_identity(backend), **fields})
+    @staticmethod
+    def frames_at_model_rate(plan: ShotPlan, frame_count: int, backend: VideoBackend) -> int:
+        fps = capabilities_of(backend).fps or plan.fps
+        return max(1, round(frame_count * fps / plan.fps))
 
     def render(
         self,
@@ -138,7 +177,12 @@ class RenderPipeline:
 
         composed = [
             ComposedShot(
-                clip=clip, start_frame=start, frame_count=count, caption=shot.narration if plan.narration else "", narration=speech
+                clip=clip,
+                start_frame=start,
+                frame_count=count,
+                caption=shot.narration if plan.narration else "",
+                narration=speech,
+                grade=shot.grade,
             )
             for clip, shot, (start, count), speech in zip(clips, plan.shots, ranges, narration, strict=True)
         ]
@@ -161,18 +205,67 @@ class RenderPipeline:
     def render_shot(
         self, plan: ShotPlan, shot: Shot, frame_count: int, images: dict[str, Path], progress: Callable[[float], None]
     ) -> tuple[Path, ShotResult]:
-        backend = self.backend_for(shot)
-        request = self.clip_request(plan, shot, frame_count, images)
-        key = self.clip_key(request, backend, shot.source_image)
+        backend = self.backend_for(plan, shot)
+        key = self.clip_key(plan, shot, frame_count, backend)
         cached = self.clips.lookup(key)
         if cached is not None:
             progress(1.0)
             return cached, ShotResult(shot.id, key, reused=True)
         with tempfile.TemporaryDirectory(prefix="shot-", dir=self.scratch) as scratch:
+            timed = self.call_backends(plan, shot, frame_count, backend, images.get(shot.source_image or ""), Path(scratch), progress)
             path = Path(scratch) / "clip.mp4"
-            write_clip(backend.render(request, progress), path, plan.fps, plan.width, plan.height)
+            write_clip(resample(timed, plan.fps, frame_count, (plan.width, plan.height)), path, plan.fps, plan.width, plan.height)
             stored = self.clips.store(key, path, "clip", frame_count / plan.fps)
         return stored, ShotResult(shot.id, key, reused=False)
+
+    def call_backends(
+        self,
+        plan: ShotPlan,
+        shot: Shot,
+        frame_count: int,
+        backend: VideoBackend,
+        image: Path | None,
+        scratch: Path,
+        progress: Callable[[float], None],
+    ) -> list[tuple[float, np.ndarray]]:
+        """The shot's frames with their times in seconds, made in as many calls as the model needs: each
+        at a size and length it supports, each after the first continuing from the last frame so far."""
+        capabilities = capabilities_of(backend)
+        calls = capabilities.calls_for(self.frames_at_model_rate(plan, frame_count, backend))
+        timed: list[tuple[float, np.ndarray]] = []
+        for index in range(MAX_CALLS_PER_SHOT):
+            caller = backend if index == 0 else self.continuation_for(plan, backend)
+            rules = capabilities_of(caller)
+            fps = rules.fps or plan.fps
+            start = timed[-1][0] if timed else 0.0
+            remaining = max(1, round((frame_count / plan.fps - start) * fps))
+            count = rules.frames.at_least(remaining + (1 if timed else 0))
+            if timed:
+                image = scratch / f"continue-{index}.png"
+                Image.fromarray(timed[-1][1]).save(image)
+            width, height = rules.frame_size(plan.width, plan.height)
+            request = ClipRequest(
+                prompt=shot.prompt,
+                negative_prompt=shot.negative_prompt,
+                width=width,
+                height=height,
+                fps=fps,
+                num_frames=count,
+                camera=shot.camera,
+                seed=shot.seed + index,
+                style=plan.style,
+                source_image=image,
+            )
+
+            def call_progress(fraction: float, index: int = index) -> None:
+                progress(min(1.0, (index + fraction) / len(calls)))
+
+            frames = list(caller.render(request, call_progress))
+            skip = 1 if timed else 0  # a continuation's first frame is the frame it continued from
+            timed.extend((start + number / fps, frame) for number, frame in enumerate(frames) if number >= skip)
+            if timed[-1][0] >= (frame_count - 1) / plan.fps:
+                break
+        return timed
 
     def narrate(self, text: str, voice: Voice, max_s: float) -> Speech:
         """Speak ``text`` so it fits in ``max_s``, speeding the voice up rather than cutting a line off."""
@@ -196,3 +289,17 @@ class RenderPipeline:
             write_wav(speech, path)
             self.clips.store(key, path, "audio", speech.duration_s)
         return speech
+
+
+def resample(timed: list[tuple[float, np.ndarray]], fps: int, count: int, size: tuple[int, int]) -> Iterator[np.ndarray]:
+    """``count`` frames at ``fps`` and ``size`` from frames made at their own times and size: each output
+    frame is the latest source frame at its time, scaled and centre-cropped to fill the frame."""
+    index = 0
+    for number in range(count):
+        moment = number / fps + 1e-6
+        while index + 1 < len(timed) and timed[index + 1][0] <= moment:
+            index += 1
+        frame = timed[index][1]
+        if (frame.shape[1], frame.shape[0]) != size:
+            frame = np.asarray(ImageOps.fit(Image.fromarray(frame), size, Image.Resampling.LANCZOS))
+        yield frame

@@ -79,6 +79,8 @@ class ShotPlan(BaseModel):
     music: bool = False
     voice: Voice = Voice()
     shots: tuple[Shot, ...] = Field(min_length=1, max_length=24)
+    #: The video model chosen for this plan (a preset id, hub id or model folder); None: the configured default.
+    video_model: str | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")
     def _consistent(self) -> ShotPlan:
@@ -145,6 +147,8 @@ class Requirements(BaseModel):
     subject: str | None = None
     #: What each shot shows, when the person listed the shots themselves.
     shots: tuple[str, ...] | None = None
+    #: A video model the person chose (``--model``, ``/video model:``).
+    video_model: str | None = None
 
     def merged_with(self, newer: Requirements) -> Requirements:
         """Later statements win; facts not restated are kept for the rest of the conversation."""

@@ -37,15 +37,27 @@ class Settings(BaseSettings):
 
     llm_provider: str = Field(
         default="llamacpp",
-        description="Who writes the shot plans: embedded SmolLM2, Ollama, an OpenAI-compatible API, or code-only templates.",
+        description=(
+            "Who writes the shot plans: embedded SmolLM2, Ollama, an OpenAI-compatible API, a local chat model run by "
+            "transformers, or code-only templates."
+        ),
     )
-    llm_model: str | None = Field(default=None, description="Model name (Ollama/OpenAI) or a GGUF path (llamacpp).")
+    llm_model: str | None = Field(
+        default=None, description="Model name (Ollama/OpenAI), a GGUF path (llamacpp), or a chat model folder or hub id (transformers)."
+    )
     llm_base_url: str | None = Field(default=None, description="Endpoint for Ollama or an OpenAI-compatible server.")
     llm_api_key: SecretStr | None = Field(default=None, description="API key for an OpenAI-compatible server.")
     llm_threads: int = Field(default=1, ge=1, description="CPU threads for the embedded LLM.")
 
     text_to_video_backend: str = Field(default="animatic", description="Backend that renders text-only shots.")
     image_to_video_backend: str = Field(default="image-motion", description="Backend that animates a source image.")
+    text_to_video_model: str | None = Field(
+        default=None,
+        description="A video model for text-only shots (preset id, hub id or model folder): the diffusers backend with it.",
+    )
+    image_to_video_model: str | None = Field(
+        default=None, description="A video model for shots with a source image, and for continuing long shots."
+    )
     tts_backend: str = Field(default="piper", description="Backend that speaks the narration.")
     backend_options: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

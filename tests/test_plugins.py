@@ -76,4 +76,4 @@ def test_options_a_backend_rejects_are_named_in_one_line(plugin_cli: Cli) -> Non
 def test_an_unknown_backend_lists_what_is_installed(cli: Cli) -> None:
     cli.env |= {"REELWRIGHT_LLM_PROVIDER": "template", "REELWRIGHT_TEXT_TO_VIDEO_BACKEND": "sora"}
     result = cli("make", "a 2 second video of a wall", "--json")
-    assert result.code != 0 and "Unknown text-to-video backend 'sora'; installed: animatic, image-motion" in result.stderr
+    assert result.code != 0 and "Unknown text-to-video backend 'sora'; installed: animatic, diffusers, image-motion" in result.stderr

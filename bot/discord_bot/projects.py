@@ -70,6 +70,7 @@ class Projects(commands.Cog):
         aspect="Frame shape",
         voice="Narration voice",
         narration="Spoken narration on or off",
+        model="Video model (the ones installed on this server)",
     )
     @app_commands.choices(aspect=ASPECTS, voice=VOICES)
     async def video(
@@ -81,10 +82,26 @@ class Projects(commands.Cog):
         aspect: app_commands.Choice[str] | None = None,
         voice: app_commands.Choice[str] | None = None,
         narration: bool | None = None,
+        model: str | None = None,
     ) -> None:
+        # Only installed presets: a chat never names a path or a download on the server's behalf.
+        if model is not None and model not in dict(await self.service.downloaded_models()):
+            await reply(interaction, f"`{safe(model, 80)}` is not a video model installed here; pick one from the list.", ephemeral=True)
+            return
         await interaction.response.defer(thinking=True)
         overrides = overrides_from(duration, aspect.value if aspect else None, voice.value if voice else None, narration)
+        if model is not None:
+            overrides = overrides.model_copy(update={"video_model": model})
         await self.start_project(interaction, prompt, image, overrides)
+
+    @video.autocomplete("model")
+    async def installed_models(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+        installed = await self.service.downloaded_models()
+        return [
+            app_commands.Choice(name=f"{title[:80]} ({model_id})"[:100], value=model_id)
+            for model_id, title in installed
+            if typed.lower() in model_id or typed.lower() in title.lower()
+        ][:25]
 
     @app_commands.command(name="animate", description="Bring an image to life.")
     @app_commands.describe(image="The image to animate", prompt="What should happen", duration="Length in seconds")

@@ -72,8 +72,8 @@ def test_verify_does_not_fire_on_a_video_it_did_not_mark(module_cli: Cli, tmp_pa
 
 
 def test_an_edit_rerenders_only_the_changed_shot(made: dict, module_cli: Cli) -> None:
-    edited = module_cli.ok("edit", made["project_id"], "make shot 2 darker")
-    assert edited["version"] == 2 and edited["diff"] == ["shot 2 grade: brightness -0.3"]
+    edited = module_cli.ok("edit", made["project_id"], "make shot 2 a close-up of the fox's paws in the snow")
+    assert edited["version"] == 2 and any(line.startswith("shot 2") for line in edited["diff"])
     reused = {shot["shot"]: shot["reused"] for shot in edited["shots"]}
     assert reused == {1: True, 2: False, 3: True}
     shown = module_cli.ok("show", made["project_id"])
@@ -81,6 +81,25 @@ def test_an_edit_rerenders_only_the_changed_shot(made: dict, module_cli: Cli) ->
     hashes_v1 = [s["clip_hash"] for s in before["render"]["shots"]]
     hashes_v2 = [s["clip_hash"] for s in shown["render"]["shots"]]
     assert hashes_v1[0] == hashes_v2[0] and hashes_v1[2] == hashes_v2[2] and hashes_v1[1] != hashes_v2[1]
+
+
+def test_a_colour_grade_edit_reuses_every_clip_and_darkens_only_that_shot(made: dict, module_cli: Cli) -> None:
+    before = module_cli.ok("show", made["project_id"])
+    edited = module_cli.ok("edit", made["project_id"], "make shot 2 darker")
+    assert edited["diff"] == ["shot 2 grade: brightness -0.3"]
+    assert all(shot["reused"] for shot in edited["shots"])  # the grade is applied when composing
+
+    def brightness_at(path: str, second: float) -> float:
+        import av
+        import numpy as np
+
+        with av.open(path) as container:
+            rate = float(container.streams.video[0].average_rate)
+            frame = next(f for i, f in enumerate(container.decode(video=0)) if i >= second * rate)
+            return float(np.asarray(frame.to_ndarray(format="rgb24"), dtype=float).mean())
+
+    assert brightness_at(edited["path"], 4.5) < brightness_at(before["render"]["path"], 4.5) * 0.85  # shot 2
+    assert abs(brightness_at(edited["path"], 1.0) - brightness_at(before["render"]["path"], 1.0)) < 3  # shot 1 as it was
 
 
 def test_vertical_without_narration_has_no_audio_stream(made: dict, module_cli: Cli) -> None:

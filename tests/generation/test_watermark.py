@@ -11,7 +11,6 @@ from reelwright.generation.animatic import AnimaticBackend
 from reelwright.generation.backends import ClipRequest
 from reelwright.generation.video_io import read_frames
 from reelwright.generation.watermark import Watermarker
-from reelwright.plan import Grade
 
 
 def scene_frames(count: int = 48, seed: int = 1) -> list[np.ndarray]:
@@ -25,8 +24,6 @@ def scene_frames(count: int = 48, seed: int = 1) -> list[np.ndarray]:
         camera="pan_right",
         seed=seed,
         style="cinematic",
-        grade=Grade(),
-        caption="Shot 1",
     )
     return list(AnimaticBackend().render(request, lambda fraction: None))
 

@@ -1,0 +1,140 @@
+"""``reelwright models``: the video model presets, what is downloaded here, pull and remove.
+
+Each command takes ``--json`` and then prints one JSON object on stdout, like the rest of the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from reelwright.errors import GenerationError, NotFound, ReelwrightError
+from reelwright.generation import model_hub
+from reelwright.generation.capabilities import Capabilities
+from reelwright.generation.presets import PRESETS, Preset
+
+models = typer.Typer(help="Video models: presets, what is downloaded here, pull and remove.", no_args_is_help=True)
+out = Console(markup=False)
+err = Console(stderr=True, markup=False)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+ModelArgument = Annotated[str, typer.Argument(help="A preset id (see `reelwright models list`) or a hub id (org/name).")]
+
+
+def rules_json(rules: Capabilities) -> dict[str, Any]:
+    frames = rules.frames
+    return {
+        "size_multiple": rules.size_multiple,
+        "pixels": rules.area,
+        "fps": rules.fps,
+        "frames": list(frames.fixed) if frames.fixed else f"{frames.multiple}k+{frames.remainder}, {frames.minimum}-{frames.maximum}",
+        "longest_call_frames": frames.longest,
+        "needs_image": rules.needs_image,
+    }
+
+
+def preset_json(preset: Preset, installed: model_hub.Installed | None) -> dict[str, Any]:
+    return {
+        "id": preset.id,
+        "title": preset.title,
+        "role": preset.role,
+        "hub_id": preset.hub_id,
+        "revision": preset.revision,
+        "pipeline": preset.pipeline,
+        "dtype": preset.dtype,
+        "steps": preset.steps,
+        "guidance": preset.guidance,
+        "licence": preset.licence,
+        "memory_gb": preset.memory_gb,
+        "memory_source": preset.memory_source,
+        "rules": rules_json(preset.capabilities),
+        "downloaded": installed is not None,
+        "size_bytes": installed.size_bytes if installed else None,
+    }
+
+
+def emit(as_json: bool, payload: dict[str, Any], human: Any) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(payload) + "\n")
+    else:
+        human()
+
+
+def failing(error: ReelwrightError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(str(error))}", markup=True, highlight=False, soft_wrap=True)
+    return typer.Exit(error.exit_code)
+
+
+@models.command("list")
+def list_models(as_json: JsonFlag = False) -> None:
+    """The presets: role, native size and rate, memory needed (none / model offload / group offload), licence, downloaded."""
+    rows = [preset_json(preset, model_hub.installed(preset.id)) for preset in PRESETS.values()]
+
+    def human() -> None:
+        table = Table("id", "role", "size, fps", "GPU GB", "licence", "here")
+        for row, preset in zip(rows, PRESETS.values(), strict=True):
+            memory = " / ".join(f"{preset.memory_gb[p]:g}" for p in ("none", "model-offload", "group-offload"))
+            width, height = preset.capabilities.frame_size(16, 9)
+            table.add_row(
+                preset.id,
+                preset.role,
+                f"{width}x{height}, {preset.capabilities.fps}",
+                memory,
+                preset.licence,
+                "yes" if row["downloaded"] else "",
+            )
+        out.print(table)
+
+    emit(as_json, {"models": rows}, human)
+
+
+@models.command("info")
+def info(model: ModelArgument, as_json: JsonFlag = False) -> None:
+    """One model: its rules, memory table, licence, and what of it is downloaded."""
+    try:
+        repo_id, revision = model_hub.repo_of(model)
+    except NotFound as error:
+        raise failing(error) from None
+    installed = model_hub.installed(model)
+    preset = PRESETS.get(model)
+    payload = (
+        preset_json(preset, installed) if preset else {"id": model, "hub_id": repo_id, "revision": revision, "downloaded": bool(installed)}
+    )
+    payload["missing"] = model_hub.missing_files(model)
+    payload["path"] = str(installed.path) if installed and installed.path else None
+
+    def human() -> None:
+        for key, value in payload.items():
+            out.print(f"{key}: {value}", highlight=False, soft_wrap=True)
+
+    emit(as_json, payload, human)
+
+
+@models.command("pull")
+def pull(model: ModelArgument, as_json: JsonFlag = False) -> None:
+    """Download a model into the Hugging Face cache (HF_HOME)."""
+    try:
+        installed = model_hub.pull(model)
+    except (GenerationError, NotFound) as error:
+        raise failing(error) from None
+    payload = {"id": model, "hub_id": installed.repo_id, "revision": installed.revision, "size_bytes": installed.size_bytes}
+    emit(as_json, payload, lambda: out.print(f"{model}: {installed.size_bytes / 2**30:.1f} GiB in {installed.path}", highlight=False))
+
+
+@models.command("remove")
+def remove(model: ModelArgument, as_json: JsonFlag = False) -> None:
+    """Delete a model's downloaded files from the Hugging Face cache."""
+    try:
+        freed = model_hub.remove(model)
+    except (GenerationError, NotFound) as error:
+        raise failing(error) from None
+    emit(
+        as_json,
+        {"id": model, "freed_bytes": freed},
+        lambda: out.print(f"{model}: freed {freed / 2**20:.0f} MiB" if freed else f"{model} was not downloaded", highlight=False),
+    )
