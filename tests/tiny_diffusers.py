@@ -83,26 +83,48 @@ def flow_scheduler() -> object:
     return FlowMatchEulerDiscreteScheduler(shift=3.0)
 
 
-def wan_t2v(folder: Path) -> Path:
-    from diffusers import WanPipeline, WanTransformer3DModel
+def wan_transformer(in_channels: int = 4) -> torch.nn.Module:
+    from diffusers import WanTransformer3DModel
 
-    torch.manual_seed(0)
-    transformer = WanTransformer3DModel(
+    return WanTransformer3DModel(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
         attention_head_dim=8,
-        in_channels=4,
+        in_channels=in_channels,
         out_channels=4,
         text_dim=TEXT_DIM,
         freq_dim=16,
         ffn_dim=32,
-        num_layers=2,  # the first-block step cache needs a first block and others
+        num_layers=2,
         rope_max_seq_len=1024,
     ).eval()
+
+
+def wan22_t2v(folder: Path) -> Path:
+    """Wan 2.2 A14B-style: two experts, the second taking over below the boundary timestep."""
+    from diffusers import WanPipeline
+
+    torch.manual_seed(0)
     pipe = WanPipeline(
         tokenizer=t5_tokenizer(folder / "_tokenizer"),
         text_encoder=t5_encoder(umt5=True),
-        transformer=transformer,
+        transformer=wan_transformer(),
+        transformer_2=wan_transformer(),
+        vae=wan_vae(),
+        scheduler=flow_scheduler(),
+        boundary_ratio=0.875,
+    )
+    return save(pipe, folder)
+
+
+def wan_t2v(folder: Path) -> Path:
+    from diffusers import WanPipeline
+
+    torch.manual_seed(0)
+    pipe = WanPipeline(
+        tokenizer=t5_tokenizer(folder / "_tokenizer"),
+        text_encoder=t5_encoder(umt5=True),
+        transformer=wan_transformer(),
         vae=wan_vae(),
         scheduler=flow_scheduler(),
     )
@@ -111,27 +133,15 @@ def wan_t2v(folder: Path) -> Path:
 
 def wan_i2v(folder: Path) -> Path:
     """Wan 2.2-style image-to-video: the image's latents and a mask join the noise (4 + 4 + 4 channels)."""
-    from diffusers import WanImageToVideoPipeline, WanTransformer3DModel
+    from diffusers import WanImageToVideoPipeline
 
     torch.manual_seed(0)
-    transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=8,
-        in_channels=12,
-        out_channels=4,
-        text_dim=TEXT_DIM,
-        freq_dim=16,
-        ffn_dim=32,
-        num_layers=2,  # the first-block step cache needs a first block and others
-        rope_max_seq_len=1024,
-    ).eval()
     pipe = WanImageToVideoPipeline(
         tokenizer=t5_tokenizer(folder / "_tokenizer"),
         text_encoder=t5_encoder(umt5=True),
         vae=wan_vae(),
         scheduler=flow_scheduler(),
-        transformer=transformer,
+        transformer=wan_transformer(in_channels=12),
     )
     return save(pipe, folder)
 
@@ -275,6 +285,7 @@ def save(pipe: object, folder: Path) -> Path:
 
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "wan-t2v": wan_t2v,
+    "wan22-t2v": wan22_t2v,
     "wan-i2v": wan_i2v,
     "ltx-t2v": ltx_t2v,
     "ltx-i2v": ltx_i2v,
