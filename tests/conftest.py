@@ -65,6 +65,21 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", llm_provider="template")
 
 
+@pytest.fixture
+def service_settings(tmp_path: Path) -> Settings:
+    """The settings of the bot under test in the simcord Discord tests (template planner: quick)."""
+    return Settings(data_dir=tmp_path / "data", llm_provider="template", max_jobs_per_user=2)
+
+
+@pytest.fixture
+def simcord_bot(service_settings: Settings) -> Any:
+    """The bot simcord drives: the real ReelwrightBot over a real service."""
+    from reelwright.bot.discord_bot.app import ReelwrightBot
+    from reelwright.bot.service import ConversationService
+
+    return ReelwrightBot(ConversationService(service_settings), service_settings)
+
+
 def ffprobe(path: Path) -> dict[str, Any]:
     binary = shutil.which("ffprobe")
     assert binary, "ffprobe is needed by the tests: install ffmpeg (.ci/run does)"

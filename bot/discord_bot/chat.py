@@ -136,3 +136,12 @@ async def project_of(service: ConversationService, channel: object) -> str | Non
         return None
     bound = await service.conversation_by_ref(SURFACE, str(channel.id))
     return bound[1] if bound else None
+
+
+async def project_named_or_here(service: ConversationService, interaction: discord.Interaction, project: str | None) -> str | None:
+    """The project a command names, else the one whose thread it is typed in; if neither, the person is told."""
+    project_id = project or await project_of(service, interaction.channel)
+    if project_id is None:
+        command = interaction.command.name if interaction.command else "this command"
+        await reply(interaction, f"Use `/{command}` inside a project thread, or name the `project`.", ephemeral=True)
+    return project_id

@@ -29,6 +29,7 @@ from reelwright.bot.discord_bot.chat import (
     authorized,
     overrides_from,
     place_of,
+    project_named_or_here,
     project_of,
     reply,
     report_error,
@@ -121,9 +122,8 @@ class Projects(commands.Cog):
     )
     async def edit(self, interaction: discord.Interaction, instruction: str, project: str | None = None) -> None:
         # Permission is checked before deferring so a refusal can be private (a quick database read).
-        project_id = project or await project_of(self.service, interaction.channel)
+        project_id = await project_named_or_here(self.service, interaction, project)
         if project_id is None:
-            await reply(interaction, "Use `/edit` inside a project thread, or name the `project`.", ephemeral=True)
             return
         record = await authorized(self.service, interaction, project_id, Action.EDIT)
         if record is None:
@@ -134,9 +134,8 @@ class Projects(commands.Cog):
     @app_commands.command(name="share", description="Let someone edit this project (owner only).")
     async def share(self, interaction: discord.Interaction, user: discord.User, project: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
-        project_id = project or await project_of(self.service, interaction.channel)
+        project_id = await project_named_or_here(self.service, interaction, project)
         if project_id is None:
-            await reply(interaction, "Use `/share` inside a project thread, or name the `project`.", ephemeral=True)
             return
         if await authorized(self.service, interaction, project_id, Action.SHARE) is None:
             return
@@ -146,9 +145,8 @@ class Projects(commands.Cog):
     @app_commands.command(name="unshare", description="Take back someone's right to edit this project.")
     async def unshare(self, interaction: discord.Interaction, user: discord.User, project: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
-        project_id = project or await project_of(self.service, interaction.channel)
+        project_id = await project_named_or_here(self.service, interaction, project)
         if project_id is None:
-            await reply(interaction, "Use `/unshare` inside a project thread, or name the `project`.", ephemeral=True)
             return
         if await authorized(self.service, interaction, project_id, Action.UNSHARE) is None:
             return

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from reelwright.access import Action
-from reelwright.bot.discord_bot.chat import authorized, project_of, reply, user_ref
+from reelwright.bot.discord_bot.chat import authorized, project_named_or_here, reply, user_ref
 from reelwright.bot.discord_bot.text import safe
 from reelwright.bot.service import ConversationService
 
@@ -33,9 +33,8 @@ class Queue(commands.Cog):
     @app_commands.command(name="cancel", description="Stop a project's renders, stuck ones included.")
     async def cancel(self, interaction: discord.Interaction, project: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
-        project_id = project or await project_of(self.service, interaction.channel)
+        project_id = await project_named_or_here(self.service, interaction, project)
         if project_id is None:
-            await reply(interaction, "Use `/cancel` inside a project thread, or name the `project`.", ephemeral=True)
             return
         if await authorized(self.service, interaction, project_id, Action.EDIT) is None:
             return

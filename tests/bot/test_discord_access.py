@@ -24,16 +24,6 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.simcord(settle_timeout=180)]
 MODERATOR = discord.Permissions(manage_messages=True, send_messages=True, view_channel=True, read_message_history=True)
 
 
-@pytest.fixture
-def service_settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", llm_provider="template", max_jobs_per_user=2)
-
-
-@pytest.fixture
-def simcord_bot(service_settings: Settings) -> ReelwrightBot:
-    return ReelwrightBot(ConversationService(service_settings), service_settings)
-
-
 def service_of(env) -> ConversationService:
     return env.bot.service
 

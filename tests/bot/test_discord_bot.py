@@ -6,26 +6,12 @@ these behaviour tests stay quick — planning with the embedded model is specifi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from discord_world import png_bytes, project_of_result, result_message, said, world
 
 from reelwright.bot.discord_bot.app import ReelwrightBot
-from reelwright.bot.service import ConversationService
-from reelwright.settings import Settings
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.simcord(settle_timeout=180)]
-
-
-@pytest.fixture
-def service_settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", llm_provider="template", max_jobs_per_user=2)
-
-
-@pytest.fixture
-def simcord_bot(service_settings: Settings) -> ReelwrightBot:
-    return ReelwrightBot(ConversationService(service_settings), service_settings)
 
 
 async def test_video_posts_the_plan_then_the_result_in_a_project_thread(simcord_env) -> None:

@@ -10,8 +10,6 @@ import pytest
 from discord_world import result_message, said, world
 from tiny_diffusers import into_hub_cache, wan_t2v
 
-from reelwright.bot.discord_bot.app import ReelwrightBot
-from reelwright.bot.service import ConversationService
 from reelwright.settings import Settings
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.simcord(settle_timeout=180)]
@@ -32,11 +30,6 @@ def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def service_settings(tmp_path: Path, hub_cache: Path) -> Settings:
     fast = {"diffusers": {"steps": 2, "area": 64 * 48, "max_frames": 9}}
     return Settings(data_dir=tmp_path / "data", llm_provider="template", backend_options=fast)
-
-
-@pytest.fixture
-def simcord_bot(service_settings: Settings) -> ReelwrightBot:
-    return ReelwrightBot(ConversationService(service_settings), service_settings)
 
 
 async def test_video_renders_with_an_installed_model_chosen_by_name(simcord_env) -> None:
