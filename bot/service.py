@@ -26,6 +26,7 @@ from reelwright.bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
 from reelwright.errors import BadRequest, GenerationError, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
 from reelwright.generation import model_hub
 from reelwright.generation.backends import VideoBackend, build_image_to_video, build_speech, build_text_to_video, build_video_model
+from reelwright.generation.compose import partial_path
 from reelwright.generation.pipeline import RenderPipeline
 from reelwright.generation.presets import PRESETS
 from reelwright.generation.video_io import container_metadata, fit_for_upload, frame_size, sample_frames
@@ -102,7 +103,7 @@ class ConversationService:
             log.warning("failed %d job(s) whose worker had stopped", len(abandoned))
         self.scratch = ScratchSpace(settings.data_dir / "scratch")
         self.scratch.remove_abandoned()
-        remove_abandoned_partials(settings.outputs_dir, self.repository)
+        remove_abandoned_partials(self.repository)
         self.store = ArtifactStore(settings.artifacts_dir, sessions, self.scratch.path)
         self.runner = InProcessJobRunner(self.repository, settings.job_lease_s)
         self.watermarker = Watermarker(settings.watermark_key)
@@ -274,9 +275,9 @@ class ConversationService:
     def _render_job(self, job_id: int, record: VersionRecord, out: Path | None, report: ReportProgress) -> RenderOutcome:
         plan = record.plan
         images = {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
-        render_id = self.repository.begin_render(record.project_id, record.number)
-        self.repository.update_job(job_id, render_id=render_id)
         output = out or self.settings.outputs_dir / f"{record.project_id}-v{record.number}.mp4"
+        render_id = self.repository.begin_render(record.project_id, record.number, str(output.resolve()))
+        self.repository.update_job(job_id, render_id=render_id)
         try:
             result = self.pipeline().render(
                 plan,
@@ -480,16 +481,13 @@ class ConversationService:
         self.scratch.close()
 
 
-def remove_abandoned_partials(outputs: Path, repository: Repository) -> None:
-    """Remove half-written outputs (".NAME.RENDER_ID.partial") whose render is no longer being composed:
-    a render killed mid-write is failed by then (its lease ran out), and its partial file goes."""
-    if not outputs.is_dir():
-        return
-    partials = {path: int(path.suffixes[-2].lstrip(".")) for path in outputs.glob(".*.partial") if path.suffixes[-2][1:].isdigit()}
-    statuses = repository.render_statuses(list(set(partials.values())))
-    for path, render_id in partials.items():
-        if statuses.get(render_id) != "composing":
-            path.unlink(missing_ok=True)
+def remove_abandoned_partials(repository: Repository) -> None:
+    """Remove what failed renders left half-written beside their output, wherever it was (``--out``
+    included): a render killed mid-write is failed by the time this runs (its lease ran out)."""
+    failed = repository.unwritten_outputs()
+    for render_id, path in failed:
+        partial_path(Path(path), render_id).unlink(missing_ok=True)
+    repository.forget_outputs([render_id for render_id, _ in failed])
 
 
 def check_output_path(out: Path) -> None:

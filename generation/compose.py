@@ -124,6 +124,11 @@ def shot_frames(shot: ComposedShot) -> Iterator[np.ndarray]:
         yield last
 
 
+def partial_path(out_path: Path, mark_id: int) -> Path:
+    """Where the render with ``mark_id`` writes ``out_path`` until it is complete (a hidden file beside it)."""
+    return out_path.with_name(f".{out_path.name}.{mark_id}.partial")
+
+
 def compose(
     shots: list[ComposedShot],
     *,
@@ -143,7 +148,7 @@ def compose(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     # Each render writes its own partial file (its render id is unique), and the finished file replaces
     # the output atomically: two renders of one version at once both leave a readable file there.
-    partial = out_path.with_name(f".{out_path.name}.{provenance.mark_id}.partial")
+    partial = partial_path(out_path, provenance.mark_id)
     try:
         with av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart+use_metadata_tags"}) as container:
             container.metadata.update(provenance.tags())

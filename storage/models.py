@@ -145,6 +145,7 @@ class Render(Base):
     #: "composing" while the job writes the file (the id is already in its watermark), then "done".
     status: Mapped[str] = mapped_column(String(16), default="composing")
     output_sha256: Mapped[str | None] = mapped_column(ForeignKey("artifacts.sha256"), default=None)
+    #: The file it writes (set when the render begins, so a failed render's half-written file can be found and removed).
     output_path: Mapped[str | None] = mapped_column(String(1024), default=None)
     shots: Mapped[list[Any]] = mapped_column(default=list)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -425,10 +425,11 @@ class Repository:
                 for job, user, title in rows
             ]
 
-    def begin_render(self, project_id: str, version: int) -> int:
-        """Reserve a render id (the watermark payload) before the file is composed."""
+    def begin_render(self, project_id: str, version: int, output_path: str | None = None) -> int:
+        """Reserve a render id (the watermark payload) before the file is composed, with the path it is
+        going to, so that what a killed render left half-written there can be found and removed."""
         with guarded(self._write()) as session:
-            render = Render(project_id=project_id, version=version)
+            render = Render(project_id=project_id, version=version, output_path=output_path)
             session.add(render)
             session.flush()
             return render.id
@@ -465,12 +466,18 @@ class Repository:
             ).first()
             return _render_record(render) if render else None
 
-    def render_statuses(self, render_ids: list[int]) -> dict[int, str]:
+    def unwritten_outputs(self) -> list[tuple[int, str]]:
+        """(render id, path) of failed renders whose output may be half-written on disk."""
         with self.sessions() as session:
-            return {
-                render_id: status
-                for render_id, status in session.execute(select(Render.id, Render.status).where(Render.id.in_(render_ids)))
-            }
+            rows = session.execute(select(Render.id, Render.output_path).where(Render.status == "failed", Render.output_path.is_not(None)))
+            return [(render_id, path) for render_id, path in rows if path]
+
+    def forget_outputs(self, render_ids: list[int]) -> None:
+        """Those renders' files are gone (a failed render never wrote one): stop looking for them."""
+        if render_ids:
+            with guarded(self._write()) as session:
+                for render in session.scalars(select(Render).where(Render.id.in_(render_ids))):
+                    render.output_path = None
 
 
 def this_worker() -> str:

@@ -22,6 +22,7 @@ from conftest import REELWRIGHT
 
 from reelwright.bot.service import ConversationService
 from reelwright.errors import BadRequest, Busy, Cancelled
+from reelwright.generation.compose import partial_path
 from reelwright.records import UserRef
 from reelwright.settings import Settings
 from reelwright.storage.db import open_database
@@ -209,17 +210,17 @@ def test_a_killed_render_leaves_no_work_files_after_the_next_start(tmp_path: Pat
         asyncio.run(service.close())
 
 
-def test_a_composing_partial_of_a_live_render_is_kept_and_a_dead_ones_removed(settings: Settings) -> None:
+def test_a_composing_partial_of_a_live_render_is_kept_and_a_dead_ones_removed(settings: Settings, tmp_path: Path) -> None:
     project = plan(settings)
     elsewhere = other_process(settings)
+    chosen = tmp_path / "elsewhere" / "mine.mp4"  # an --out outside the data directory
+    chosen.parent.mkdir()
     live_job = stuck_job(elsewhere, project, ANN, "gpu-1:1", lease_s=600)
-    live_render = elsewhere.begin_render(project, 1)
+    live_render = elsewhere.begin_render(project, 1, str(chosen))
     elsewhere.update_job(live_job, render_id=live_render)
-    dead_render = elsewhere.begin_render(project, 1)
+    dead_render = elsewhere.begin_render(project, 1, str(chosen))
     elsewhere.fail_render(dead_render)
-    outputs = settings.outputs_dir
-    outputs.mkdir(parents=True, exist_ok=True)
-    live, dead = outputs / f".{project}-v1.mp4.{live_render}.partial", outputs / f".{project}-v1.mp4.{dead_render}.partial"
+    live, dead = partial_path(chosen, live_render), partial_path(chosen, dead_render)
     live.write_bytes(b"being written")
     dead.write_bytes(b"left by a kill")
 

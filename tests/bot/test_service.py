@@ -73,7 +73,7 @@ def test_a_cancelled_job_leaves_no_file_and_its_render_id_is_kept_as_failed(sett
     assert asyncio.run(scenario()) == "cancelled"
     assert not out.exists()
     assert rows(settings, "select status from jobs") == [("cancelled",)]
-    assert rows(settings, "select status, output_path from renders") == [("failed", None)]
+    assert rows(settings, "select status, output_path from renders") == [("failed", str(out))]  # where it was going, for cleanup
 
 
 def test_jobs_interrupted_by_a_crash_are_failed_on_the_next_start(settings: Settings) -> None:
