@@ -106,6 +106,19 @@ def test_instructions_never_stay_in_the_subject() -> None:
     assert (stated.total_duration_s, stated.narration, stated.music, stated.aspect) == (60, True, False, "9:16")
 
 
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("gimme a 25 sec reel of foxes playing in the snow", "foxes playing in the snow"),
+        ("i wanna see a video about whales, 20 seconds", "whales"),
+        ("can i get a 10 second clip of a sunset", "a sunset"),
+        ("video vertical de 40 segundos sobre café de especialidad", "café de especialidad"),
+    ],
+)
+def test_slang_and_other_languages_ask_without_leaving_words_in_the_subject(text: str, subject: str) -> None:
+    assert extract_requirements(text).subject == subject
+
+
 def test_emoji_stand_for_the_words_they_replace() -> None:
     assert "fox" in extract_requirements("a 🦊 running in the snow").subject
 
