@@ -55,6 +55,7 @@ class ModelSource:
     pipeline: str
     identity: str
     preset: Preset | None = None
+    folder: Path | None = None
 
 
 def resolve_model(reference: str) -> ModelSource:
@@ -67,7 +68,7 @@ def resolve_model(reference: str) -> ModelSource:
         index = folder / "model_index.json"
         if not index.is_file():
             raise GenerationError(f"{folder} is not a diffusers model folder (it has no model_index.json).")
-        return ModelSource(reference, str(folder.resolve()), None, pipeline_class(index), folder_fingerprint(folder))
+        return ModelSource(reference, str(folder.resolve()), None, pipeline_class(index), folder_fingerprint(folder), folder=folder)
     if reference.count("/") == 1 and not reference.startswith((".", "/", "~")):
         index_path = cached_file(reference, "model_index.json")
         if index_path is None:
@@ -94,6 +95,19 @@ def folder_fingerprint(folder: Path) -> str:
         elif path.suffix in WEIGHT_SUFFIXES:
             digest.update(f"{relative}\0{path.stat().st_size}".encode())
     return f"folder:{digest.hexdigest()[:24]}"
+
+
+def spatial_multiple(folder: Path) -> int:
+    """What a folder's own configs say frame sides must divide by: the VAE's spatial compression times the
+    transformer's patch (Wan 2.2's 5B packs 2x2 patches into a 16x VAE: 32), or 1 when they do not say."""
+    try:
+        vae = json.loads((folder / "vae" / "config.json").read_text(encoding="utf-8"))
+        transformer = json.loads((folder / "transformer" / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 1
+    compression, patch = vae.get("scale_factor_spatial"), transformer.get("patch_size")
+    patch = patch[-1] if isinstance(patch, list) else patch
+    return int(compression) * int(patch) if isinstance(compression, int) and isinstance(patch, int) else 1
 
 
 def cached_file(repo_id: str, filename: str) -> Path | None:
@@ -141,6 +155,8 @@ class DiffusersBackend:
         rules = self.source.preset.capabilities if self.source.preset else FAMILY_RULES.get(self.source.pipeline)
         if rules is None:
             raise GenerationError(f"{options.model} is a {self.source.pipeline}, which Reelwright cannot drive yet.")
+        if self.source.folder is not None:
+            rules = replace(rules, size_multiple=max(rules.size_multiple, spatial_multiple(self.source.folder)))
         self.capabilities = adjusted(rules, options.area, options.max_frames)
         self.model_identity = self.source.identity
 

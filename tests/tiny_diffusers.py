@@ -83,7 +83,7 @@ def flow_scheduler() -> object:
     return FlowMatchEulerDiscreteScheduler(shift=3.0)
 
 
-def wan_transformer(in_channels: int = 4) -> torch.nn.Module:
+def wan_transformer(in_channels: int = 4, out_channels: int = 4) -> torch.nn.Module:
     from diffusers import WanTransformer3DModel
 
     return WanTransformer3DModel(
@@ -91,7 +91,7 @@ def wan_transformer(in_channels: int = 4) -> torch.nn.Module:
         num_attention_heads=2,
         attention_head_dim=8,
         in_channels=in_channels,
-        out_channels=4,
+        out_channels=out_channels,
         text_dim=TEXT_DIM,
         freq_dim=16,
         ffn_dim=32,
@@ -113,6 +113,37 @@ def wan22_t2v(folder: Path) -> Path:
         vae=wan_vae(),
         scheduler=flow_scheduler(),
         boundary_ratio=0.875,
+    )
+    return save(pipe, folder)
+
+
+def wan22_ti2v(folder: Path) -> Path:
+    """Wan 2.2 TI2V-5B-style: a VAE that packs 2x2 patches (16x spatial compression), timesteps per token."""
+    from diffusers import AutoencoderKLWan, WanPipeline
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=8,
+        decoder_base_dim=8,
+        z_dim=8,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        temperal_downsample=[False, True, True],
+        latents_mean=[0.0] * 8,
+        latents_std=[1.0] * 8,
+        is_residual=True,
+        in_channels=12,
+        out_channels=12,
+        patch_size=2,
+        scale_factor_spatial=16,
+    ).eval()
+    pipe = WanPipeline(
+        tokenizer=t5_tokenizer(folder / "_tokenizer"),
+        text_encoder=t5_encoder(umt5=True),
+        transformer=wan_transformer(in_channels=8, out_channels=8),
+        vae=vae,
+        scheduler=flow_scheduler(),
+        expand_timesteps=True,
     )
     return save(pipe, folder)
 
@@ -286,6 +317,7 @@ def save(pipe: object, folder: Path) -> Path:
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "wan-t2v": wan_t2v,
     "wan22-t2v": wan22_t2v,
+    "wan22-ti2v": wan22_ti2v,
     "wan-i2v": wan_i2v,
     "ltx-t2v": ltx_t2v,
     "ltx-i2v": ltx_i2v,

@@ -33,7 +33,7 @@ from reelwright.settings import Settings
 
 ANN = UserRef("test", "ann", "Ann")
 FAST = {"steps": 2, "area": 64 * 48, "max_frames": 9}
-TEXT_FAMILIES = ["wan-t2v", "wan22-t2v", "ltx-t2v", "cogvideox-t2v"]
+TEXT_FAMILIES = ["wan-t2v", "wan22-t2v", "wan22-ti2v", "ltx-t2v", "cogvideox-t2v"]
 IMAGE_FAMILIES = ["wan-i2v", "ltx-i2v", "cogvideox-i2v", "svd"]
 
 
