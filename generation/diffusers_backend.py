@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib.util
 import inspect
 import json
 import threading
@@ -30,6 +31,7 @@ from pydantic import BaseModel, Field
 from reelwright.errors import GenerationError
 from reelwright.generation.backends import ClipRequest, Progress
 from reelwright.generation.capabilities import Capabilities
+from reelwright.generation.model_hub import NEEDS_EXTRA
 from reelwright.generation.presets import FAMILY_RULES, MEMORY_POLICIES, PRESETS, Preset
 
 CAMERA_WORDS = {
@@ -150,6 +152,8 @@ class DiffusersBackend:
         max_frames: int | None = Field(default=None, ge=1, description="The most frames per call (longer shots are chained).")
 
     def __init__(self, options: Options) -> None:
+        if importlib.util.find_spec("torch") is None or importlib.util.find_spec("diffusers") is None:
+            raise GenerationError(NEEDS_EXTRA)
         self.options = options
         self.source = resolve_model(options.model)
         rules = self.source.preset.capabilities if self.source.preset else FAMILY_RULES.get(self.source.pipeline)
