@@ -200,8 +200,10 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
     elif multiplier == 60 and (more := _SECONDS_AFTER_MINUTES.match(tail)):  # "2 min 30", "1 minute and 20 seconds"
         seconds += float(more.group(1))
         end += more.end()
-    if word.startswith("-") and not _is_range(text, start):
-        raise BadRequest(f"A length can't be negative (you wrote {text[start:end].strip()!r}).")
+    sign = _SIGN_WORD_BEFORE.search(text[:start])
+    if sign or (word.startswith("-") and not _is_range(text, start)):
+        written = text[sign.start() if sign else start : end].strip()
+        raise BadRequest(f"A length can't be negative (you wrote {written!r}).")
     if total := _TOTAL_AFTER.match(text[end:]):  # "10 seconds total", "20 s long", "30 sec in all"
         end += total.end()
     before, after = text[:start], text[end:]
@@ -216,6 +218,10 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
         start = bound.start()
     next_index = next((i for i, t in enumerate(tokens) if t[1] >= end), len(tokens))
     return Duration(seconds, start, end, bool(per_shot_before or per_shot_after)), next_index
+
+
+#: A sign written as a word ("minus 4 seconds", "menos 5 segundos") is as negative as "-4".
+_SIGN_WORD_BEFORE = re.compile(r"\b(?:minus|negative|menos|moins|negativ)\s*$", re.I)
 
 
 def _is_range(text: str, start: int) -> bool:

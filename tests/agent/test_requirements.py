@@ -113,6 +113,8 @@ def test_instructions_never_stay_in_the_subject() -> None:
         ("i wanna see a video about whales, 20 seconds", "whales"),
         ("can i get a 10 second clip of a sunset", "a sunset"),
         ("video vertical de 40 segundos sobre café de especialidad", "café de especialidad"),
+        ("hazme un video de 20 segundos sobre las olas del mar", "las olas del mar"),
+        ("fais-moi une vidéo de 10 secondes sur la tour eiffel", "la tour eiffel"),
     ],
 )
 def test_slang_and_other_languages_ask_without_leaving_words_in_the_subject(text: str, subject: str) -> None:
@@ -123,7 +125,9 @@ def test_emoji_stand_for_the_words_they_replace() -> None:
     assert "fox" in extract_requirements("a 🦊 running in the snow").subject
 
 
-@pytest.mark.parametrize("text", ["-5 seconds of a dog", "a clip of -10 s"])
+@pytest.mark.parametrize(
+    "text", ["-5 seconds of a dog", "a clip of -10 s", "a video lasting minus 4 seconds of cats", "menos 5 segundos de olas"]
+)
 def test_a_negative_length_is_refused(text: str) -> None:
     with pytest.raises(BadRequest, match="negative"):
         extract_requirements(text)
