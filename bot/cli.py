@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -17,11 +16,11 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from reelwright import plugins
+from reelwright.bot.cli_output import emit, err, out, print_error
 from reelwright.bot.model_commands import models
 from reelwright.bot.service import ConversationService, RenderOutcome, Verification
 from reelwright.bot.terminal_chat import chat_loop, track
@@ -37,10 +36,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Markup is off: titles, prompts, paths and errors hold people's text ("[/x]" must print as typed).
-# The few styled words are built with markup=True around escaped text.
-err = Console(stderr=True, markup=False)
-out = Console(markup=False)
 T = TypeVar("T")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
@@ -79,7 +74,7 @@ def run_main(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         setup_logging()
         return asyncio.run(main())
     except ReelwrightError as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, markup=True, soft_wrap=True)
+        print_error(error)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         err.print("cancelled")
@@ -88,13 +83,6 @@ def run_main(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 def setup_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-
-
-def emit(as_json: bool, payload: dict[str, Any], human: Callable[[], None]) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(payload, default=str) + "\n")
-    else:
-        human()
 
 
 async def follow(service: ConversationService, project_id: str, version: int | None, out_path: Path | None, quiet: bool) -> RenderOutcome:

@@ -5,23 +5,18 @@ Each command takes ``--json`` and then prints one JSON object on stdout, like th
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from reelwright.bot.cli_output import emit, out, print_error
 from reelwright.errors import GenerationError, NotFound, ReelwrightError
 from reelwright.generation import model_hub
 from reelwright.generation.capabilities import Capabilities
 from reelwright.generation.presets import PRESETS, Preset
 
 models = typer.Typer(help="Video models: presets, what is downloaded here, pull and remove.", no_args_is_help=True)
-out = Console(markup=False)
-err = Console(stderr=True, markup=False)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ModelArgument = Annotated[str, typer.Argument(help="A preset id (see `reelwright models list`) or a hub id (org/name).")]
 
@@ -58,22 +53,16 @@ def preset_json(preset: Preset, installed: model_hub.Installed | None) -> dict[s
     }
 
 
-def emit(as_json: bool, payload: dict[str, Any], human: Any) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(payload) + "\n")
-    else:
-        human()
-
-
 def failing(error: ReelwrightError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(str(error))}", markup=True, highlight=False, soft_wrap=True)
+    print_error(error)
     return typer.Exit(error.exit_code)
 
 
 @models.command("list")
 def list_models(as_json: JsonFlag = False) -> None:
     """The presets: role, native size and rate, memory needed (none / model offload / group offload), licence, downloaded."""
-    rows = [preset_json(preset, model_hub.installed(preset.id)) for preset in PRESETS.values()]
+    found = model_hub.downloaded(list(PRESETS))
+    rows = [preset_json(preset, found[preset.id]) for preset in PRESETS.values()]
 
     def human() -> None:
         table = Table("id", "role", "size, fps", "GPU GB", "licence", "here")

@@ -10,7 +10,8 @@ import asyncio
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -226,8 +227,8 @@ class ConversationService:
 
     async def downloaded_models(self) -> list[tuple[str, str]]:
         """(id, title) of the presets whose weights are on this machine: what chat may offer people."""
-        found = await asyncio.to_thread(lambda: [preset for preset in PRESETS.values() if model_hub.installed(preset.id)])
-        return [(preset.id, preset.title) for preset in found]
+        found = await asyncio.to_thread(model_hub.downloaded, list(PRESETS))
+        return [(preset.id, preset.title) for preset in PRESETS.values() if found[preset.id]]
 
     def video_model(self, reference: str) -> VideoBackend:
         """The backend of a video model (preset id, hub id or model folder), built once per process.
@@ -334,14 +335,19 @@ class ConversationService:
     async def project(self, project_id: str) -> ProjectRecord:
         return await asyncio.to_thread(self.repository.project, project_id)
 
-    async def authorize(self, project_id: str, viewer: Viewer, action: Action) -> ProjectRecord:
+    async def authorize(
+        self, project_id: str, viewer: Viewer, action: Action, moderates: Callable[[ProjectRecord], bool] | None = None
+    ) -> ProjectRecord:
         """The project, if ``viewer`` may do ``action`` to it; otherwise ``NotAllowed``, or ``NotFound``
-        for a project they may not even see (its existence is not confirmed)."""
+        for a project they may not even see (its existence is not confirmed). ``moderates`` tells from
+        the project's own place whether the viewer moderates it (the surface knows its permissions)."""
         hidden = NotFound(f"No project {project_id!r} that you can see; `/history` lists yours.")
         try:
             project = await self.project(project_id)
         except NotFound:
             raise hidden from None
+        if moderates is not None:
+            viewer = replace(viewer, moderator=moderates(project))
         role = await asyncio.to_thread(self.repository.role, project_id, viewer.user)
         if not permits(Action.VIEW, project, role, viewer):
             raise hidden

@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -265,9 +265,13 @@ class DiffusersBackend:
         preset = self.source.preset
         if preset is not None:
             return int(preset.memory_gb.get(policy, max(preset.memory_gb.values())) * 2**30)
+        return int(self.weights_bytes * 1.5)
+
+    @cached_property
+    def weights_bytes(self) -> int:
+        """The size of a model folder's weight files, read once (renders ask for it every call)."""
         folder = Path(self.source.location)
-        weights = sum(p.stat().st_size for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES) if folder.is_dir() else 0
-        return int(weights * 1.5)
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES) if folder.is_dir() else 0
 
     def pipeline_key(self, device: str, policy: str) -> tuple[object, ...]:
         options = self.options

@@ -38,22 +38,27 @@ def repo_of(reference: str) -> tuple[str, str]:
 
 def installed(reference: str) -> Installed | None:
     """What of a model is in the local cache, without any network access (None without the diffusion extra)."""
-    repo_id, revision = repo_of(reference)
+    return downloaded([reference])[reference]
+
+
+def downloaded(references: list[str]) -> dict[str, Installed | None]:
+    """``installed`` for several models, reading the cache once."""
     try:
         from huggingface_hub import scan_cache_dir
         from huggingface_hub.errors import CacheNotFound
     except ImportError:
-        return None
+        return dict.fromkeys(references)
     try:
-        cache = scan_cache_dir()
+        repos = [repo for repo in scan_cache_dir().repos if repo.repo_type == "model"]
     except CacheNotFound:
-        return None
-    for repo in cache.repos:
-        if repo.repo_id == repo_id and repo.repo_type == "model":
-            snapshot = next((r for r in repo.revisions if revision in r.refs or r.commit_hash.startswith(revision)), None)
-            if snapshot is not None:
-                return Installed(repo_id, snapshot.commit_hash, snapshot.size_on_disk, snapshot.snapshot_path)
-    return None
+        return dict.fromkeys(references)
+    found: dict[str, Installed | None] = {}
+    for reference in references:
+        repo_id, revision = repo_of(reference)
+        snapshots = (r for repo in repos if repo.repo_id == repo_id for r in repo.revisions)
+        snapshot = next((r for r in snapshots if revision in r.refs or r.commit_hash.startswith(revision)), None)
+        found[reference] = Installed(repo_id, snapshot.commit_hash, snapshot.size_on_disk, snapshot.snapshot_path) if snapshot else None
+    return found
 
 
 def missing_files(reference: str) -> list[str]:

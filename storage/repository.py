@@ -353,10 +353,7 @@ class Repository:
             if job.lease_expires_at is None or _aware(job.lease_expires_at) < now or worker_is_gone(job.worker)
         ]
         for job in abandoned:
-            if job.render_id is not None:
-                render = session.get(Render, job.render_id)
-                if render is not None and render.status != "done":
-                    render.status = "failed"
+            _fail_unfinished(session, job.render_id)
             job.status, job.stage, job.finished_at = "failed", "interrupted", now
             job.error = "Its worker stopped (a restart or a crash) before it finished; render it again."
         return abandoned
@@ -367,10 +364,7 @@ class Repository:
         with guarded(self._write()) as session:
             jobs = list(session.scalars(select(Job).where(Job.project_id == project_id, Job.status.in_(ACTIVE_JOB_STATES))))
             for job in jobs:
-                if job.render_id is not None:
-                    render = session.get(Render, job.render_id)
-                    if render is not None and render.status != "done":
-                        render.status = "failed"
+                _fail_unfinished(session, job.render_id)
                 job.status, job.stage, job.error, job.finished_at = "cancelled", "cancelled", "Cancelled.", utcnow()
             return [job.id for job in jobs]
 
@@ -446,9 +440,7 @@ class Repository:
         """Mark an unfinished render failed. The row stays: its id is a watermark payload that must never
         be given to another render (SQLite reuses the id of a deleted last row) and stays attributable."""
         with guarded(self._write()) as session:
-            render = session.get(Render, render_id)
-            if render is not None and render.status != "done":
-                render.status = "failed"
+            _fail_unfinished(session, render_id)
 
     def render(self, render_id: int) -> RenderRecord | None:
         """The render a watermark payload names, finished or not."""
@@ -502,6 +494,13 @@ def worker_is_gone(worker: str | None) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def _fail_unfinished(session: Session, render_id: int | None) -> None:
+    """A render that did not finish is failed; its row (and watermark id) stays."""
+    render = session.get(Render, render_id) if render_id is not None else None
+    if render is not None and render.status != "done":
+        render.status = "failed"
 
 
 def _serialise(session: Session, lock_id: int) -> None:

@@ -28,6 +28,8 @@ SENTENCES = [
     "bring this image to life with gentle motion",
 ]
 TEXT_DIM = 32
+#: ``[backend_options.diffusers]`` for the tiny models: two steps, a few thousand pixels, short calls.
+FAST_OPTIONS = {"steps": 2, "area": 64 * 48, "max_frames": 9}
 
 
 def t5_tokenizer(folder: Path) -> object:

@@ -9,7 +9,7 @@ from discord import app_commands
 
 from reelwright.access import Action, Viewer
 from reelwright.bot.service import ConversationService
-from reelwright.errors import NotFound, ReelwrightError
+from reelwright.errors import ReelwrightError
 from reelwright.plan import Requirements
 from reelwright.records import Place, ProjectRecord, UserRef
 
@@ -65,19 +65,21 @@ def shown_here(project: ProjectRecord, origin: Origin) -> bool:
     return project.guild == guild if project.guild is not None else guild is None
 
 
-async def viewer_of(service: ConversationService, origin: Origin, project_id: str) -> Viewer:
+async def authorize(service: ConversationService, origin: Origin, project_id: str, action: Action) -> ProjectRecord:
+    """The project if the person who sent ``origin`` may do ``action`` to it; else ``NotAllowed``/``NotFound``."""
     author = author_of(origin)
-    try:
-        project = await service.project(project_id)
-    except NotFound:  # authorize says so, in words that do not confirm which ids exist
-        return Viewer(user_ref(author), place_of(origin).guild)
-    return Viewer(user_ref(author), place_of(origin).guild, moderates(author, origin.guild, project))
+    return await service.authorize(
+        project_id,
+        Viewer(user_ref(author), place_of(origin).guild),
+        action,
+        moderates=lambda project: moderates(author, origin.guild, project),
+    )
 
 
 async def authorized(service: ConversationService, origin: Origin, project_id: str, action: Action) -> ProjectRecord | None:
     """The project if the person may do ``action`` to it; if not, they are told (privately where possible)."""
     try:
-        return await service.authorize(project_id, await viewer_of(service, origin, project_id), action)
+        return await authorize(service, origin, project_id, action)
     except ReelwrightError as error:
         await report_error(origin, error)
         return None

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from reelwright.access import Action
-from reelwright.bot.discord_bot.chat import reply, report_error, viewer_of
+from reelwright.bot.discord_bot.chat import authorize, reply, report_error
 from reelwright.bot.service import ConversationService
 from reelwright.errors import ReelwrightError
 
@@ -20,9 +20,8 @@ class Verify(commands.Cog):
 
     async def attribution(self, interaction: discord.Interaction, project_id: str, version: int) -> str:
         """Which project made it, named only to people who may see that project; others learn it is ours."""
-        viewer = await viewer_of(self.service, interaction, project_id)
         try:
-            await self.service.authorize(project_id, viewer, Action.VIEW)
+            await authorize(self.service, interaction, project_id, Action.VIEW)
         except ReelwrightError:
             return "a Reelwright project you cannot see"
         return f"project `{project_id}` version {version}"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from conftest import Cli, ffprobe
-from tiny_diffusers import into_hub_cache, wan_t2v
+from tiny_diffusers import FAST_OPTIONS, into_hub_cache, wan_t2v
 
 from reelwright.generation.presets import PRESETS
 
-FAST = json.dumps({"diffusers": {"steps": 2, "area": 64 * 48, "max_frames": 9}})
+FAST = json.dumps({"diffusers": FAST_OPTIONS})
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import huggingface_hub.constants
 import pytest
 from discord_world import result_message, said, world
-from tiny_diffusers import into_hub_cache, wan_t2v
+from tiny_diffusers import FAST_OPTIONS, into_hub_cache, wan_t2v
 
 from reelwright.settings import Settings
 
@@ -28,8 +28,7 @@ def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def service_settings(tmp_path: Path, hub_cache: Path) -> Settings:
-    fast = {"diffusers": {"steps": 2, "area": 64 * 48, "max_frames": 9}}
-    return Settings(data_dir=tmp_path / "data", llm_provider="template", backend_options=fast)
+    return Settings(data_dir=tmp_path / "data", llm_provider="template", backend_options={"diffusers": FAST_OPTIONS})
 
 
 async def test_video_renders_with_an_installed_model_chosen_by_name(simcord_env) -> None:

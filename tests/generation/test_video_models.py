@@ -19,7 +19,7 @@ import pytest
 import torch
 from conftest import ffprobe
 from PIL import Image
-from tiny_diffusers import BUILDERS
+from tiny_diffusers import BUILDERS, FAST_OPTIONS
 
 from reelwright.bot.service import ConversationService
 from reelwright.errors import BadRequest, Cancelled, GenerationError
@@ -32,7 +32,7 @@ from reelwright.records import UserRef
 from reelwright.settings import Settings
 
 ANN = UserRef("test", "ann", "Ann")
-FAST = {"steps": 2, "area": 64 * 48, "max_frames": 9}
+FAST = FAST_OPTIONS
 TEXT_FAMILIES = ["wan-t2v", "wan22-t2v", "wan22-ti2v", "ltx-t2v", "cogvideox-t2v"]
 IMAGE_FAMILIES = ["wan-i2v", "ltx-i2v", "cogvideox-i2v", "svd"]
 
