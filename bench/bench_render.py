@@ -15,7 +15,8 @@ from pathlib import Path
 
 import av
 
-from reelwright.bot.service import ConversationService, RenderOutcome
+from reelwright.bot.render_service import RenderOutcome
+from reelwright.bot.service import ConversationService
 from reelwright.generation.compose import FINAL_CRF, ComposedShot, Provenance, compose, frame_ranges
 from reelwright.generation.video_io import read_frames
 from reelwright.generation.watermark import Watermarker

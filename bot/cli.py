@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import nullcontext
@@ -21,12 +22,14 @@ from rich.table import Table
 
 from reelwright import plugins
 from reelwright.bot.cli_output import emit, err, out, print_error
+from reelwright.bot.jobs import JobHandle
 from reelwright.bot.model_commands import models
-from reelwright.bot.service import ConversationService, RenderOutcome, Verification
+from reelwright.bot.render_service import RenderOutcome
+from reelwright.bot.service import ConversationService, Verification
 from reelwright.bot.terminal_chat import chat_loop, track
 from reelwright.errors import BadRequest, ReelwrightError
 from reelwright.plan import Requirements
-from reelwright.records import UserRef, VersionRecord
+from reelwright.records import JobRecord, UserRef, VersionRecord
 from reelwright.settings import Settings
 from reelwright.storage.db import current_revision, make_engine, open_database, safe_url
 
@@ -41,6 +44,9 @@ T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ImageOption = Annotated[Path | None, typer.Option("--image", help="An image to animate.")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Where to write the MP4.")]
+NoWaitFlag = Annotated[
+    bool, typer.Option("--no-wait", help="Return once the job is queued (its id is printed); `reelwright job ID --wait` follows it.")
+]
 ModelOption = Annotated[
     str | None,
     typer.Option("--model", help="Video model: a preset id (`reelwright models list`), a hub id, or a model folder."),
@@ -55,11 +61,11 @@ def cli_user() -> UserRef:
     return UserRef("cli", name, name)
 
 
-def run(body: Callable[[ConversationService], Awaitable[T]]) -> T:
+def run(body: Callable[[ConversationService], Awaitable[T]], serve: bool = False) -> T:
     """Open the service, run ``body`` with it, and close it."""
 
     async def main() -> T:
-        service = ConversationService(Settings())
+        service = ConversationService(Settings(), serve=serve)
         try:
             return await body(service)
         finally:
@@ -87,7 +93,31 @@ def setup_logging() -> None:
 
 async def follow(service: ConversationService, project_id: str, version: int | None, out_path: Path | None, quiet: bool) -> RenderOutcome:
     """Render a version with a progress bar on stderr."""
-    return await track(await service.render(cli_user(), project_id, version, out_path), err, quiet)
+    return await watch(service, await service.render(cli_user(), project_id, version, out_path), quiet)
+
+
+async def watch(service: ConversationService, handle: JobHandle, quiet: bool) -> RenderOutcome:
+    """Follow a job to its end; Ctrl-C stops it (the person said stop), wherever it runs."""
+    try:
+        return await track(handle, err, quiet)
+    except asyncio.CancelledError:
+        await service.cancel(handle.job_id)
+        raise
+
+
+def job_json(job: JobRecord, position: int | None = None) -> dict[str, Any]:
+    return {
+        "job_id": job.id,
+        "project_id": job.project_id,
+        "version": job.version,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": round(job.progress, 3),
+        "attempts": job.attempts,
+        "queue": job.queue,
+        "queue_position": position,
+        "error": job.error,
+    }
 
 
 def version_json(record: VersionRecord) -> dict[str, Any]:
@@ -148,6 +178,7 @@ def make(
     image: ImageOption = None,
     out_file: OutOption = None,
     model: ModelOption = None,
+    no_wait: NoWaitFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Turn a one-line request into a finished MP4."""
@@ -157,6 +188,20 @@ def make(
         record = await plan_with_status(service, request, image, as_json, model)
         if not as_json:
             print_plan(record)
+        if no_wait:
+            handle = await service.render(cli_user(), record.project_id, record.number, out_file, run_here=False)
+            queued = await service.job(handle.job_id)
+            emit(
+                as_json,
+                version_json(record) | job_json(queued, await service.queue_position(handle.job_id)),
+                lambda: out.print(
+                    f"project {record.project_id} version {record.number}: queued as job {handle.job_id}; "
+                    f"`reelwright job {handle.job_id} --wait` follows it (and renders it here if no worker is running).",
+                    highlight=False,
+                    soft_wrap=True,
+                ),
+            )
+            return
         outcome = await follow(service, record.project_id, record.number, out_file, as_json)
         emit(
             as_json,
@@ -345,6 +390,97 @@ def cancel(project_id: str, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
+def job(
+    job_id: int,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow it to its end (rendering it here if no worker takes it).")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Where a render job stands (queued, running, done, failed), from any machine."""
+
+    async def body(service: ConversationService) -> None:
+        found = await service.job(job_id)
+        if wait and not found.finished:
+            handle = await service.follow_job(job_id, run_here=True)
+            try:
+                await watch(service, handle, as_json)
+            except ReelwrightError:
+                pass  # the job's row says how it ended, printed below
+        found = await service.job(job_id)
+        position = await service.queue_position(job_id)
+        outcome = await service.outcome(job_id) if found.status == "succeeded" else None
+        payload = job_json(found, position) | ({"path": str(outcome.path)} if outcome else {})
+
+        def human() -> None:
+            where = f", {position} ahead of it" if position else ""
+            out.print(f"job {job_id} (project {found.project_id} v{found.version}): {found.status} — {found.stage}{where}", highlight=False)
+            if outcome:
+                out.print(f"  {outcome.path}", highlight=False, soft_wrap=True)
+            if found.error and found.status != "succeeded":
+                out.print(f"  {found.error}", highlight=False, markup=False)
+
+        emit(as_json, payload, human)
+        if wait and found.status != "succeeded":
+            raise typer.Exit(service_exit_code(found))
+
+    run(body)
+
+
+@app.command()
+def queue(as_json: JsonFlag = False) -> None:
+    """Jobs queued and rendering, on every machine, in the order they will run."""
+
+    async def body(service: ConversationService) -> None:
+        jobs = await service.queue()
+        payload = {"jobs": [job_json(job, position) | {"title": job.title, "worker": job.worker} for job, position in jobs]}
+
+        def human() -> None:
+            if not jobs:
+                out.print("nothing is queued or rendering", highlight=False)
+                return
+            table = Table("job", "project", "title", "status", "position", "worker")
+            for job, position in jobs:
+                table.add_row(str(job.id), job.project_id, job.title, f"{job.status} {job.stage}", str(position), job.worker or "")
+            out.print(table)
+
+        emit(as_json, payload, human)
+
+    run(body)
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option("--queues", help="Comma-separated queues to take jobs from: gpu, cpu.")] = "gpu,cpu",
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Jobs rendered at once.")] = 1,
+) -> None:
+    """Render jobs queued from anywhere: a Celery worker with REELWRIGHT_BROKER_URL, else this machine's queue."""
+    chosen = [name.strip() for name in queues.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - {"gpu", "cpu"})
+    settings = Settings()
+    if not chosen or unknown:
+        print_error(BadRequest(f"Unknown queue(s) {', '.join(unknown) or '(none)'}: use gpu, cpu or both."))
+        raise typer.Exit(BadRequest.exit_code)
+    if settings.broker_url:
+        from reelwright.bot.celery_app import run_worker
+
+        setup_logging()
+        run_worker(settings, chosen, concurrency)
+        return
+    embedded = settings.model_copy(update={"render_workers": concurrency})
+
+    async def main() -> None:
+        service = ConversationService(embedded, serve=True, queues=set(chosen))
+        err.print(f"rendering queued jobs ({', '.join(chosen)}), {concurrency} at once; Ctrl-C stops", highlight=False)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # a service manager's stop: jobs go back to the queue
+        try:
+            await stop.wait()
+        finally:
+            await service.close()
+
+    run_main(main)
+
+
+@app.command()
 def verify(file: Path, as_json: JsonFlag = False) -> None:
     """Whether a video carries Reelwright's marks, and which project and version they point to."""
 
@@ -409,9 +545,37 @@ def db_upgrade() -> None:
 
 
 @app.command()
+def health(as_json: JsonFlag = False) -> None:
+    """Whether this machine reaches the database (and the broker, when one is set): for health checks."""
+    settings = Settings()
+    checks: dict[str, str] = {}
+    try:
+        open_database(settings.resolved_database_url)
+        checks["database"] = "ok"
+    except ReelwrightError as error:
+        checks["database"] = str(error)
+    if settings.broker_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.broker_url, socket_timeout=5).ping()
+            checks["broker"] = "ok"
+        except redis.RedisError as error:
+            checks["broker"] = f"cannot reach the broker ({type(error).__name__})"
+    healthy = all(value == "ok" for value in checks.values())
+    emit(as_json, {"healthy": healthy, **checks}, lambda: out.print(", ".join(f"{k}: {v}" for k, v in checks.items()), highlight=False))
+    if not healthy:
+        raise typer.Exit(4)
+
+
+@app.command()
 def chat() -> None:
     """Talk to Reelwright: the first message makes a video, follow-ups edit it. /new, /history, /quit."""
     run(lambda service: chat_loop(service, cli_user(), err, out))
+
+
+def service_exit_code(job: JobRecord) -> int:
+    return 6 if job.status == "cancelled" else (job.error_code or 1)
 
 
 def _int(value: str | None) -> int | None:

@@ -15,14 +15,17 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
-from reelwright.bot.jobs import JobEvent
-from reelwright.bot.service import ConversationService, RenderOutcome
-from reelwright.errors import ReelwrightError
+from reelwright.bot.jobs import JobEvent, JobHandle
+from reelwright.bot.render_service import RenderOutcome
+from reelwright.bot.service import ConversationService
+from reelwright.errors import NotFound, ReelwrightError
 from reelwright.records import JobRecord, UserRef, VersionRecord
 
 log = logging.getLogger(__name__)
 
 PROGRESS_MIN_INTERVAL_S = 2.0
+#: How long one process has to post a result before another may take the posting over.
+DELIVERY_CLAIM_S = 300.0
 UNEXPECTED = "Something went wrong on our side while making this video; it has been logged."
 
 
@@ -51,6 +54,10 @@ class Outlet(Protocol):
         """Where ``message`` is, as "surface:…" text a later process can find it by (``None``: nowhere)."""
         ...
 
+    def place(self) -> str:
+        """Where this outlet posts, as "surface:…" text a later process can post to."""
+        ...
+
     def upload_limit(self) -> int:
         """The largest file this place accepts."""
         ...
@@ -75,79 +82,90 @@ class Delivery:
             await asyncio.wait(list(self.tasks), timeout=timeout_s)
 
     async def render_and_post(self, outlet: Outlet, user: UserRef, record: VersionRecord, limit_bytes: int) -> None:
-        """Render ``record`` and post it; every outcome, including our own bugs, reaches the person."""
-        progress: object | None = None
-        job_id: int | None = None
+        """Queue ``record``'s render with this place as its reply address, follow it, and post how it ended.
+
+        Every outcome, including our own bugs, reaches the person. The job row knows where to answer:
+        if this process stops before posting, the next one posts from the outbox.
+        """
         try:
-            handle = await self.service.render(user, record.project_id, record.number)
-            job_id = handle.job_id
-            self.following.add(job_id)
-            progress = await outlet.show_progress(None, JobEvent(handle.job_id, "queued", "queued", 0.0))
-            # Remembered with the job: if this process dies, the next one tells the person how it ended.
-            await self.service.set_notice(job_id, outlet.ref(progress))
-            last_edit, last_stage = time.monotonic(), "queued"
+            handle = await self.service.render(user, record.project_id, record.number, reply_ref=outlet.place(), upload_limit=limit_bytes)
+        except ReelwrightError as error:
+            await self.tell_failure(outlet, None, record, error)
+            return
+        await self.follow_and_post(outlet, None, handle)
+
+    async def follow_and_post(self, outlet: Outlet, progress: object | None, handle: JobHandle) -> None:
+        """Keep one progress message current while the job runs, then post its result exactly once."""
+        job_id = handle.job_id
+        self.following.add(job_id)
+        try:
+            last_edit, last_stage = 0.0, ""
             async for event in handle.events():
                 now = time.monotonic()
-                if not event.finished and (now - last_edit >= PROGRESS_MIN_INTERVAL_S or event.stage != last_stage):
+                if event.finished:
+                    break
+                if progress is None or now - last_edit >= PROGRESS_MIN_INTERVAL_S or event.stage != last_stage:
+                    known = progress is not None
                     progress = await outlet.show_progress(progress, event)
                     last_edit, last_stage = now, event.stage
-            outcome: RenderOutcome = await handle.result()
-            await self.post(outlet, record, outcome, limit_bytes)
+                    if not known:  # remembered with the job: if this process dies, the next one finds the message
+                        await self.service.set_notice(job_id, outlet.ref(progress))
+            await self.deliver(outlet, progress, await self.service.job(job_id))
+        except ReelwrightError as error:  # the database or Discord went away while following: the outbox retries
+            log.warning("following job %s stopped: %s", job_id, error)
+        except Exception:
+            log.exception("following job %s failed", job_id)
+            await outlet.show_failure(progress, UNEXPECTED)
+        finally:
+            self.following.discard(job_id)
+
+    async def deliver(self, outlet: Outlet, progress: object | None, job: JobRecord) -> None:
+        """Post a finished job's video (or say why there is none), once across every process of the surface:
+        the posting is claimed first, and the job leaves the outbox when it is done."""
+        if not await self.service.claim_delivery(job.id, DELIVERY_CLAIM_S):
+            return
+        _, record, _ = await self.service.show(job.project_id, job.version)
+        try:
+            outcome = await self.service.outcome(job.id)
+            if not outcome.path.is_file():
+                raise NotFound("The video was made but its file is gone; render it again.")
+            await self.post(outlet, record, outcome, job.upload_limit or outlet.upload_limit())
             await outlet.remove(progress)
         except ReelwrightError as error:
-            if error.chat_message:  # the details are for the operator
-                log.error("delivery of %s v%s failed: %s", record.project_id, record.number, error)
-            await outlet.show_failure(progress, error.for_chat())
+            await self.tell_failure(outlet, progress, record, error)
         except Exception:
             log.exception("delivery of %s v%s failed", record.project_id, record.number)
             await outlet.show_failure(progress, UNEXPECTED)
-        finally:
-            if job_id is not None:
-                self.following.discard(job_id)
-        # Reached only once the person was told; a delivery cut short (shutdown) keeps the notice for the next process.
-        if job_id is not None:
-            await self.forget_notice(job_id)
+        await self.service.mark_delivered(job.id)
 
-    async def forget_notice(self, job_id: int) -> None:
-        try:
-            await self.service.set_notice(job_id, None)
-        except ReelwrightError as error:  # the next sweep settles it again; nothing else is lost
-            log.warning("could not clear the progress notice of job %s: %s", job_id, error)
+    async def tell_failure(self, outlet: Outlet, progress: object | None, record: VersionRecord, error: ReelwrightError) -> None:
+        if error.chat_message:  # the details are for the operator
+            log.error("delivery of %s v%s failed: %s", record.project_id, record.number, error)
+        await outlet.show_failure(progress, error.for_chat())
 
-    async def settle_notices(self, surface: str, outlet_at: Callable[[str], Awaitable[tuple[Outlet, object] | None]]) -> int:
-        """Tell people how jobs ended whose delivery died with an earlier process (or a crash).
-
-        Their progress message is found again by its stored place (``outlet_at``): a failed or
-        cancelled job's message says so and why; a finished job's video is posted. Returns how many
-        were settled.
-        """
-        settled = 0
-        for job, ref in await self.service.unsettled_notices(surface):
-            if job.id in self.following:
-                continue
+    async def deliver_outbox(self, surface: str, outlet_at: Callable[[str], Awaitable[tuple[Outlet, object | None] | None]]) -> int:
+        """Post what finished but was not delivered (its delivery died with an earlier process, or ran
+        elsewhere): the stale progress message becomes the result, or says how the job ended. Returns
+        how many were delivered."""
+        delivered = 0
+        for job in await self.service.outbox(surface, set(self.following)):
+            ref = (job.notice_ref or job.reply_ref or "").removeprefix(f"{surface}:")
             found = await outlet_at(ref)
+            if found is None:  # the place is gone: nobody to tell
+                await self.service.mark_delivered(job.id)
+                continue
+            outlet, message = found
+            await self.deliver(outlet, message, job)
+            delivered += 1
+        return delivered
+
+    async def follow_orphans(self, surface: str, outlet_at: Callable[[str], Awaitable[tuple[Outlet, object | None] | None]]) -> None:
+        """Keep the progress messages of jobs still running whose follower died with an earlier process."""
+        for job in await self.service.unfollowed_jobs(surface, set(self.following)):
+            found = await outlet_at((job.notice_ref or job.reply_ref or "").removeprefix(f"{surface}:"))
             if found is not None:
                 outlet, message = found
-                try:
-                    await self.settle(outlet, message, job)
-                except ReelwrightError as error:
-                    await outlet.show_failure(message, error.for_chat())
-            await self.forget_notice(job.id)
-            settled += 1
-        return settled
-
-    async def settle(self, outlet: Outlet, message: object, job: JobRecord) -> None:
-        if job.status != "succeeded" or job.render_id is None:
-            reason = job.error or ("Cancelled." if job.status == "cancelled" else "Rendering stopped.")
-            await outlet.show_failure(message, reason)
-            return
-        _, record, render = await self.service.show(job.project_id, job.version)
-        if render is None or not Path(render.output_path).is_file():
-            await outlet.show_failure(message, "The video was made but its file is gone; render it again.")
-            return
-        outcome = RenderOutcome(job.project_id, job.version, render.id, Path(render.output_path), render.seconds, render.shots)
-        await self.post(outlet, record, outcome, outlet.upload_limit())
-        await outlet.remove(message)
+                self.spawn(self.follow_and_post(outlet, message, await self.service.follow_job(job.id)))
 
     async def post(self, outlet: Outlet, record: VersionRecord, outcome: RenderOutcome, limit_bytes: int) -> None:
         """Post the file, re-encoded to fit the upload limit, or a shorter preview when even that is too big."""

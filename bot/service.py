@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from reelwright.access import REFUSALS, Action, Viewer, permits
 from reelwright.agent.edit_ops import diff_plans
@@ -23,12 +23,12 @@ from reelwright.agent.llm import ChatModel, build_llm
 from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.bot.inputs import check_request, load_image
-from reelwright.bot.jobs import InProcessJobRunner, JobHandle, ReportProgress
-from reelwright.errors import BadRequest, GenerationError, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
+from reelwright.bot.jobs import InProcessJobRunner, JobExecutor, JobHandle, LocalBus, ProgressBus, follow
+from reelwright.bot.render_service import RenderOutcome, RenderService
+from reelwright.errors import BadRequest, Cancelled, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
 from reelwright.generation import model_hub
-from reelwright.generation.backends import VideoBackend, build_image_to_video, build_speech, build_text_to_video, build_video_model
+from reelwright.generation.backends import VideoBackend
 from reelwright.generation.compose import partial_path
-from reelwright.generation.pipeline import RenderPipeline
 from reelwright.generation.presets import PRESETS
 from reelwright.generation.video_io import container_metadata, fit_for_upload, frame_size, sample_frames
 from reelwright.generation.watermark import Detection, Watermarker
@@ -48,20 +48,6 @@ VERIFY_WIDTH = 1280
 #: Files read for marks at once; more wait, so /verify cannot exhaust memory.
 CONCURRENT_VERIFICATIONS = 2
 MAX_VERSION = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class RenderOutcome:
-    project_id: str
-    version: int
-    render_id: int
-    path: Path
-    seconds: float
-    shots: list[dict[str, Any]]
-
-    @property
-    def rerendered(self) -> list[int]:
-        return [int(shot["shot"]) for shot in self.shots if not shot["reused"]]
 
 
 @dataclass(frozen=True)
@@ -94,28 +80,70 @@ class ChatReply:
     job: JobHandle
 
 
+class Dispatcher(Protocol):
+    """How queued jobs reach a runner: threads of this process, or Celery workers anywhere."""
+
+    @property
+    def bus(self) -> ProgressBus:
+        """Where the runners' progress is heard."""
+        ...
+
+    def submit(self, job_id: int, queue: str) -> None: ...
+
+    def cancel(self, job_id: int) -> bool:
+        """Stop the job at once if this process runs it (others stop at their next heartbeat)."""
+        ...
+
+    def top_up(self, waiting: dict[str, int]) -> None:
+        """Make sure every waiting job (counted per queue) will reach a runner."""
+        ...
+
+    def shutdown(self) -> None: ...
+
+
+class LocalDispatcher:
+    """The embedded default: an in-process runner on this process's threads."""
+
+    def __init__(self, runner: InProcessJobRunner, bus: LocalBus) -> None:
+        self.runner = runner
+        self.bus = bus
+
+    def submit(self, job_id: int, queue: str) -> None:
+        self.runner.submit(job_id)
+
+    def cancel(self, job_id: int) -> bool:
+        return self.runner.cancel(job_id)
+
+    def top_up(self, waiting: dict[str, int]) -> None:
+        pass  # serving runners read waiting jobs from the database themselves
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+
 class ConversationService:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, serve: bool = False, queues: set[str] | None = None) -> None:
+        """``serve``: this process is a long-running server (the bot, the terminal chat, an embedded
+        worker): its runner also takes jobs (of ``queues``, all by default) that other processes
+        queued or left behind."""
         self.settings = settings
         sessions = open_database(settings.resolved_database_url)
-        self.repository = Repository(sessions)
-        abandoned = self.repository.fail_abandoned_jobs()
+        self.repository = Repository(sessions, max_attempts=settings.job_max_attempts)
+        abandoned = self.repository.settle_abandoned_jobs()
         if abandoned:
-            log.warning("failed %d job(s) whose worker had stopped", len(abandoned))
+            log.warning("took back %d job(s) whose worker had stopped", len(abandoned))
         self.scratch = ScratchSpace(settings.data_dir / "scratch")
         self.scratch.remove_abandoned()
         remove_abandoned_partials(self.repository)
         self.store = ArtifactStore(settings.artifacts_dir, sessions, self.scratch.path)
-        self.runner = InProcessJobRunner(self.repository, settings.job_lease_s)
         self.watermarker = Watermarker(settings.watermark_key)
+        self.renders = RenderService(settings, self.repository, self.store, self.scratch.path, self.watermarker)
+        self.dispatcher = build_dispatcher(settings, self.repository, self.renders, serve, queues)
         self._verifying = threading.BoundedSemaphore(CONCURRENT_VERIFICATIONS)
         self._llm: ChatModel | None = None
         self._llm_error: LLMUnavailable | None = None
         self._llm_loaded = False
         self._llm_lock = threading.Lock()
-        self._pipeline: RenderPipeline | None = None
-        self._models: dict[str, VideoBackend] = {}
-        self._models_lock = threading.Lock()
 
     # planning -----------------------------------------------------------------------------------
     def llm(self) -> ChatModel | None:
@@ -212,43 +240,37 @@ class ConversationService:
         return self.repository.add_version(project_id, plan, instruction, diff, requirements, planner)
 
     # rendering ----------------------------------------------------------------------------------
-    def pipeline(self) -> RenderPipeline:
-        if self._pipeline is None:
-            self._pipeline = RenderPipeline(
-                build_text_to_video(self.settings),
-                build_image_to_video(self.settings),
-                build_speech(self.settings),
-                self.store,
-                self.watermarker,
-                self.scratch.path,
-                models=self.video_model,
-            )
-        return self._pipeline
-
     async def downloaded_models(self) -> list[tuple[str, str]]:
         """(id, title) of the presets whose weights are on this machine: what chat may offer people."""
         found = await asyncio.to_thread(model_hub.downloaded, list(PRESETS))
         return [(preset.id, preset.title) for preset in PRESETS.values() if found[preset.id]]
 
     def video_model(self, reference: str) -> VideoBackend:
-        """The backend of a video model (preset id, hub id or model folder), built once per process.
+        return self.renders.video_model(reference)
 
-        Building resolves the model without reading weights, so an unknown or missing model is refused
-        before a project is made; the weights load on the first render."""
-        with self._models_lock:
-            if reference not in self._models:
-                try:
-                    self._models[reference] = build_video_model(self.settings, reference)
-                except GenerationError as error:
-                    raise BadRequest(str(error)) from error
-            return self._models[reference]
+    async def render(
+        self,
+        user: UserRef | None,
+        project_id: str,
+        version: int | None = None,
+        out: Path | None = None,
+        *,
+        reply_ref: str | None = None,
+        upload_limit: int | None = None,
+        run_here: bool = True,
+    ) -> JobHandle:
+        """Queue a render of a version (the latest by default); follow it with ``handle.events()``.
 
-    async def render(self, user: UserRef | None, project_id: str, version: int | None = None, out: Path | None = None) -> JobHandle:
-        """Queue a render of a version (the latest by default); follow it with ``handle.events()``."""
+        The job row holds everything needed to run it and answer it: the output file, and for chat
+        surfaces where to post the result (``reply_ref``) and the largest file that place accepts.
+        Embedded, ``run_here=False`` only queues it, for a serving process (``reelwright worker``, the
+        bot) or a later ``reelwright job ID --wait``.
+        """
         check_version(version)
         record = await asyncio.to_thread(self.repository.version, project_id, version)
         if out is not None:
             check_output_path(out)
+        queue = queue_for(self.settings, record.plan.video_model)
         job_id = await asyncio.to_thread(
             partial(
                 self.repository.admit_job,
@@ -257,52 +279,80 @@ class ConversationService:
                 user,
                 per_user=self.settings.max_jobs_per_user,
                 queue_limit=self.settings.max_queued_jobs,
-                lease_s=self.settings.job_lease_s,
+                per_guild=self.settings.max_jobs_per_guild,
+                output_path=str(out.resolve()) if out is not None else None,
+                upload_limit=upload_limit,
+                reply_ref=reply_ref,
+                queue=queue,
             )
         )
-        return self.runner.submit(job_id, project_id, record.number, lambda report: self._render_job(job_id, record, out, report))
+        if run_here or not isinstance(self.dispatcher, LocalDispatcher):
+            try:
+                self.dispatcher.submit(job_id, queue)
+            except ReelwrightError:  # no runner will ever hear of it: end it rather than leave it queued
+                await asyncio.to_thread(partial(self.repository.cancel_jobs, job_ids=[job_id]))
+                raise
+        return self.handle(job_id, project_id, record.number)
 
-    async def check_can_render(self, user: UserRef | None, out: Path | None = None) -> None:
+    def handle(self, job_id: int, project_id: str, version: int) -> JobHandle:
+        return JobHandle(
+            job_id,
+            project_id,
+            version,
+            lambda: follow(job_id, self.dispatcher.bus, self.repository),
+            lambda: self.outcome(job_id),
+        )
+
+    async def job(self, job_id: int) -> JobRecord:
+        return await asyncio.to_thread(self.repository.job, job_id)
+
+    async def follow_job(self, job_id: int, run_here: bool = False) -> JobHandle:
+        """A handle on a job queued earlier (by this process or any other). ``run_here``: embedded, this
+        process renders it unless another runner takes it first (a Celery deployment sends it again)."""
+        job = await self.job(job_id)
+        if run_here and job.status == "queued":
+            self.dispatcher.submit(job.id, job.queue)
+        return self.handle(job.id, job.project_id, job.version)
+
+    async def queue_position(self, job_id: int) -> int | None:
+        return await asyncio.to_thread(self.repository.queue_position, job_id)
+
+    async def outcome(self, job_id: int) -> RenderOutcome:
+        """What a finished job made, or the error it ended with (as the person should hear it)."""
+        job = await self.job(job_id)
+        if job.status == "succeeded" and job.render_id is not None:
+            render = await asyncio.to_thread(self.repository.render, job.render_id)
+            if render is not None:
+                return RenderOutcome.of_render(render)
+        if not job.finished:
+            raise ReelwrightError(f"Job {job_id} has not finished ({job.status}).")
+        raise job_error(job)
+
+    async def check_can_render(self, user: UserRef | None, out: Path | None = None, guild: str | None = None) -> None:
         """What would refuse a render, checked before anything is written (a plan that cannot render is
         not made). Advisory: ``render`` checks the limits again, atomically, when it queues the job."""
         if out is not None:
             check_output_path(out)
         await asyncio.to_thread(
             partial(
-                self.repository.check_admission, user, per_user=self.settings.max_jobs_per_user, queue_limit=self.settings.max_queued_jobs
+                self.repository.check_admission,
+                user,
+                per_user=self.settings.max_jobs_per_user,
+                queue_limit=self.settings.max_queued_jobs,
+                guild=guild,
+                per_guild=self.settings.max_jobs_per_guild,
             )
         )
-
-    def _render_job(self, job_id: int, record: VersionRecord, out: Path | None, report: ReportProgress) -> RenderOutcome:
-        plan = record.plan
-        images = {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
-        output = out or self.settings.outputs_dir / f"{record.project_id}-v{record.number}.mp4"
-        render_id = self.repository.begin_render(record.project_id, record.number, str(output.resolve()))
-        self.repository.update_job(job_id, render_id=render_id)
-        try:
-            result = self.pipeline().render(
-                plan,
-                project_id=record.project_id,
-                version=record.number,
-                mark_id=render_id,
-                out_path=output,
-                images=images,
-                progress=report,
-            )
-            artifact = self.store.put(result.output, "video", plan.total_duration_s)
-            shots = [{"shot": s.shot_id, "clip_hash": s.clip_hash, "reused": s.reused} for s in result.shots]
-            self.repository.complete_render(render_id, artifact.sha256, str(output.resolve()), shots, plan.total_duration_s)
-        except BaseException:
-            self.repository.fail_render(render_id)
-            raise
-        return RenderOutcome(record.project_id, record.number, render_id, output, plan.total_duration_s, shots)
 
     async def fit_for_upload(self, path: Path, limit_bytes: int, workdir: Path) -> tuple[Path | None, Path | None]:
         """A copy of a result within a chat's upload limit: ``(file that fits, None)`` or ``(None, shorter preview)``."""
         return await asyncio.to_thread(fit_for_upload, path, limit_bytes, workdir)
 
     async def cancel(self, job_id: int) -> bool:
-        return self.runner.cancel(job_id)
+        """End one job, wherever it runs; whether it was still going."""
+        cancelled = await asyncio.to_thread(partial(self.repository.cancel_jobs, job_ids=[job_id]))
+        self.dispatcher.cancel(job_id)
+        return bool(cancelled)
 
     async def cancel_project(self, project_id: str) -> int:
         """End every queued or running job of a project, wherever it runs, stuck or not; how many.
@@ -312,24 +362,39 @@ class ConversationService:
         """
         cancelled = await asyncio.to_thread(self.repository.cancel_jobs, project_id)
         for job_id in cancelled:
-            self.runner.cancel(job_id)
+            self.dispatcher.cancel(job_id)
         return len(cancelled)
 
     async def queue(self) -> list[tuple[JobRecord, int]]:
-        """Active jobs with their queue position (0 = rendering now, n = n jobs ahead of it)."""
-        await asyncio.to_thread(self.repository.fail_abandoned_jobs)
+        """Active jobs, in the order they run, with their queue position (0 = rendering now, n = n jobs ahead of it)."""
+        await self.sweep()
         jobs = await asyncio.to_thread(self.repository.active_jobs)
         return [(job, 0 if job.status == "running" else index) for index, job in enumerate(jobs)]
 
     async def sweep(self) -> list[JobRecord]:
-        """Fail jobs whose worker stopped; a long-running surface calls this now and then."""
-        return await asyncio.to_thread(self.repository.fail_abandoned_jobs)
+        """Take jobs back from workers that stopped (queued again, or failed after too many tries) and
+        hand the queued ones to a runner; a long-running surface calls this now and then."""
+        settled = await asyncio.to_thread(self.repository.settle_abandoned_jobs)
+        await asyncio.to_thread(lambda: self.dispatcher.top_up(self.repository.waiting_by_queue()))
+        return settled
 
     async def set_notice(self, job_id: int, ref: str | None) -> None:
         await asyncio.to_thread(self.repository.set_notice, job_id, ref)
 
-    async def unsettled_notices(self, surface: str) -> list[tuple[JobRecord, str]]:
-        return await asyncio.to_thread(self.repository.unsettled_notices, surface)
+    async def outbox(self, surface: str, skip: set[int]) -> list[JobRecord]:
+        """Finished jobs whose result is still to be posted on ``surface`` (``skip``: posting them already)."""
+        return await asyncio.to_thread(self.repository.outbox, surface, skip)
+
+    async def unfollowed_jobs(self, surface: str, skip: set[int]) -> list[JobRecord]:
+        """Active jobs to be answered on ``surface`` that nobody here follows (their follower died with a process)."""
+        jobs = await asyncio.to_thread(self.repository.active_jobs)
+        return [job for job in jobs if (job.reply_ref or "").startswith(f"{surface}:") and job.id not in skip]
+
+    async def claim_delivery(self, job_id: int, lease_s: float) -> bool:
+        return await asyncio.to_thread(self.repository.claim_delivery, job_id, lease_s)
+
+    async def mark_delivered(self, job_id: int) -> None:
+        await asyncio.to_thread(self.repository.mark_delivered, job_id)
 
     # people -------------------------------------------------------------------------------------
     async def project(self, project_id: str) -> ProjectRecord:
@@ -480,7 +545,7 @@ class ConversationService:
         return Verification(path, detection, metadata, render)
 
     async def close(self) -> None:
-        await asyncio.to_thread(self.runner.shutdown)
+        await asyncio.to_thread(self.dispatcher.shutdown)
         close = getattr(self._llm, "close", None)
         if close is not None:
             await asyncio.to_thread(close)
@@ -514,3 +579,35 @@ def check_version(version: int | None) -> None:
     """Versions are numbered from 1; anything else is a clear message, not "latest" or a database error."""
     if version is not None and not 1 <= version <= MAX_VERSION:
         raise BadRequest(f"Versions are numbered from 1 (you asked for version {version}).")
+
+
+def job_error(job: JobRecord) -> ReelwrightError:
+    """The error a finished job ended with, rebuilt from its row: the details, the exit code, and what chat may show."""
+    if job.status == "cancelled":
+        return Cancelled(job.error or "Cancelled.")
+    error = ReelwrightError(job.error or "Rendering stopped.")
+    error.exit_code = job.error_code or ReelwrightError.exit_code
+    if job.error_chat and job.error_chat != job.error:
+        error.chat_message = job.error_chat
+    return error
+
+
+def queue_for(settings: Settings, video_model: str | None) -> str:
+    """The worker queue a render goes to: ``gpu`` when it uses a diffusion model, else ``cpu``."""
+    return "gpu" if video_model or settings.text_to_video_model or settings.image_to_video_model else "cpu"
+
+
+def build_dispatcher(
+    settings: Settings, repository: Repository, renders: RenderService, serve: bool, queues: set[str] | None
+) -> Dispatcher:
+    """Celery workers when a broker is configured, else threads of this process."""
+    if settings.broker_url:
+        from reelwright.bot.celery_app import CeleryDispatcher
+
+        return CeleryDispatcher(settings)
+    bus = LocalBus()
+    executor = JobExecutor(repository, bus, renders.run, settings.job_lease_s)
+    runner = InProcessJobRunner(executor, workers=settings.render_workers, serve_all=serve, queues=queues)
+    if serve:
+        runner.start()
+    return LocalDispatcher(runner, bus)

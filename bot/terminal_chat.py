@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from reelwright.bot.jobs import JobHandle
-from reelwright.bot.service import ConversationService, RenderOutcome
+from reelwright.bot.render_service import RenderOutcome
+from reelwright.bot.service import ConversationService
 from reelwright.errors import ReelwrightError
 from reelwright.records import UserRef
 

@@ -86,3 +86,18 @@ class JobRecord:
     render_id: int | None
     requested_by: UserRef | None = None
     title: str = ""
+    #: What to produce and where to answer (``Job`` in storage says more); how many workers took it.
+    output_path: str | None = None
+    upload_limit: int | None = None
+    reply_ref: str | None = None
+    notice_ref: str | None = None
+    queue: str = "cpu"
+    attempts: int = 0
+    worker: str | None = None
+    error_code: int | None = None
+    error_chat: str | None = None
+    delivered: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("succeeded", "failed", "cancelled")

@@ -81,8 +81,14 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=40_000_000, description="Most pixels a source image may have.")
     max_jobs_per_user: int = Field(default=2, ge=1, description="Renders one person may have queued or running at once.")
     max_queued_jobs: int = Field(default=20, ge=1, description="Renders queued or running at once, everyone together.")
+    max_jobs_per_guild: int = Field(default=6, ge=1, description="Renders one Discord server may have queued or running at once.")
     job_lease_s: float = Field(
-        default=60.0, ge=1.0, description="How long a job survives without its worker's heartbeat before it is failed."
+        default=60.0, ge=1.0, description="How long a job survives without its worker's heartbeat before another takes it over."
+    )
+    job_max_attempts: int = Field(default=3, ge=1, description="Workers that may take a job (after one died) before it is failed.")
+    render_workers: int = Field(default=1, ge=1, description="Jobs the in-process runner renders at once (the embedded default).")
+    broker_url: str | None = Field(
+        default=None, description="A Redis URL: render jobs go to Celery workers (`reelwright worker`) instead of this process."
     )
     max_verify_bytes: int = Field(default=512 * 1024 * 1024, description="Largest file `verify` reads.")
     max_verify_pixels: int = Field(default=3840 * 2160, description="Largest frame size `verify` decodes.")

@@ -111,6 +111,13 @@ class CachedClip(Base):
 
 
 class Job(Base):
+    """A render job as data: everything needed to run it and to answer it, so any process can do either.
+
+    ``queued`` with no ``worker`` is waiting for a runner; ``running`` is held by ``worker`` until its
+    lease runs out (then another runner takes it over, up to the attempt limit). A finished job with a
+    ``reply_ref`` and no ``delivered_at`` is in the outbox: its result is still to be posted.
+    """
+
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,10 +125,21 @@ class Job(Base):
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
     version: Mapped[int] = mapped_column(Integer)
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    #: Where the MP4 goes (``None``: the outputs folder) and the largest file the reply place accepts.
+    output_path: Mapped[str | None] = mapped_column(String(1024), default=None)
+    upload_limit: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    #: "surface:where" the result is posted (a Discord channel or thread); ``None``: the caller waits for it.
+    reply_ref: Mapped[str | None] = mapped_column(String(120), default=None)
+    #: Which workers may run it: ``gpu`` (a diffusion model) or ``cpu``.
+    queue: Mapped[str] = mapped_column(String(32), default="cpu", server_default="cpu")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     stage: Mapped[str] = mapped_column(String(32), default="queued")
     progress: Mapped[float] = mapped_column(Float, default=0.0)
+    #: How it failed: the details (for the operator and the CLI), the exit code, and what chat may show.
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    error_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error_chat: Mapped[str | None] = mapped_column(Text, default=None)
     render_id: Mapped[int | None] = mapped_column(ForeignKey("renders.id"), default=None)
     #: "host:pid" of the process whose runner owns the job, so a restart fails only its own orphans.
     worker: Mapped[str | None] = mapped_column(String(120), default=None)
@@ -129,6 +147,9 @@ class Job(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     #: "surface:where" of the chat message showing this job's progress, until the person was told how it ended.
     notice_ref: Mapped[str | None] = mapped_column(String(120), default=None)
+    #: A surface is posting the result until then (another may take over after); set when it was posted.
+    delivering_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

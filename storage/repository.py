@@ -26,15 +26,19 @@ from reelwright.storage.models import Conversation, Job, Message, PlanVersion, P
 
 ACTIVE_JOB_STATES = ("queued", "running")
 TERMINAL_JOB_STATES = ("succeeded", "failed", "cancelled")
-#: Any fixed number: the PostgreSQL advisory lock taken while a job is admitted (SQLite: BEGIN IMMEDIATE).
-JOB_ADMISSION_LOCK_ID = 0x5EE1_0002
+#: Any fixed number: the PostgreSQL advisory lock taken while a job is admitted or claimed (SQLite: BEGIN IMMEDIATE).
+JOB_LOCK_ID = 0x5EE1_0002
 #: Assumed length of a render before any has finished, for "try again in ~N min".
 DEFAULT_RENDER_S = 60.0
+#: How many workers may take a job (one whose worker died is taken over) before it is failed.
+DEFAULT_MAX_ATTEMPTS = 3
 
 
 class Repository:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
         self.sessions = sessions
+        #: How many workers may take a job (one whose worker died is taken over) before it is failed.
+        self.max_attempts = max_attempts
 
     def _write(self) -> AbstractContextManager[Session]:
         """A session in a transaction that commits on success and rolls back on error."""
@@ -268,38 +272,49 @@ class Repository:
         *,
         per_user: int,
         queue_limit: int,
-        lease_s: float,
-        worker: str | None = None,
+        per_guild: int | None = None,
+        output_path: str | None = None,
+        upload_limit: int | None = None,
+        reply_ref: str | None = None,
+        queue: str = "cpu",
     ) -> int:
-        """Queue a render job if the person and the whole queue have room, in one serialised step.
+        """Queue a render job if the person, their server and the whole queue have room, in one serialised step.
 
         Two requests at once cannot both pass the check: admissions take a lock first (SQLite's write
-        lock via BEGIN IMMEDIATE, a PostgreSQL advisory lock). Abandoned jobs (lease run out, process
-        gone) are failed first, so they never hold a place.
+        lock via BEGIN IMMEDIATE, a PostgreSQL advisory lock). Abandoned jobs are settled first, so a
+        dead worker's job never holds a place. The job waits, held by nobody, until a runner claims it.
         """
         with guarded(self._write()) as session:
-            _serialise(session, JOB_ADMISSION_LOCK_ID)
-            self._refuse_if_full(session, user, per_user, queue_limit)
+            _serialise(session, JOB_LOCK_ID)
+            guild = session.scalar(select(Project.guild_id).where(Project.id == project_id))
+            self._refuse_if_full(session, user, per_user, queue_limit, guild, per_guild)
             job = Job(
                 kind="render",
                 project_id=project_id,
                 version=version,
                 requested_by=self.user_id(session, user) if user else None,
-                worker=worker or this_worker(),
-                lease_expires_at=utcnow() + timedelta(seconds=lease_s),
+                output_path=output_path,
+                upload_limit=upload_limit,
+                reply_ref=reply_ref,
+                queue=queue,
             )
             session.add(job)
             session.flush()
             return job.id
 
-    def check_admission(self, user: UserRef | None, *, per_user: int, queue_limit: int) -> None:
+    def check_admission(
+        self, user: UserRef | None, *, per_user: int, queue_limit: int, guild: str | None = None, per_guild: int | None = None
+    ) -> None:
         """Raise what ``admit_job`` would raise now, without queueing anything (a check before planning)."""
         with guarded(self._write()) as session:
-            self._refuse_if_full(session, user, per_user, queue_limit)
+            self._refuse_if_full(session, user, per_user, queue_limit, guild, per_guild)
 
-    def _refuse_if_full(self, session: Session, user: UserRef | None, per_user: int, queue_limit: int) -> None:
-        """Fail abandoned jobs (they never hold a place), then refuse when the person or the queue is full."""
-        self._fail_abandoned(session)
+    def _refuse_if_full(
+        self, session: Session, user: UserRef | None, per_user: int, queue_limit: int, guild: str | None, per_guild: int | None
+    ) -> None:
+        """Settle abandoned jobs (they never hold a place), then refuse when the person, their server or
+        the queue is full."""
+        self._settle_abandoned(session)
         active = list(session.scalars(select(Job).where(Job.status.in_(ACTIVE_JOB_STATES))))
         requester = (
             session.scalar(select(User.id).where(User.platform == user.platform, User.external_id == user.external_id)) if user else None
@@ -310,9 +325,19 @@ class Repository:
                 f"You already have {theirs} video(s) rendering; wait for one to finish or `/cancel` it "
                 "(`reelwright cancel PROJECT` in a terminal)."
             )
+        if guild is not None and per_guild is not None:
+            projects = {job.project_id for job in active}
+            in_guild = set(session.scalars(select(Project.id).where(Project.id.in_(projects), Project.guild_id == guild)))
+            here = sum(1 for job in active if job.project_id in in_guild)
+            if here >= per_guild:
+                raise Busy(f"This server already has {here} videos rendering; try again when one has finished.")
         if len(active) >= queue_limit:
             minutes = max(1, math.ceil(len(active) * self._typical_render_s(session) / 60))
             raise Busy(f"Reelwright is busy ({len(active)} videos queued); try again in ~{minutes} min.")
+
+    def typical_render_s(self) -> float:
+        with self.sessions() as session:
+            return self._typical_render_s(session)
 
     def _typical_render_s(self, session: Session) -> float:
         recent = session.execute(
@@ -324,62 +349,114 @@ class Repository:
         spans = [(_aware(end) - _aware(start)).total_seconds() for start, end in recent if start and end]
         return sum(spans) / len(spans) if spans else DEFAULT_RENDER_S
 
-    def renew_leases(self, job_ids: list[int], lease_s: float) -> set[int]:
-        """The heartbeat: extend the leases of jobs this process holds; returns the ids no longer active
-        (cancelled from elsewhere, or failed because the lease had run out), which it must stop."""
+    def claim_job(self, worker: str, lease_s: float, *, only: set[int] | None = None, queues: set[str] | None = None) -> JobRecord | None:
+        """Take the next job a runner should run, fairly, or ``None``; in one serialised step, so a job
+        is never run by two workers at once.
+
+        The next job is the waiting one whose requester has the fewest jobs ahead of it (round-robin
+        between people, oldest first), or a running one whose worker stopped renewing its lease (taken
+        over). ``only`` restricts the choice to those ids (a CLI runs only what it queued), ``queues`` to
+        the jobs of those queues (a CPU worker never takes a GPU job). A job taken
+        ``max_attempts`` times is failed rather than run again.
+        """
+        with guarded(self._write()) as session:
+            _serialise(session, JOB_LOCK_ID)
+            self._settle_abandoned(session)
+            query = select(Job).where(Job.status == "queued")
+            if only is not None:
+                query = query.where(Job.id.in_(only))
+            if queues is not None:
+                query = query.where(Job.queue.in_(queues))
+            waiting = fair_order(list(session.scalars(query.order_by(Job.id))))
+            if not waiting:
+                return None
+            job = waiting[0]
+            job.status, job.stage, job.worker = "running", "starting", worker
+            job.attempts = (job.attempts or 0) + 1
+            job.lease_expires_at = utcnow() + timedelta(seconds=lease_s)
+            job.started_at = job.started_at or utcnow()
+            session.flush()
+            return _job_record(job)
+
+    def release_job(self, job_id: int, worker: str) -> bool:
+        """Give a held job back to the queue (its worker is shutting down); the attempt does not count."""
+        with guarded(self._write()) as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != "running" or job.worker != worker:
+                return False
+            job.status, job.stage, job.progress, job.worker, job.lease_expires_at = "queued", "queued", 0.0, None, None
+            job.attempts = max(0, (job.attempts or 0) - 1)
+            return True
+
+    def finish_job(
+        self, job_id: int, worker: str, status: str, *, error: str | None = None, code: int | None = None, chat: str | None = None
+    ) -> bool:
+        """End a job its worker still holds; ``False`` when it no longer does (cancelled, taken over)."""
+        with guarded(self._write()) as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != "running" or job.worker != worker:
+                return False
+            job.status, job.stage, job.finished_at, job.lease_expires_at = status, status, utcnow(), None
+            job.error, job.error_code, job.error_chat = error, code, chat
+            if status == "succeeded":
+                job.progress = 1.0
+            else:
+                _fail_unfinished(session, job.render_id)
+            return True
+
+    def renew_leases(self, job_ids: list[int], lease_s: float, worker: str) -> set[int]:
+        """The heartbeat: extend the leases of jobs ``worker`` holds; returns the ids it no longer holds
+        (cancelled from elsewhere, failed or taken over once its lease ran out), which it must stop."""
         if not job_ids:
             return set()
         with guarded(self._write()) as session:
             jobs = list(session.scalars(select(Job).where(Job.id.in_(job_ids))))
             until = utcnow() + timedelta(seconds=lease_s)
+            held = {job.id for job in jobs if job.status == "running" and job.worker == worker}
             for job in jobs:
-                if job.status in ACTIVE_JOB_STATES:
+                if job.id in held:
                     job.lease_expires_at = until
-            return {job.id for job in jobs if job.status not in ACTIVE_JOB_STATES} | (set(job_ids) - {job.id for job in jobs})
+            return set(job_ids) - held
 
-    def fail_abandoned_jobs(self) -> list[JobRecord]:
-        """Fail jobs nobody holds any more, and their unfinished renders; returns them."""
+    def settle_abandoned_jobs(self) -> list[JobRecord]:
+        """Jobs whose worker stopped go back to the queue (or fail, after ``max_attempts``); returns them."""
         with guarded(self._write()) as session:
-            return [_job_record(job) for job in self._fail_abandoned(session)]
+            return [_job_record(job) for job in self._settle_abandoned(session)]
 
-    def _fail_abandoned(self, session: Session) -> list[Job]:
-        """Jobs whose lease ran out (their worker stopped renewing it: killed, hung, on a lost host, its
-        PID now someone else's), or whose process on this host is gone, become failed. Jobs from before
-        leases existed have none and count as abandoned."""
+    def _settle_abandoned(self, session: Session) -> list[Job]:
+        """Running jobs whose lease ran out (their worker stopped renewing it: killed, hung, on a lost
+        host) or whose process on this host is gone are taken from their worker: queued again for
+        another to take over, or failed once they were taken ``max_attempts`` times."""
         now = utcnow()
         abandoned = [
             job
-            for job in session.scalars(select(Job).where(Job.status.in_(ACTIVE_JOB_STATES)))
+            for job in session.scalars(select(Job).where(Job.status == "running"))
             if job.lease_expires_at is None or _aware(job.lease_expires_at) < now or worker_is_gone(job.worker)
         ]
         for job in abandoned:
             _fail_unfinished(session, job.render_id)
-            job.status, job.stage, job.finished_at = "failed", "interrupted", now
-            job.error = "Its worker stopped (a restart or a crash) before it finished; render it again."
+            if (job.attempts or 0) < self.max_attempts:
+                job.status, job.stage, job.progress, job.worker, job.lease_expires_at = "queued", "queued", 0.0, None, None
+                continue
+            job.status, job.stage, job.finished_at, job.lease_expires_at = "failed", "interrupted", now, None
+            job.error = f"Its worker stopped {job.attempts} times before it finished (a restart or a crash each time); render it again."
         return abandoned
 
-    def cancel_jobs(self, project_id: str) -> list[int]:
-        """End every queued or running job of a project now, whoever runs it; their workers notice at
-        their next heartbeat and stop. Returns the ids."""
+    def cancel_jobs(self, project_id: str | None = None, job_ids: list[int] | None = None) -> list[int]:
+        """End queued or running jobs (a project's, or these) now, whoever runs them; their workers notice
+        at their next heartbeat and stop. Returns the ids."""
         with guarded(self._write()) as session:
-            jobs = list(session.scalars(select(Job).where(Job.project_id == project_id, Job.status.in_(ACTIVE_JOB_STATES))))
+            query = select(Job).where(Job.status.in_(ACTIVE_JOB_STATES))
+            query = query.where(Job.project_id == project_id) if project_id is not None else query.where(Job.id.in_(job_ids or []))
+            jobs = list(session.scalars(query))
             for job in jobs:
                 _fail_unfinished(session, job.render_id)
-                job.status, job.stage, job.error, job.finished_at = "cancelled", "cancelled", "Cancelled.", utcnow()
+                job.status, job.stage, job.error, job.error_code, job.finished_at = "cancelled", "cancelled", "Cancelled.", 6, utcnow()
             return [job.id for job in jobs]
 
     def set_notice(self, job_id: int, ref: str | None) -> None:
         """Remember (or forget, with ``None``) the chat message showing a job's progress."""
         self.update_job(job_id, notice_ref=ref)
-
-    def unsettled_notices(self, surface: str) -> list[tuple[JobRecord, str]]:
-        """Ended jobs whose progress message on ``surface`` still shows progress: the delivery that
-        would have updated it died with its process."""
-        with self.sessions() as session:
-            jobs = session.scalars(
-                select(Job).where(Job.status.in_(TERMINAL_JOB_STATES), Job.notice_ref.like(f"{surface}:%")).order_by(Job.id)
-            )
-            return [(_job_record(job), (job.notice_ref or "").removeprefix(f"{surface}:")) for job in jobs]
 
     def update_job(self, job_id: int, **fields: Any) -> None:
         """Change a job's row. A job that ended stays ended: a worker finishing after a cancel (or after
@@ -405,7 +482,8 @@ class Repository:
             return _job_record(job)
 
     def active_jobs(self) -> list[JobRecord]:
-        """Queued and running jobs, oldest first, with who asked and the project's title."""
+        """Running jobs, then waiting ones in the order runners will take them (round-robin between
+        people), with who asked and the project's title."""
         with self.sessions() as session:
             rows = session.execute(
                 select(Job, User, Project.title)
@@ -414,10 +492,63 @@ class Repository:
                 .where(Job.status.in_(ACTIVE_JOB_STATES))
                 .order_by(Job.id)
             ).all()
+            details = {job.id: (user, title) for job, user, title in rows}
+            running = [job for job, _, _ in rows if job.status == "running"]
+            ordered = running + fair_order([job for job, _, _ in rows if job.status == "queued"])
             return [
                 _job_record(job, UserRef(user.platform, user.external_id, user.display_name) if user else None, title)
-                for job, user, title in rows
+                for job in ordered
+                for user, title in [details[job.id]]
             ]
+
+    def waiting_by_queue(self) -> dict[str, int]:
+        """How many jobs wait for a runner, per queue."""
+        with self.sessions() as session:
+            rows = session.execute(select(Job.queue, func.count()).where(Job.status == "queued").group_by(Job.queue)).all()
+            return {queue: count for queue, count in rows}
+
+    def queue_position(self, job_id: int) -> int | None:
+        """0 while the job runs, n when n jobs go before it, ``None`` once it ended."""
+        jobs = self.active_jobs()
+        index = next((index for index, job in enumerate(jobs) if job.id == job_id), None)
+        if index is None:
+            return None
+        return 0 if jobs[index].status == "running" else index
+
+    def outbox(self, surface: str, skip: set[int]) -> list[JobRecord]:
+        """Finished jobs whose result (or failure) is still to be posted on ``surface`` and that nobody is
+        posting now (``claim_delivery`` takes one); ``skip``: jobs this process posts already."""
+        with self.sessions() as session:
+            now = utcnow()
+            jobs = session.scalars(
+                select(Job)
+                .where(Job.status.in_(TERMINAL_JOB_STATES), Job.reply_ref.like(f"{surface}:%"), Job.delivered_at.is_(None))
+                .order_by(Job.id)
+            )
+            return [
+                _job_record(job)
+                for job in jobs
+                if job.id not in skip and (job.delivering_until is None or _aware(job.delivering_until) < now)
+            ]
+
+    def claim_delivery(self, job_id: int, lease_s: float) -> bool:
+        """Take the posting of one job's result; ``False`` if it was posted or another process is posting it."""
+        with guarded(self._write()) as session:
+            job = session.get(Job, job_id)
+            now = utcnow()
+            if job is None or job.delivered_at is not None:
+                return False
+            if job.delivering_until is not None and _aware(job.delivering_until) >= now:
+                return False
+            job.delivering_until = now + timedelta(seconds=lease_s)
+            return True
+
+    def mark_delivered(self, job_id: int) -> None:
+        """The result was posted (or the person told why not): the job leaves the outbox for good."""
+        with guarded(self._write()) as session:
+            job = session.get(Job, job_id)
+            if job is not None:
+                job.delivered_at, job.delivering_until, job.notice_ref = utcnow(), None, None
 
     def begin_render(self, project_id: str, version: int, output_path: str | None = None) -> int:
         """Reserve a render id (the watermark payload) before the file is composed, with the path it is
@@ -470,6 +601,18 @@ class Repository:
             with guarded(self._write()) as session:
                 for render in session.scalars(select(Render).where(Render.id.in_(render_ids))):
                     render.output_path = None
+
+
+def fair_order(waiting: list[Job]) -> list[Job]:
+    """Waiting jobs in the order runners take them: everyone's first job before anyone's second,
+    oldest first within each round, so one person's ten videos do not hold up everyone else."""
+    seen: dict[int | None, int] = {}
+    ranked = []
+    for job in sorted(waiting, key=lambda job: job.id):
+        rank = seen.get(job.requested_by, 0)
+        seen[job.requested_by] = rank + 1
+        ranked.append((rank, job.id, job))
+    return [job for _, _, job in sorted(ranked, key=lambda item: item[:2])]
 
 
 def this_worker() -> str:
@@ -581,5 +724,24 @@ def _render_record(row: Render) -> RenderRecord:
 
 def _job_record(row: Job, requested_by: UserRef | None = None, title: str = "") -> JobRecord:
     return JobRecord(
-        row.id, row.project_id, row.version, row.status, row.stage, row.progress, row.error, row.render_id, requested_by, title
+        row.id,
+        row.project_id,
+        row.version,
+        row.status,
+        row.stage,
+        row.progress,
+        row.error,
+        row.render_id,
+        requested_by,
+        title,
+        output_path=row.output_path,
+        upload_limit=row.upload_limit,
+        reply_ref=row.reply_ref,
+        notice_ref=row.notice_ref,
+        queue=row.queue,
+        attempts=row.attempts or 0,
+        worker=row.worker,
+        error_code=row.error_code,
+        error_chat=row.error_chat,
+        delivered=row.delivered_at is not None,
     )

@@ -77,7 +77,7 @@ def simcord_bot(service_settings: Settings) -> Any:
     from reelwright.bot.discord_bot.app import ReelwrightBot
     from reelwright.bot.service import ConversationService
 
-    return ReelwrightBot(ConversationService(service_settings), service_settings)
+    return ReelwrightBot(ConversationService(service_settings, serve=True), service_settings)
 
 
 def ffprobe(path: Path) -> dict[str, Any]:

@@ -59,11 +59,13 @@ class ReelwrightBot(commands.Bot):
         self.sweeper.start()
 
     async def sweep(self) -> None:
-        """Fail jobs whose worker stopped, and tell people how jobs ended whose delivery was lost (a
-        crash, a restart); runs once on connecting and then every half lease."""
+        """Take jobs back from workers that stopped, follow jobs whose follower died with an earlier
+        process, and post what finished but was never delivered (the outbox); runs once on
+        connecting and then every half lease."""
         try:
             await self.service.sweep()
-            await self.delivery.settle_notices(SURFACE, lambda ref: outlet_at(self, ref))
+            await self.delivery.follow_orphans(SURFACE, lambda ref: outlet_at(self, ref))
+            await self.delivery.deliver_outbox(SURFACE, lambda ref: outlet_at(self, ref))
         except Exception:  # the loop must outlive one bad round (a database restart, a Discord outage)
             log.exception("sweeping jobs failed; trying again next round")
 
@@ -89,7 +91,7 @@ async def run_bot(settings: Settings) -> None:
     if not token:
         raise ReelwrightError("Set DISCORD_TOKEN to your bot's token (Discord developer portal → Bot → Reset Token).")
     point_at(settings)
-    service = ConversationService(settings)
+    service = ConversationService(settings, serve=True)  # the bot also runs jobs queued while it was away
     bot = ReelwrightBot(service, settings, message_content=settings.discord_message_content)
     try:
         async with bot:

@@ -28,6 +28,9 @@ class DiscordOutlet:
             return None
         return f"{SURFACE}:{message.channel.id}/{message.id}"
 
+    def place(self) -> str:
+        return f"{SURFACE}:{self.channel.id}"  # type: ignore[attr-defined]
+
     def upload_limit(self) -> int:
         guild = getattr(self.channel, "guild", None)
         return guild.filesize_limit if guild is not None else DEFAULT_UPLOAD_LIMIT
@@ -57,10 +60,10 @@ class DiscordOutlet:
         await delete(message)
 
 
-async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, discord.PartialMessage] | None:
-    """The outlet and message a stored ``DiscordOutlet.ref`` names, if the channel can still be reached."""
+async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, discord.PartialMessage | None] | None:
+    """The outlet (and message) a stored ``DiscordOutlet.place`` (or ``ref``) names, if the channel can still be reached."""
     channel_id, _, message_id = ref.partition("/")
-    if not (channel_id.isdigit() and message_id.isdigit()):
+    if not channel_id.isdigit() or (message_id and not message_id.isdigit()):
         return None
     try:
         channel = client.get_channel(int(channel_id)) or await client.fetch_channel(int(channel_id))
@@ -69,7 +72,7 @@ async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, di
         return None
     if not isinstance(channel, discord.TextChannel | discord.Thread | discord.DMChannel):
         return None
-    return DiscordOutlet(channel), channel.get_partial_message(int(message_id))
+    return DiscordOutlet(channel), channel.get_partial_message(int(message_id)) if message_id else None
 
 
 async def send(channel: discord.abc.Messageable, content: str, **kwargs: Any) -> discord.Message | None:

@@ -49,6 +49,9 @@ class Transcript:
     def ref(self, message: object | None) -> str | None:
         return f"test:{message}" if message is not None else None
 
+    def place(self) -> str:
+        return "test:chat"
+
     def upload_limit(self) -> int:
         return 50 * 2**20
 
@@ -89,21 +92,21 @@ def test_a_failure_while_posting_reaches_the_person_instead_of_only_the_log(sett
     assert outlet.failures == [UNEXPECTED] and outlet.results == []
 
 
-def test_jobs_whose_delivery_died_are_settled_by_the_next_process(settings: Settings) -> None:
-    """A process that rendered (or failed) and died before posting leaves its progress message; the
-    next process finds it by the stored place and finishes the story there."""
+def test_results_whose_delivery_died_are_posted_once_by_the_next_process(settings: Settings) -> None:
+    """A process that queued a job and died before posting leaves it in the outbox; the next process
+    posts it where the job says (its stale progress message becomes the result), and only once."""
     outlet = Transcript()
 
     async def scenario() -> list[str]:
         service = ConversationService(settings)
         try:
             version = await service.plan(ANN, "a 2 second video of a paper boat, no narration")
-            finished = await service.render(ANN, version.project_id)
+            finished = await service.render(ANN, version.project_id, reply_ref="test:chat")
             await finished.result()
             await service.set_notice(finished.job_id, "test:progress-1")
-            failed = service.repository.admit_job(version.project_id, 1, ANN, per_user=5, queue_limit=50, lease_s=60)
-            service.repository.update_job(failed, status="failed", error="The GPU worker ran out of memory.")
-            await service.set_notice(failed, "test:progress-2")
+            failed = service.repository.admit_job(version.project_id, 1, ANN, per_user=5, queue_limit=50, reply_ref="test:chat")
+            service.repository.claim_job("gpu-1:1", 60, only={failed})
+            service.repository.finish_job(failed, "gpu-1:1", "failed", error="The GPU worker ran out of memory.")
 
             seen: list[str] = []
 
@@ -111,14 +114,16 @@ def test_jobs_whose_delivery_died_are_settled_by_the_next_process(settings: Sett
                 seen.append(ref)
                 return outlet, ref
 
-            assert await Delivery(service).settle_notices("test", outlet_at) == 2
-            assert await service.unsettled_notices("test") == []
+            delivery = Delivery(service)
+            assert await delivery.deliver_outbox("test", outlet_at) == 2
+            assert await delivery.deliver_outbox("test", outlet_at) == 0  # delivered means delivered
+            assert await service.outbox("test", set()) == []
             return seen
         finally:
             await service.close()
 
     seen = asyncio.run(scenario())
-    assert seen == ["progress-1", "progress-2"]
+    assert seen == ["progress-1", "chat"]
     ((number, _, name, _),) = outlet.results
     assert number == 1 and name.endswith("-v1.mp4") and outlet.removed == 1
     assert outlet.failures == ["The GPU worker ran out of memory."]

@@ -6,7 +6,6 @@ channel, never the channel a command is typed in.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import discord
@@ -17,7 +16,6 @@ from reelwright.bot.discord_bot.app import ReelwrightBot
 from reelwright.bot.service import ConversationService
 from reelwright.records import UserRef
 from reelwright.settings import Settings
-from reelwright.storage.models import utcnow
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.simcord(settle_timeout=180)]
 
@@ -130,8 +128,8 @@ async def test_the_queue_shows_everyone_s_place_but_only_your_own_titles(simcord
     mine, theirs = project_of_result(channel.threads[0]), project_of_result(channel.threads[1])
     repository = service_of(simcord_env).repository
     for project, who in ((mine, alice), (theirs, bob)):  # renders a GPU worker is running right now
-        job = repository.admit_job(project, 1, UserRef("discord", str(who.id)), per_user=5, queue_limit=50, lease_s=600, worker="gpu-1:9")
-        repository.update_job(job, status="running", stage="rendering")
+        job = repository.admit_job(project, 1, UserRef("discord", str(who.id)), per_user=5, queue_limit=50)
+        repository.claim_job("gpu-1:9", 600, only={job})
 
     shown = said(await alice.slash(channel, "queue"))
     assert mine in shown and "owl" in shown.lower()
@@ -165,21 +163,50 @@ async def test_a_progress_message_left_behind_by_a_crash_says_how_the_job_ended(
     thread = channel.threads[0]
     project = project_of_result(thread)
     repository = service_of(simcord_env).repository
-    bot_thread = simcord_env.bot.get_channel(thread.id)
 
-    # A bot process died mid-render: its progress message stays, its job's lease runs out.
-    stale = await bot_thread.send("🎬 Rendering `████░░░░░░` 40%")
-    crashed = repository.admit_job(project, 1, UserRef("discord", str(alice.id)), per_user=5, queue_limit=50, lease_s=60)
-    repository.update_job(crashed, status="running", lease_expires_at=utcnow() - timedelta(seconds=1))
+    # A bot process died while its job was running elsewhere; the job then failed for good.
+    stale = await simcord_env.bot.get_channel(thread.id).send("🎬 Rendering `████░░░░░░` 40%")
+    crashed = repository.admit_job(
+        project, 1, UserRef("discord", str(alice.id)), per_user=5, queue_limit=50, reply_ref=f"discord:{thread.id}"
+    )
+    repository.claim_job("gpu-box-9:1", 60, only={crashed})
     repository.set_notice(crashed, f"discord:{thread.id}/{stale.id}")
+    repository.finish_job(
+        crashed, "gpu-box-9:1", "failed", error="CUDA error: an illegal memory access", code=5, chat="A generation model failed."
+    )
 
     assert simcord_env.bot.sweeper.is_running()
     await simcord_env.bot.sweep()  # what the loop runs on connecting and every half lease
     await simcord_env.settle()
 
     edited = next(m for m in thread.history() if m.id == stale.id)
-    assert edited.content.startswith("❌") and "render it again" in edited.content
-    assert await service_of(simcord_env).unsettled_notices("discord") == []
+    assert edited.content == "❌ A generation model failed."  # what chat may hear, not the operator's details
+    assert await service_of(simcord_env).outbox("discord", set()) == []
+
+
+async def test_a_video_finished_while_the_bot_was_away_is_posted_once_when_it_returns(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    await alice.slash(channel, "video", prompt="a lantern", duration=2.0)
+    thread = channel.threads[0]
+    project = project_of_result(thread)
+    service = service_of(simcord_env)
+    before = len(thread.history())
+
+    # The job was queued from chat, then rendered by a worker while no bot was following it.
+    job = service.repository.admit_job(
+        project, 1, UserRef("discord", str(alice.id)), per_user=5, queue_limit=50, reply_ref=f"discord:{thread.id}"
+    )
+    claimed = service.repository.claim_job("gpu-box-9:1", 60, only={job})
+    assert claimed is not None
+    service.renders.run(claimed, lambda stage, fraction, detail: None)
+    service.repository.finish_job(job, "gpu-box-9:1", "succeeded")
+
+    for _ in range(3):  # the sweep runs again and again: the video is posted once
+        await simcord_env.bot.sweep()
+        await simcord_env.settle()
+    posted = thread.history()[before:]
+    assert len(posted) == 1 and posted[0].attachments[0].filename == f"{project}-v1.mp4"
+    assert service.repository.job(job).delivered
 
 
 async def test_chat_errors_never_show_file_paths(tmp_path: Path, simcord_env) -> None:

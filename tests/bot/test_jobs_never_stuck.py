@@ -44,9 +44,10 @@ def other_process(settings: Settings) -> Repository:
 
 
 def stuck_job(repository: Repository, project_id: str, user: UserRef, worker: str, lease_s: float) -> int:
-    """A job row as a worker leaves it: running, with a lease that lasts ``lease_s`` (negative: run out)."""
-    job = repository.admit_job(project_id, 1, user, per_user=10, queue_limit=100, lease_s=60, worker=worker)
-    repository.update_job(job, status="running", stage="rendering", lease_expires_at=utcnow() + timedelta(seconds=lease_s))
+    """A job row as a worker leaves it: claimed, running, with a lease that lasts ``lease_s`` (negative: run out)."""
+    job = repository.admit_job(project_id, 1, user, per_user=10, queue_limit=100)
+    assert repository.claim_job(worker, 60, only={job}) is not None
+    repository.update_job(job, stage="rendering", lease_expires_at=utcnow() + timedelta(seconds=lease_s))
     return job
 
 
@@ -61,24 +62,39 @@ def plan(settings: Settings, request: str = "a 2 second video of a kite, no narr
     return asyncio.run(make())
 
 
-def test_a_job_whose_lease_ran_out_is_failed_whoever_ran_it(settings: Settings) -> None:
+def test_a_job_whose_lease_ran_out_is_taken_over_and_finished_by_the_next_runner(settings: Settings) -> None:
     project = plan(settings)
     elsewhere = other_process(settings)
     on_another_host = stuck_job(elsewhere, project, ANN, "gpu-box-7:4242", lease_s=-1)
-    pid_now_someone_elses = stuck_job(elsewhere, project, ANN, f"{socket.gethostname()}:{os.getppid()}", lease_s=-1)
+    pid_now_someone_elses = stuck_job(elsewhere, project, BEN, f"{socket.gethostname()}:{os.getppid()}", lease_s=-1)
 
     async def scenario() -> None:
-        service = ConversationService(settings)
+        service = ConversationService(settings, serve=True)  # a serving runner takes every waiting job
         try:
-            await service.check_can_render(ANN)  # the two dead jobs no longer count against Ann
-            outcome = await (await service.render(ANN, project)).result()
-            assert outcome.path.is_file()
+            for job_id in (on_another_host, pid_now_someone_elses):
+                await (await service.follow_job(job_id)).result()
         finally:
             await service.close()
 
     asyncio.run(scenario())
-    ended = dict(((job_id, (status, stage)) for job_id, status, stage in rows(settings, "select id, status, stage from jobs")))
-    assert ended[on_another_host] == ended[pid_now_someone_elses] == ("failed", "interrupted")
+    ended = {job_id: (status, attempts) for job_id, status, attempts in rows(settings, "select id, status, attempts from jobs")}
+    assert ended[on_another_host] == ended[pid_now_someone_elses] == ("succeeded", 2)
+    assert rows(settings, "select status from renders order by id") == [("done",), ("done",)]
+
+
+def test_a_job_whose_worker_keeps_dying_fails_after_the_attempt_limit(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", llm_provider="template", job_max_attempts=2)
+    project = plan(settings)
+    elsewhere = other_process(settings)
+    job = stuck_job(elsewhere, project, ANN, "gpu-box-7:1", lease_s=-1)
+    assert [record.status for record in elsewhere.settle_abandoned_jobs()] == ["queued"]  # taken back: attempt 1 of 2
+    assert elsewhere.claim_job("gpu-box-8:1", -1, only={job}) is not None  # attempt 2, whose worker dies too
+
+    service = ConversationService(settings)
+    asyncio.run(service.close())
+    assert rows(settings, "select status, attempts, error from jobs") == [
+        ("failed", 2, "Its worker stopped 2 times before it finished (a restart or a crash each time); render it again.")
+    ]
 
 
 def test_the_heartbeat_keeps_a_long_render_alive_past_its_lease(tmp_path: Path) -> None:
@@ -132,7 +148,7 @@ def test_two_requests_at_once_cannot_exceed_the_per_user_cap(settings: Settings)
 
     def request() -> None:
         try:
-            admitted.append(other_process(settings).admit_job(project, 1, ANN, per_user=2, queue_limit=100, lease_s=60))
+            admitted.append(other_process(settings).admit_job(project, 1, ANN, per_user=2, queue_limit=100))
         except BadRequest as error:
             refused.append(str(error))
 
@@ -205,7 +221,7 @@ def test_a_killed_render_leaves_no_work_files_after_the_next_start(tmp_path: Pat
         left = [path for path in scratch.iterdir() if path != service.scratch.path]
         assert left == []
         assert not list((tmp_path / "data" / "outputs").glob(".*.partial"))
-        assert rows(settings, "select status from jobs") == [("failed",)]  # its process is gone: failed at once
+        assert rows(settings, "select status, attempts from jobs") == [("queued", 1)]  # its process is gone: back in the queue at once
     finally:
         asyncio.run(service.close())
 

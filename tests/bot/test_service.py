@@ -61,7 +61,7 @@ def test_a_cancelled_job_leaves_no_file_and_its_render_id_is_kept_as_failed(sett
         handle = await service.render(USER, version.project_id, out=out)
         async for event in handle.events():
             if event.stage == "rendering":
-                handle.cancel()
+                await service.cancel(handle.job_id)
         try:
             await handle.result()
         except Cancelled:
@@ -76,26 +76,27 @@ def test_a_cancelled_job_leaves_no_file_and_its_render_id_is_kept_as_failed(sett
     assert rows(settings, "select status, output_path from renders") == [("failed", str(out))]  # where it was going, for cleanup
 
 
-def test_jobs_interrupted_by_a_crash_are_failed_on_the_next_start(settings: Settings) -> None:
+def test_jobs_interrupted_by_a_crash_go_back_to_the_queue_on_the_next_start(settings: Settings) -> None:
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
 
     async def crashed_and_live_jobs() -> None:
         service = ConversationService(settings)
         version = await service.plan(USER, "a 4 second video of a cat")
-        crashed = admit(service, version.project_id, worker=f"{socket.gethostname()}:{gone}")
+        crashed = admit(service, version.project_id)
+        assert service.repository.claim_job(f"{socket.gethostname()}:{gone}", 60, only={crashed}) is not None
         service.repository.update_job(crashed, render_id=service.repository.begin_render(version.project_id, 1))
-        admit(service, version.project_id)  # this process, its lease still running: e.g. a bot beside this CLI
+        admit(service, version.project_id)  # waiting for a runner: e.g. queued by a bot beside this CLI
         await service.close()
 
     asyncio.run(crashed_and_live_jobs())
     ConversationService(settings)  # a restart
-    (crashed, live) = rows(settings, "select status, stage from jobs order by id")
-    assert crashed == ("failed", "interrupted") and live == ("queued", "queued")
-    assert rows(settings, "select status from renders") == [("failed",)]
+    (crashed, waiting) = rows(settings, "select status, stage, attempts from jobs order by id")
+    assert crashed == ("queued", "queued", 1) and waiting == ("queued", "queued", 0)  # the next runner takes it over
+    assert rows(settings, "select status from renders") == [("failed",)]  # its half-made render is not reused
 
 
-def admit(service: ConversationService, project_id: str, worker: str | None = None, user: UserRef = USER) -> int:
-    return service.repository.admit_job(project_id, 1, user, per_user=10, queue_limit=100, lease_s=60, worker=worker)
+def admit(service: ConversationService, project_id: str, user: UserRef = USER) -> int:
+    return service.repository.admit_job(project_id, 1, user, per_user=10, queue_limit=100)
 
 
 def test_an_image_is_brought_to_life_in_every_shot(settings: Settings, tmp_path: Path) -> None:
@@ -147,7 +148,7 @@ def test_a_person_cannot_queue_more_renders_than_their_limit(tmp_path: Path) -> 
             message = str(refused)
         else:
             message = ""
-        first.cancel()
+        await service.cancel(first.job_id)
         await service.close()
         return message
 

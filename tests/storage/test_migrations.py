@@ -66,7 +66,7 @@ def test_db_upgrade_migrates_for_a_deployment_and_says_to_what(tmp_path: Path) -
     assert head is not None and f"is at revision {head}" in done.stdout
 
 
-def test_jobs_from_before_leases_are_failed_and_old_projects_stay_private(tmp_path: Path) -> None:
+def test_jobs_from_before_jobs_were_data_are_failed_and_old_projects_stay_private(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = make_engine(url)
     config = alembic_config()
@@ -94,6 +94,9 @@ def test_jobs_from_before_leases_are_failed_and_old_projects_stay_private(tmp_pa
 
     repository = Repository(open_database(url))
 
-    assert [job.status for job in repository.fail_abandoned_jobs()] == ["failed"]  # no lease: nobody holds it
+    # A closure of a process long gone, with no output or reply place recorded: it cannot be resumed.
+    (job,) = [repository.job(1)]
+    assert (job.status, job.stage) == ("failed", "interrupted") and "render it again" in (job.error or "")
+    assert repository.settle_abandoned_jobs() == []
     (project,) = repository.projects()
     assert project.guild is None and project.channel is None

@@ -69,7 +69,7 @@ def test_admission_is_one_step_and_visibility_holds_on_postgresql(database_url: 
 
     def request() -> None:
         try:
-            admitted.append(service.repository.admit_job(in_guild, 1, ann, per_user=2, queue_limit=50, lease_s=60))
+            admitted.append(service.repository.admit_job(in_guild, 1, ann, per_user=2, queue_limit=50))
         except BadRequest:
             refused.append(1)
 
@@ -79,6 +79,20 @@ def test_admission_is_one_step_and_visibility_holds_on_postgresql(database_url: 
     for thread in threads:
         thread.join()
     assert (len(admitted), len(refused)) == (2, 4)
+
+    claimed: list[int] = []
+
+    def claim(worker: str) -> None:
+        job = service.repository.claim_job(worker, 60)
+        if job is not None:
+            claimed.append(job.id)
+
+    workers = [threading.Thread(target=claim, args=(f"gpu-{n}:1",)) for n in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(claimed) == sorted(admitted)  # six workers at once: each job taken exactly once
 
     seen_by_ben = [p.id for p in service.repository.projects(ann, visible_to=ben, guild="g1")]
     assert seen_by_ben == [in_guild]  # ann's DM project never shows

@@ -1,0 +1,209 @@
+"""Distributed rendering: jobs queued in one process run on Celery workers in others, over a real Redis.
+
+Everything is real: Debian's ``redis-server`` (started here; ``.ci/run`` installs it), ``reelwright
+worker`` processes (Celery, solo pool), the SQLite database they share, and kill -9 in the middle of
+renders. The claim on the job row, the lease and the workers' sweep make every job finish exactly
+once however often its worker dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REELWRIGHT
+
+from reelwright.bot.service import ConversationService
+from reelwright.records import UserRef
+from reelwright.settings import Settings
+
+ANN = UserRef("test", "ann", "Ann")
+BEN = UserRef("test", "ben", "Ben")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run installs it (apt-get install redis-server)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, redis_url: str) -> Iterator[Deployment]:
+    found = Deployment(tmp_path, redis_url)
+    yield found
+    found.stop_all()
+
+
+class Deployment:
+    """Settings pointing at Redis and a shared data directory, and the worker processes on them."""
+
+    def __init__(self, root: Path, redis_url: str) -> None:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+        self.root = root
+        self.settings = Settings(
+            data_dir=root / "data",
+            llm_provider="template",
+            broker_url=redis_url,
+            job_lease_s=2.0,
+            max_jobs_per_user=50,
+            max_queued_jobs=100,
+        )
+        self.env = {
+            **os.environ,
+            "REELWRIGHT_DATA_DIR": str(self.settings.data_dir),
+            "REELWRIGHT_LLM_PROVIDER": "template",
+            "REELWRIGHT_BROKER_URL": redis_url,
+            "REELWRIGHT_JOB_LEASE_S": "2",
+            "REELWRIGHT_JOB_MAX_ATTEMPTS": "10",
+        }
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        log = open(self.root / f"worker-{len(self.workers)}.log", "wb")
+        process = subprocess.Popen([*REELWRIGHT, "worker", "--queues", "cpu"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.workers.append(process)
+        deadline = time.monotonic() + 60
+        while b"ready." not in (self.root / f"worker-{len(self.workers) - 1}.log").read_bytes():
+            assert process.poll() is None, (self.root / f"worker-{len(self.workers) - 1}.log").read_text()
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.1)
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+    def rows(self, sql: str) -> list[tuple]:
+        with sqlite3.connect(self.settings.data_dir / "reelwright.db") as connection:
+            return connection.execute(sql).fetchall()
+
+
+async def planned(service: ConversationService, user: UserRef, subject: str, seconds: int = 3) -> str:
+    return (await service.plan(user, f"a {seconds} second video of {subject}, no narration")).project_id
+
+
+def test_a_job_queued_here_renders_on_a_worker_process_and_its_progress_arrives_over_redis(deployment: Deployment) -> None:
+    worker = deployment.start_worker()
+
+    async def scenario() -> tuple[list[str], Path, int]:
+        service = ConversationService(deployment.settings)
+        try:
+            handle = await service.render(ANN, await planned(service, ANN, "a lighthouse"))
+            stages = [event.stage async for event in handle.events()]
+            outcome = await handle.result()
+            return stages, outcome.path, handle.job_id
+        finally:
+            await service.close()
+
+    stages, path, job_id = asyncio.run(scenario())
+    assert {"rendering", "composing"} <= set(stages) and stages[-1] == "succeeded"
+    assert path.is_file() and path.stat().st_size > 10_000
+    assert deployment.rows(f"select worker, attempts from jobs where id = {job_id}") == [(f"{socket.gethostname()}:{worker.pid}", 1)]
+
+
+def test_killing_workers_mid_render_loses_no_job_and_runs_each_exactly_once(deployment: Deployment) -> None:
+    deployment.start_worker()
+    deployment.start_worker()
+
+    async def queue_jobs() -> list[int]:
+        service = ConversationService(deployment.settings)
+        try:
+            subjects = ["a fox", "an owl", "a bee", "a kite", "a comet", "a whale"]
+            return [
+                (await service.render(user, await planned(service, user, subject, 4))).job_id
+                for subject, user in zip(subjects, [ANN, BEN] * 3, strict=True)
+            ]
+        finally:
+            await service.close()
+
+    jobs = asyncio.run(queue_jobs())
+    killed: set[int] = set()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        states = dict(deployment.rows("select id, status from jobs"))
+        if all(states[job] in ("succeeded", "failed", "cancelled") for job in jobs):
+            break
+        running = deployment.rows("select worker from jobs where status = 'running' and stage = 'rendering'")
+        if len(killed) < 3 and running:
+            pid = int(running[0][0].rpartition(":")[2])
+            if pid not in killed:
+                os.kill(pid, signal.SIGKILL)  # mid-render, no warning: its job's lease and claim must carry it
+                killed.add(pid)
+                deployment.start_worker()
+        time.sleep(0.2)
+
+    assert len(killed) == 3
+    finished = deployment.rows("select id, status, attempts from jobs order by id")
+    assert [(job_id, status) for job_id, status, _ in finished] == [(job, "succeeded") for job in jobs]
+    assert sum(attempts for _, _, attempts in finished) >= len(jobs) + 3  # each kill cost one job an attempt
+    done_per_job = deployment.rows(
+        "select jobs.id, count(renders.id) from jobs join renders on renders.project_id = jobs.project_id "
+        "and renders.status = 'done' group by jobs.id order by jobs.id"
+    )
+    assert done_per_job == [(job, 1) for job in jobs]  # one finished video per job: never made twice
+
+
+def test_a_cancel_from_another_machine_stops_the_worker_at_its_next_heartbeat(deployment: Deployment) -> None:
+    deployment.start_worker()
+
+    async def scenario() -> str:
+        service = ConversationService(deployment.settings)
+        try:
+            project = await planned(service, ANN, "a slow river", 12)
+            handle = await service.render(ANN, project)
+            async for event in handle.events():
+                if event.stage == "rendering":
+                    assert await service.cancel_project(project) == 1
+                    break
+            started = time.monotonic()
+            async for event in handle.events():
+                last = event
+            assert time.monotonic() - started < deployment.settings.job_lease_s * 3
+            return last.status
+        finally:
+            await service.close()
+
+    assert asyncio.run(scenario()) == "cancelled"
+    deadline = time.monotonic() + 10
+    while deployment.rows("select status from renders") != [("failed",)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert deployment.rows("select status from renders") == [("failed",)]  # the worker stopped composing it
