@@ -25,7 +25,7 @@ from reelwright.agent.requirements import extract_requirements
 from reelwright.bot.inputs import check_request, load_image
 from reelwright.bot.jobs import InProcessJobRunner, JobExecutor, JobHandle, LocalBus, ProgressBus, follow
 from reelwright.bot.render_service import RenderOutcome, RenderService
-from reelwright.errors import BadRequest, Cancelled, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
+from reelwright.errors import BadRequest, Cancelled, Conflict, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
 from reelwright.generation import model_hub
 from reelwright.generation.backends import VideoBackend
 from reelwright.generation.compose import partial_path
@@ -48,6 +48,8 @@ VERIFY_WIDTH = 1280
 #: Files read for marks at once; more wait, so /verify cannot exhaust memory.
 CONCURRENT_VERIFICATIONS = 2
 MAX_VERSION = 2**31 - 1
+#: Tries of an edit whose project another edit changed meanwhile (each re-applies it to the newer version).
+EDIT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,20 @@ class ConversationService:
         return await asyncio.to_thread(self._edit, project_id, instruction)
 
     def _edit(self, project_id: str, instruction: str) -> VersionRecord:
+        """Apply the instruction to the latest version; if someone stored another version meanwhile, apply
+        it again to theirs, so concurrent edits of one project all land and none undoes another."""
         instruction = check_request(instruction, self.settings.max_request_chars)
+        for _ in range(EDIT_ATTEMPTS - 1):
+            try:
+                return self._edit_latest(project_id, instruction)
+            except Conflict:
+                log.info("project %s changed during an edit; applying it to the new latest version", project_id)
+        try:
+            return self._edit_latest(project_id, instruction)
+        except Conflict as error:
+            raise Conflict("Several people are editing this project at once; say it again in a moment.") from error
+
+    def _edit_latest(self, project_id: str, instruction: str) -> VersionRecord:
         project = self.repository.project(project_id)
         current = self.repository.version(project_id)
         plan, requirements, planner = edit_plan(
@@ -237,7 +252,7 @@ class ConversationService:
         diff = diff_plans(current.plan, plan)
         if not diff:
             raise BadRequest("That would not change anything in the current version.")
-        return self.repository.add_version(project_id, plan, instruction, diff, requirements, planner)
+        return self.repository.add_version(project_id, plan, instruction, diff, requirements, planner, based_on=current.number)
 
     # rendering ----------------------------------------------------------------------------------
     async def downloaded_models(self) -> list[tuple[str, str]]:

@@ -48,6 +48,12 @@ class Busy(ReelwrightError):
     exit_code = 9
 
 
+class Conflict(ReelwrightError):
+    """Someone else changed the project between reading it and writing the change (an optimistic check)."""
+
+    exit_code = 10
+
+
 class StorageError(ReelwrightError):
     """The database or artifact store cannot be written (read-only file, full disk)."""
 

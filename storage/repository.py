@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelwright.access import Role
-from reelwright.errors import BadRequest, Busy, NotFound, StorageError
+from reelwright.errors import BadRequest, Busy, Conflict, NotFound, StorageError
 from reelwright.plan import PlannerInfo, Requirements, ShotPlan
 from reelwright.records import JobRecord, Place, ProjectRecord, RenderRecord, UserRef, VersionRecord
 from reelwright.storage.models import Conversation, Job, Message, PlanVersion, Project, ProjectShare, Render, User, utcnow
@@ -185,27 +185,46 @@ class Repository:
             return _version_record(version)
 
     def add_version(
-        self, project_id: str, plan: ShotPlan, instruction: str, diff: list[str], requirements: Requirements, planner: PlannerInfo
+        self,
+        project_id: str,
+        plan: ShotPlan,
+        instruction: str,
+        diff: list[str],
+        requirements: Requirements,
+        planner: PlannerInfo,
+        *,
+        based_on: int,
     ) -> VersionRecord:
-        with guarded(self._write()) as session:
-            project = session.get(Project, project_id)
-            if project is None:
-                raise NotFound(f"No project {project_id!r}.")
-            number = (session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.project_id == project_id)) or 0) + 1
-            version = PlanVersion(
-                project_id=project_id,
-                number=number,
-                plan=plan.model_dump(mode="json"),
-                instruction=instruction,
-                diff=diff,
-                planner_info=planner.model_dump(mode="json", exclude_none=True),
-            )
-            project.title = plan.title
-            project.requirements = requirements.model_dump(mode="json")
-            project.updated_at = utcnow()
-            session.add(version)
-            session.flush()
-            return _version_record(version)
+        """Store version ``based_on + 1``, made from version ``based_on``.
+
+        ``Conflict`` (nothing written) when another version was stored since: this change was computed
+        from a plan that is no longer the latest, and storing it would silently undo the other one. An
+        optimistic check; the unique (project, number) constraint settles two writers racing past it.
+        """
+        try:
+            with guarded(self._write()) as session:
+                project = session.get(Project, project_id)
+                if project is None:
+                    raise NotFound(f"No project {project_id!r}.")
+                latest = session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.project_id == project_id)) or 0
+                if latest != based_on:
+                    raise Conflict(f"Project {project_id} is at version {latest}; this change was made from version {based_on}.")
+                version = PlanVersion(
+                    project_id=project_id,
+                    number=based_on + 1,
+                    plan=plan.model_dump(mode="json"),
+                    instruction=instruction,
+                    diff=diff,
+                    planner_info=planner.model_dump(mode="json", exclude_none=True),
+                )
+                project.title = plan.title
+                project.requirements = requirements.model_dump(mode="json")
+                project.updated_at = utcnow()
+                session.add(version)
+                session.flush()
+                return _version_record(version)
+        except IntegrityError as error:
+            raise Conflict(f"Project {project_id} changed while this change was being stored.") from error
 
     def project(self, project_id: str) -> ProjectRecord:
         with self.sessions() as session:

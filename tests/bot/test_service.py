@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from reelwright.bot.service import ConversationService
-from reelwright.errors import BadRequest, Cancelled
+from reelwright.errors import BadRequest, Cancelled, Conflict
 from reelwright.generation.video_io import read_frames
-from reelwright.records import UserRef
+from reelwright.records import UserRef, VersionRecord
 from reelwright.settings import Settings
 
 USER = UserRef("test", "alice", "Alice")
@@ -186,3 +186,40 @@ def test_render_ids_are_never_given_twice_even_after_a_failed_render(settings: S
     failed, finished = asyncio.run(scenario())
     assert finished != failed
     assert rows(settings, "select id, status from renders order by id") == [(failed, "failed"), (finished, "done")]
+
+
+def test_edits_made_at_the_same_moment_all_land_and_none_undoes_another(settings: Settings) -> None:
+    instructions = ["make it 9:16", "make shot 1 darker", "no narration", "make shot 2 brighter"]
+
+    async def scenario() -> VersionRecord:
+        service = ConversationService(settings)
+        try:
+            version = await service.plan(USER, "a 6 second video of a harbour at night, 2 shots")
+            await asyncio.gather(*(service.edit(USER, version.project_id, instruction) for instruction in instructions))
+            return (await service.show(version.project_id))[1]
+        finally:
+            await service.close()
+
+    latest = asyncio.run(scenario())
+    assert latest.number == 1 + len(instructions)
+    plan = latest.plan
+    assert plan.aspect == "9:16" and not plan.narration
+    assert plan.shots[0].grade.brightness < 0 < plan.shots[1].grade.brightness
+
+
+def test_a_change_made_from_an_old_version_is_refused_and_writes_nothing(settings: Settings) -> None:
+    async def scenario() -> VersionRecord:
+        service = ConversationService(settings)
+        try:
+            first = await service.plan(USER, "a 4 second video of a cat")
+            await service.edit(USER, first.project_id, "make it 1:1")
+            project = await service.project(first.project_id)
+            with pytest.raises(Conflict, match="at version 2"):
+                service.repository.add_version(
+                    first.project_id, first.plan, "stale", ["x"], project.requirements, first.planner, based_on=1
+                )
+            return (await service.show(first.project_id))[1]
+        finally:
+            await service.close()
+
+    assert asyncio.run(scenario()).number == 2

@@ -98,3 +98,23 @@ def test_admission_is_one_step_and_visibility_holds_on_postgresql(database_url: 
     assert seen_by_ben == [in_guild]  # ann's DM project never shows
     assert {p.id for p in service.repository.projects(visible_to=ann)} == {in_guild, in_dm}
     asyncio.run(service.close())
+
+
+def test_edits_at_the_same_moment_all_land_on_postgresql(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, llm_provider="template")
+    instructions = ["make it 9:16", "make shot 1 darker", "no narration", "make shot 2 brighter"]
+
+    async def scenario():
+        service = ConversationService(settings)
+        try:
+            user = UserRef("test", "pg")
+            version = await service.plan(user, "a 6 second video of a harbour at night, 2 shots")
+            await asyncio.gather(*(service.edit(user, version.project_id, instruction) for instruction in instructions))
+            return (await service.show(version.project_id))[1]
+        finally:
+            await service.close()
+
+    latest = asyncio.run(scenario())
+    assert latest.number == 1 + len(instructions)
+    assert latest.plan.aspect == "9:16" and not latest.plan.narration
+    assert latest.plan.shots[0].grade.brightness < 0 < latest.plan.shots[1].grade.brightness
