@@ -6,6 +6,9 @@ machine that reaches the database, the artifact store and Redis. A task claims a
 (never twice at once), runs it with ``JobExecutor`` (lease heartbeat, cancel, progress) and
 publishes progress over Redis pub/sub, which followers hear without polling the database.
 
+The shots of one video fan out (``bot/fan_out.py``): the worker holding the job asks others, one
+task per shot still to make, and joins their clips before composing.
+
 Crashes: tasks are acknowledged late and rejected when their worker is lost, so Redis hands them to
 another worker; a killed worker's job is taken over once its lease runs out (each worker sweeps for
 such jobs and re-sends their task). A task that cannot reach the database retries with backoff.
@@ -26,10 +29,12 @@ import redis.asyncio as aioredis
 from celery import Celery, Task
 from kombu.exceptions import OperationalError
 
+from reelwright.bot.fan_out import ShotLocks
 from reelwright.bot.jobs import BEATS_PER_LEASE, JobEvent, JobExecutor, Subscription
 from reelwright.bot.render_service import RenderService
 from reelwright.errors import StorageError
 from reelwright.generation.watermark import Watermarker
+from reelwright.records import JobRecord
 from reelwright.settings import Settings
 from reelwright.storage.artifacts import ArtifactStore
 from reelwright.storage.db import open_database, safe_url
@@ -39,6 +44,7 @@ from reelwright.storage.scratch import ScratchSpace
 log = logging.getLogger(__name__)
 
 RENDER_TASK = "reelwright.render"
+HELP_TASK = "reelwright.help"
 QUEUES = ("gpu", "cpu")
 #: A task whose worker vanished is handed out again after this long (a kill -9 is noticed sooner, on reject).
 VISIBILITY_TIMEOUT_S = 6 * 3600
@@ -132,6 +138,15 @@ def make_app(settings: Settings) -> Celery:
             worker.executor.execute(job)
             ran.append(job.id)
 
+    @app.task(name=HELP_TASK)
+    def help_with_shots(job_id: int, attempt: int, start: int, queue: str = "cpu") -> str:
+        """Render shots of a job another worker holds (the fan-out), then run waiting jobs like any task."""
+        worker = runtime(app)
+        made = worker.renders.help(job_id, attempt, start)
+        while (job := worker.executor.claim(queues={queue})) is not None:
+            worker.executor.execute(job)
+        return f"made {made} shot(s) of job {job_id}"
+
     return app
 
 
@@ -156,6 +171,18 @@ class CeleryDispatcher:
 
     def shutdown(self) -> None:
         self.bus.close()
+
+
+class CeleryHelpers:
+    """Other workers of the job's queue, asked with one task per shot still to make."""
+
+    def __init__(self, app: Celery, locks: ShotLocks) -> None:
+        self.app = app
+        self.locks = locks
+
+    def ask(self, job: JobRecord, count: int) -> None:
+        for start in range(1, count + 1):
+            self.app.send_task(HELP_TASK, args=[job.id, job.attempts, start, job.queue], queue=job.queue)
 
 
 @dataclass
@@ -189,7 +216,8 @@ def build_runtime(app: Celery) -> WorkerRuntime:
     scratch = ScratchSpace(settings.data_dir / "scratch")
     scratch.remove_abandoned()
     store = ArtifactStore(settings.artifacts_dir, sessions, scratch.path)
-    renders = RenderService(settings, repository, store, scratch.path, Watermarker(settings.watermark_key))
+    locks = ShotLocks(redis.Redis.from_url(settings.broker_url or ""), settings.job_lease_s)
+    renders = RenderService(settings, repository, store, scratch.path, Watermarker(settings.watermark_key), CeleryHelpers(app, locks))
     executor = JobExecutor(repository, RedisBus(settings.broker_url or ""), renders.run, settings.job_lease_s)
     sweeper = threading.Thread(target=sweep_forever, args=(app, repository, settings.job_lease_s), name="reelwright-sweeper", daemon=True)
     sweeper.start()

@@ -430,16 +430,26 @@ def queue(as_json: JsonFlag = False) -> None:
     """Jobs queued and rendering, on every machine, in the order they will run."""
 
     async def body(service: ConversationService) -> None:
-        jobs = await service.queue()
-        payload = {"jobs": [job_json(job, position) | {"title": job.title, "worker": job.worker} for job, position in jobs]}
+        entries = await service.queue()
+        payload = {
+            "jobs": [
+                job_json(entry.job, entry.position)
+                | {"title": entry.job.title, "worker": entry.job.worker, "starts_in_s": entry.starts_in_s}
+                for entry in entries
+            ]
+        }
 
         def human() -> None:
-            if not jobs:
+            if not entries:
                 out.print("nothing is queued or rendering", highlight=False)
                 return
-            table = Table("job", "project", "title", "status", "position", "worker")
-            for job, position in jobs:
-                table.add_row(str(job.id), job.project_id, job.title, f"{job.status} {job.stage}", str(position), job.worker or "")
+            table = Table("job", "project", "title", "status", "position", "starts in", "worker")
+            for entry in entries:
+                job = entry.job
+                starts = f"~{max(1, round(entry.starts_in_s / 60))} min" if entry.starts_in_s else ""
+                table.add_row(
+                    str(job.id), job.project_id, job.title, f"{job.status} {job.stage}", str(entry.position), starts, job.worker or ""
+                )
             out.print(table)
 
         emit(as_json, payload, human)

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_MIN_INTERVAL_S = 2.0
 #: How long one process has to post a result before another may take the posting over.
-DELIVERY_CLAIM_S = 300.0
+DELIVERY_CLAIM_S = 120.0
 UNEXPECTED = "Something went wrong on our side while making this video; it has been logged."
 
 
@@ -150,19 +150,27 @@ class Delivery:
         delivered = 0
         for job in await self.service.outbox(surface, set(self.following)):
             ref = (job.notice_ref or job.reply_ref or "").removeprefix(f"{surface}:")
-            found = await outlet_at(ref)
-            if found is None:  # the place is gone: nobody to tell
-                await self.service.mark_delivered(job.id)
+            try:
+                found = await outlet_at(ref)
+                if found is None:  # the place is gone for good: nobody to tell
+                    await self.service.mark_delivered(job.id)
+                    continue
+                outlet, message = found
+                await self.deliver(outlet, message, job)
+            except Exception:  # the platform is down: this one waits for the next sweep, the others go on
+                log.exception("posting the result of job %s failed; trying again at the next sweep", job.id)
                 continue
-            outlet, message = found
-            await self.deliver(outlet, message, job)
             delivered += 1
         return delivered
 
     async def follow_orphans(self, surface: str, outlet_at: Callable[[str], Awaitable[tuple[Outlet, object | None] | None]]) -> None:
         """Keep the progress messages of jobs still running whose follower died with an earlier process."""
         for job in await self.service.unfollowed_jobs(surface, set(self.following)):
-            found = await outlet_at((job.notice_ref or job.reply_ref or "").removeprefix(f"{surface}:"))
+            try:
+                found = await outlet_at((job.notice_ref or job.reply_ref or "").removeprefix(f"{surface}:"))
+            except Exception:  # the platform is down: the outbox posts the result once it is back
+                log.warning("cannot reach the progress message of job %s now", job.id)
+                continue
             if found is not None:
                 outlet, message = found
                 self.spawn(self.follow_and_post(outlet, message, await self.service.follow_job(job.id)))

@@ -52,6 +52,8 @@ class JobEvent:
     detail: str = ""
     queue_position: int | None = None
     error: str | None = None
+    #: While queued: about how many seconds until it starts.
+    starts_in_s: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -61,8 +63,9 @@ class JobEvent:
         return asdict(self)
 
     @classmethod
-    def of_row(cls, job: JobRecord, queue_position: int | None = None) -> JobEvent:
-        return cls(job.id, job.status, job.stage, job.progress, queue_position=queue_position, error=job.error_chat or job.error)
+    def of_row(cls, job: JobRecord, queue_position: int | None = None, starts_in_s: float | None = None) -> JobEvent:
+        error = job.error_chat or job.error
+        return cls(job.id, job.status, job.stage, job.progress, queue_position=queue_position, error=error, starts_in_s=starts_in_s)
 
 
 class Subscription(Protocol):
@@ -131,7 +134,9 @@ async def follow(job_id: int, bus: ProgressBus, repository: Repository, poll_s: 
     """
     async with bus.subscribe(job_id) as events:
         row = await asyncio.to_thread(repository.job, job_id)
-        yield JobEvent.of_row(row, await asyncio.to_thread(repository.queue_position, job_id))
+        position = await asyncio.to_thread(repository.queue_position, job_id)
+        starts_in = await asyncio.to_thread(repository.estimated_start_s, position) if position else None
+        yield JobEvent.of_row(row, position, starts_in)
         if row.finished:
             return
         while True:

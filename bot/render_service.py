@@ -10,18 +10,26 @@ died reuses every shot and line already made.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from reelwright.errors import BadRequest, GenerationError
+from reelwright.bot.fan_out import ShotLocks, make_shots
+from reelwright.errors import BadRequest, Cancelled, GenerationError
 from reelwright.generation.backends import VideoBackend, build_image_to_video, build_speech, build_text_to_video, build_video_model
-from reelwright.generation.pipeline import RenderPipeline, StageProgress
+from reelwright.generation.compose import frame_ranges
+from reelwright.generation.pipeline import RenderPipeline, ShotResult, StageProgress
 from reelwright.generation.watermark import Watermarker
+from reelwright.plan import ShotPlan
 from reelwright.records import JobRecord, RenderRecord
 from reelwright.settings import Settings
 from reelwright.storage.artifacts import ArtifactStore
 from reelwright.storage.repository import Repository
+
+#: How often a helper checks that the job it helps is still going (a cancel, a takeover).
+HELPER_CHECK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -42,9 +50,29 @@ class RenderOutcome:
         return cls(render.project_id, render.version, render.id, Path(render.output_path), render.seconds, render.shots)
 
 
+class Helpers(Protocol):
+    """Other workers that can render shots of a job this worker holds (Celery workers; none embedded)."""
+
+    locks: ShotLocks
+
+    def ask(self, job: JobRecord, count: int) -> None:
+        """Ask up to ``count`` other workers to help with ``job``'s shots."""
+        ...
+
+
 class RenderService:
-    def __init__(self, settings: Settings, repository: Repository, store: ArtifactStore, scratch: Path, watermarker: Watermarker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        repository: Repository,
+        store: ArtifactStore,
+        scratch: Path,
+        watermarker: Watermarker,
+        helpers: Helpers | None = None,
+    ) -> None:
+        """``helpers``: the shots of a job fan out to other workers (each shot taken once, under a lock)."""
         self.settings = settings
+        self.helpers = helpers
         self.repository = repository
         self.store = store
         self.scratch = scratch
@@ -101,6 +129,7 @@ class RenderService:
                 out_path=output,
                 images=images,
                 progress=report,
+                shots=partial(self.coordinate, job) if self.helpers is not None else None,
             )
             artifact = self.store.put(result.output, "video", plan.total_duration_s)
             shots = [{"shot": s.shot_id, "clip_hash": s.clip_hash, "reused": s.reused} for s in result.shots]
@@ -109,3 +138,43 @@ class RenderService:
             self.repository.fail_render(render_id)
             raise
         return RenderOutcome(job.project_id, job.version, render_id, output, plan.total_duration_s, shots)
+
+    def coordinate(
+        self, job: JobRecord, plan: ShotPlan, counts: list[int], images: dict[str, Path], progress: StageProgress
+    ) -> list[tuple[Path, ShotResult]]:
+        """The held job's shots: other workers are asked to help with those still to make, this one works
+        through them too and waits for the rest, so it never depends on help arriving."""
+        assert self.helpers is not None
+        pipeline = self.pipeline()
+        missing = sum(
+            1
+            for shot, count in zip(plan.shots, counts, strict=True)
+            if pipeline.clips.lookup(pipeline.clip_key(plan, shot, count, pipeline.backend_for(plan, shot))) is None
+        )
+        if missing > 1:
+            self.helpers.ask(job, missing - 1)
+        made, _ = make_shots(pipeline, plan, counts, images, self.helpers.locks, progress)
+        return [made[index] for index in range(len(plan.shots))]
+
+    def help(self, job_id: int, attempt: int, start: int) -> int:
+        """Render shots of a job another worker holds, starting from shot ``start`` (helpers spread out);
+        stops when its shots are all taken, or the job ended or changed hands. Returns how many it made."""
+        assert self.helpers is not None
+        job = self.repository.job(job_id)
+        if job.status != "running" or job.attempts != attempt:
+            return 0
+        plan = self.repository.version(job.project_id, job.version).plan
+        counts = [count for _, count in frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)]
+        images = {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
+        checked = [time.monotonic()]
+
+        def still_wanted(stage: str, fraction: float, detail: str) -> None:
+            if time.monotonic() - checked[0] > HELPER_CHECK_S:
+                checked[0] = time.monotonic()
+                now = self.repository.job(job_id)
+                if now.status != "running" or now.attempts != attempt:
+                    raise Cancelled("The job ended or changed hands.")
+
+        order = [(start + offset) % len(plan.shots) for offset in range(len(plan.shots))]
+        _, rendered = make_shots(self.pipeline(), plan, counts, images, self.helpers.locks, still_wanted, order, wait=False)
+        return len(rendered)

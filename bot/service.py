@@ -65,6 +65,15 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class QueueEntry:
+    job: JobRecord
+    #: 0 while rendering, n when n jobs go first.
+    position: int
+    #: While waiting: about how many seconds until it starts.
+    starts_in_s: float | None
+
+
+@dataclass(frozen=True)
 class Turn:
     """One stored turn of a conversation: the version it produced and the reply given."""
 
@@ -380,11 +389,17 @@ class ConversationService:
             self.dispatcher.cancel(job_id)
         return len(cancelled)
 
-    async def queue(self) -> list[tuple[JobRecord, int]]:
-        """Active jobs, in the order they run, with their queue position (0 = rendering now, n = n jobs ahead of it)."""
+    async def queue(self) -> list[QueueEntry]:
+        """Active jobs, in the order they run, with their queue position (0 = rendering now, n = n jobs
+        ahead of it) and about when they start."""
         await self.sweep()
         jobs = await asyncio.to_thread(self.repository.active_jobs)
-        return [(job, 0 if job.status == "running" else index) for index, job in enumerate(jobs)]
+        entries = []
+        for index, job in enumerate(jobs):
+            position = 0 if job.status == "running" else index
+            starts_in = await asyncio.to_thread(self.repository.estimated_start_s, position) if position else None
+            entries.append(QueueEntry(job, position, starts_in))
+        return entries
 
     async def sweep(self) -> list[JobRecord]:
         """Take jobs back from workers that stopped (queued again, or failed after too many tries) and

@@ -28,6 +28,8 @@ from reelwright.plan import Shot, ShotPlan, Voice
 
 #: Called with (stage, overall fraction 0..1, detail). May raise ``Cancelled``.
 StageProgress = Callable[[str, float, str], None]
+#: Makes every shot's clip of a plan: (plan, frame count per shot, images, progress) -> (clip, result) per shot.
+ShotMaker = Callable[[ShotPlan, list[int], dict[str, Path], StageProgress], list[tuple[Path, "ShotResult"]]]
 
 SHOTS_SHARE, NARRATION_SHARE = 0.6, 0.15
 #: A bound on chained calls for one shot (a 120 s shot of a 49-frame, 8 fps model takes 20).
@@ -153,20 +155,18 @@ class RenderPipeline:
         out_path: Path,
         images: dict[str, Path],
         progress: StageProgress,
+        shots: ShotMaker | None = None,
     ) -> RenderResult:
+        """Shots (made by ``shots``, this process one after another by default), narration, composition."""
         ranges = frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)
-        clips: list[Path] = []
-        results: list[ShotResult] = []
-        for index, (shot, (_, frame_count)) in enumerate(zip(plan.shots, ranges, strict=True)):
-            detail = f"shot {shot.id}/{len(plan.shots)}"
-            base = SHOTS_SHARE * index / len(plan.shots)
+        counts = [count for _, count in ranges]
 
-            def shot_progress(fraction: float, base: float = base, detail: str = detail) -> None:
-                progress("rendering", base + SHOTS_SHARE * fraction / len(plan.shots), detail)
+        def shots_progress(stage: str, fraction: float, detail: str) -> None:
+            progress(stage, SHOTS_SHARE * fraction, detail)
 
-            clip, result = self.render_shot(plan, shot, frame_count, images, shot_progress)
-            clips.append(clip)
-            results.append(result)
+        made = (shots or self.render_shots)(plan, counts, images, shots_progress)
+        clips = [clip for clip, _ in made]
+        results = [result for _, result in made]
 
         narration: list[Speech | None] = [None] * len(plan.shots)
         if plan.narration:
@@ -201,6 +201,19 @@ class RenderPipeline:
         )
         progress("done", 1.0, "")
         return RenderResult(out_path, results)
+
+    def render_shots(
+        self, plan: ShotPlan, counts: list[int], images: dict[str, Path], progress: StageProgress
+    ) -> list[tuple[Path, ShotResult]]:
+        """Every shot's clip, one after another (``progress`` fractions are of the shots' share)."""
+        made = []
+        for index, (shot, count) in enumerate(zip(plan.shots, counts, strict=True)):
+
+            def shot_progress(fraction: float, index: int = index, shot: Shot = shot) -> None:
+                progress("rendering", (index + fraction) / len(plan.shots), f"shot {shot.id}/{len(plan.shots)}")
+
+            made.append(self.render_shot(plan, shot, count, images, shot_progress))
+        return made
 
     def render_shot(
         self, plan: ShotPlan, shot: Shot, frame_count: int, images: dict[str, Path], progress: Callable[[float], None]

@@ -386,7 +386,8 @@ class Repository:
                 query = query.where(Job.id.in_(only))
             if queues is not None:
                 query = query.where(Job.queue.in_(queues))
-            waiting = fair_order(list(session.scalars(query.order_by(Job.id))))
+            running = list(session.scalars(select(Job).where(Job.status == "running")))
+            waiting = fair_order(list(session.scalars(query.order_by(Job.id))), running)
             if not waiting:
                 return None
             job = waiting[0]
@@ -513,7 +514,7 @@ class Repository:
             ).all()
             details = {job.id: (user, title) for job, user, title in rows}
             running = [job for job, _, _ in rows if job.status == "running"]
-            ordered = running + fair_order([job for job, _, _ in rows if job.status == "queued"])
+            ordered = running + fair_order([job for job, _, _ in rows if job.status == "queued"], running)
             return [
                 _job_record(job, UserRef(user.platform, user.external_id, user.display_name) if user else None, title)
                 for job in ordered
@@ -525,6 +526,13 @@ class Repository:
         with self.sessions() as session:
             rows = session.execute(select(Job.queue, func.count()).where(Job.status == "queued").group_by(Job.queue)).all()
             return {queue: count for queue, count in rows}
+
+    def estimated_start_s(self, position: int) -> float:
+        """About how long until a job ``position`` places down the queue starts: the jobs ahead finish
+        at the pace of recent renders, as many at a time as are running now."""
+        with self.sessions() as session:
+            running = session.scalar(select(func.count()).select_from(Job).where(Job.status == "running")) or 0
+            return position * self._typical_render_s(session) / max(1, running)
 
     def queue_position(self, job_id: int) -> int | None:
         """0 while the job runs, n when n jobs go before it, ``None`` once it ended."""
@@ -622,10 +630,13 @@ class Repository:
                     render.output_path = None
 
 
-def fair_order(waiting: list[Job]) -> list[Job]:
-    """Waiting jobs in the order runners take them: everyone's first job before anyone's second,
-    oldest first within each round, so one person's ten videos do not hold up everyone else."""
+def fair_order(waiting: list[Job], running: list[Job]) -> list[Job]:
+    """Waiting jobs in the order runners take them: everyone's first job before anyone's second (a job
+    running counts as one's first), oldest first within each round, so one person's ten videos do not
+    hold up everyone else."""
     seen: dict[int | None, int] = {}
+    for job in running:
+        seen[job.requested_by] = seen.get(job.requested_by, 0) + 1
     ranked = []
     for job in sorted(waiting, key=lambda job: job.id):
         rank = seen.get(job.requested_by, 0)

@@ -20,6 +20,8 @@ import pytest
 from reelwright.settings import Settings
 
 REELWRIGHT = [sys.executable, "-m", "reelwright.bot"]
+#: The Redis + Celery worker fixtures (``redis_url``, ``deployment``) for the distributed tests.
+pytest_plugins = ["celery_world"]
 
 
 @dataclass

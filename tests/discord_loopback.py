@@ -55,6 +55,7 @@ class LoopbackDiscord:
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.messages: dict[int, dict[str, Any]] = {}
+        self.threads: dict[int, dict[str, Any]] = {}
         self.ready = asyncio.Event()
         self.upload_arrived = asyncio.Event()
         self.progress_edited = asyncio.Event()
@@ -133,6 +134,9 @@ class LoopbackDiscord:
             if not socket.closed:
                 await socket.send_str(frame)
 
+    def channel(self) -> dict[str, Any]:
+        return {"id": str(CHANNEL), "type": 0, "name": "drafts", "position": 0, "permission_overwrites": [], "guild_id": str(GUILD)}
+
     def guild(self) -> dict[str, Any]:
         return {
             "id": str(GUILD),
@@ -153,13 +157,11 @@ class LoopbackDiscord:
                     "flags": 0,
                 }
             ],
-            "channels": [
-                {"id": str(CHANNEL), "type": 0, "name": "drafts", "position": 0, "permission_overwrites": [], "guild_id": str(GUILD)}
-            ],
+            "channels": [self.channel()],
             "members": [
                 {"user": user(BOT, "Reelwright", bot=True), "roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False, "flags": 0}
             ],
-            "threads": [],
+            "threads": list(self.threads.values()),  # active threads, as Discord sends them to a (re)connecting bot
             "features": [],
             "emojis": [],
             "stickers": [],
@@ -289,8 +291,12 @@ class LoopbackDiscord:
             if request.method == "DELETE":
                 return web.Response(status=204)
             return reply(self.message(channel_id, body, files))
+        if parts[0] == "channels" and len(parts) == 2 and request.method == "GET":
+            found = self.channel() if int(parts[1]) == CHANNEL else self.threads.get(int(parts[1]))
+            return reply(found) if found else reply({"message": "Unknown Channel", "code": 10003}, status=404)
         if parts[0] == "channels" and parts[-1] == "threads":
             thread = self.thread(next(self._ids), int(parts[1]), body.get("name", "thread"))
+            self.threads[int(thread["id"])] = thread
             await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
             return reply(thread)
         if parts[0] == "channels" and parts[2:3] == ["messages"]:

@@ -39,7 +39,7 @@ class DiscordOutlet:
         return await send(self.channel, text)
 
     async def show_progress(self, message: object | None, event: JobEvent) -> object | None:
-        text = progress_text(event.stage, event.progress, event.detail, event.queue_position)
+        text = progress_text(event.stage, event.progress, event.detail, event.queue_position, event.starts_in_s)
         if message is None:
             return await send(self.channel, text)
         await edit(message, text)
@@ -61,13 +61,15 @@ class DiscordOutlet:
 
 
 async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, discord.PartialMessage | None] | None:
-    """The outlet (and message) a stored ``DiscordOutlet.place`` (or ``ref``) names, if the channel can still be reached."""
+    """The outlet (and message) a stored ``DiscordOutlet.place`` (or ``ref``) names; ``None`` when the
+    channel is gone for good (deleted, or no longer ours to see). A passing failure (Discord's 5xx, the
+    network) raises, so what was to be posted there waits for the next sweep instead of being dropped."""
     channel_id, _, message_id = ref.partition("/")
     if not channel_id.isdigit() or (message_id and not message_id.isdigit()):
         return None
     try:
         channel = client.get_channel(int(channel_id)) or await client.fetch_channel(int(channel_id))
-    except discord.HTTPException as error:
+    except (discord.NotFound, discord.Forbidden) as error:
         log.info("the channel of an old progress message is gone (%s)", error.status)
         return None
     if not isinstance(channel, discord.TextChannel | discord.Thread | discord.DMChannel):

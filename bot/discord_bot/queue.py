@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from reelwright.access import Action
 from reelwright.bot.discord_bot.chat import authorized, project_named_or_here, reply, user_ref
-from reelwright.bot.discord_bot.text import safe
+from reelwright.bot.discord_bot.text import safe, starting_in
 from reelwright.bot.service import ConversationService
 
 
@@ -22,8 +22,9 @@ class Queue(commands.Cog):
         await interaction.response.defer(ephemeral=True)
         me = user_ref(interaction.user)
         lines = []
-        for job, position in await self.service.queue():
-            where = "rendering" if position == 0 else f"#{position} in queue"
+        for entry in await self.service.queue():
+            job, position = entry.job, entry.position
+            where = "rendering" if position == 0 else f"#{position} in queue, {starting_in(entry.starts_in_s)}"
             if job.requested_by == me:
                 lines.append(f"`{job.project_id}` v{job.version} — {safe(job.title, 80)}: {where} ({job.stage}, {job.progress * 100:.0f}%)")
             else:

@@ -53,9 +53,16 @@ def result_text(record: VersionRecord, note: str = "") -> str:
     return "\n".join(lines)[:MAX_CONTENT]
 
 
-def progress_text(stage: str, fraction: float, detail: str = "", queue_position: int | None = None) -> str:
+def starting_in(seconds: float | None) -> str:
+    """ "starting in about 3 min" from an estimate in seconds."""
+    return f"starting in about {max(1, round((seconds or 0) / 60))} min"
+
+
+def progress_text(
+    stage: str, fraction: float, detail: str = "", queue_position: int | None = None, starts_in_s: float | None = None
+) -> str:
     if stage == "queued" and queue_position:
-        return f"⏳ Queued — {queue_position} job(s) ahead."
+        return f"⏳ Queued — {queue_position} job(s) ahead, {starting_in(starts_in_s)}."
     bar_width = 20
     filled = round(fraction * bar_width)
     bar = "█" * filled + "░" * (bar_width - filled)
