@@ -215,7 +215,7 @@ def build_runtime(app: Celery) -> WorkerRuntime:
     repository = Repository(sessions, max_attempts=settings.job_max_attempts)
     scratch = ScratchSpace(settings.data_dir / "scratch")
     scratch.remove_abandoned()
-    store = ArtifactStore(settings.artifacts_dir, sessions, scratch.path)
+    store = ArtifactStore(settings.artifacts_dir, sessions, scratch.path, settings.artifact_url)
     locks = ShotLocks(redis.Redis.from_url(settings.broker_url or ""), settings.job_lease_s)
     renders = RenderService(settings, repository, store, scratch.path, Watermarker(settings.watermark_key), CeleryHelpers(app, locks))
     executor = JobExecutor(repository, RedisBus(settings.broker_url or ""), renders.run, settings.job_lease_s)

@@ -146,7 +146,7 @@ class ConversationService:
         self.scratch = ScratchSpace(settings.data_dir / "scratch")
         self.scratch.remove_abandoned()
         remove_abandoned_partials(self.repository)
-        self.store = ArtifactStore(settings.artifacts_dir, sessions, self.scratch.path)
+        self.store = ArtifactStore(settings.artifacts_dir, sessions, self.scratch.path, settings.artifact_url)
         self.watermarker = Watermarker(settings.watermark_key)
         self.renders = RenderService(settings, self.repository, self.store, self.scratch.path, self.watermarker)
         self.dispatcher = build_dispatcher(settings, self.repository, self.renders, serve, queues)
@@ -347,7 +347,11 @@ class ConversationService:
         if job.status == "succeeded" and job.render_id is not None:
             render = await asyncio.to_thread(self.repository.render, job.render_id)
             if render is not None:
-                return RenderOutcome.of_render(render)
+                outcome = RenderOutcome.of_render(render)
+                if outcome.path.is_file():
+                    return outcome
+                # Written on another machine: this one reads the video from the shared artifact store.
+                return replace(outcome, path=await asyncio.to_thread(self.store.path_of, render.output_sha256))
         if not job.finished:
             raise ReelwrightError(f"Job {job_id} has not finished ({job.status}).")
         raise job_error(job)

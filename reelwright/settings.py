@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Database, artifacts and outputs.")
+    artifact_dir: Path | None = Field(
+        default=None, description="Where artifacts (clips, narration, images, videos) live; default: in the data directory."
+    )
+    artifact_url: str | None = Field(
+        default=None,
+        description=(
+            "A store every machine shares, as an fsspec URL (s3://bucket/prefix with s3fs installed, file:///mnt/shared): "
+            "workers on different machines exchange clips and videos through it."
+        ),
+    )
     database_url: str | None = Field(default=None, description="Any SQLAlchemy URL; default: SQLite (WAL) in the data directory.")
 
     llm_provider: str = Field(
@@ -102,7 +112,7 @@ class Settings(BaseSettings):
 
     @property
     def artifacts_dir(self) -> Path:
-        return self.data_dir / "artifacts"
+        return self.artifact_dir or self.data_dir / "artifacts"
 
     @property
     def outputs_dir(self) -> Path:

@@ -1,13 +1,21 @@
-"""The content-addressed artifact store: files named by their sha256, recorded in the database."""
+"""The content-addressed artifact store: files named by their sha256, recorded in the database.
+
+Each process keeps its files under a local root. With a shared store (any fsspec URL: ``s3://bucket/
+prefix`` with s3fs installed, ``file:///mnt/shared/artifacts``, ...) every file is also uploaded there
+before its row is written, and a process that finds a row whose file it lacks downloads it first: GPU
+workers on different machines share shot clips, narration, images and finished videos through it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
 
+import fsspec
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelwright.errors import StorageError
@@ -22,22 +30,83 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-class ArtifactStore:
-    """Files under ``root/ab/abcdef....ext``; the database row is written only after the file is in place."""
+class SharedStore:
+    """The store every machine reaches, through fsspec: uploads land under a temporary name and are
+    moved into place, so no reader sees half a file."""
 
-    def __init__(self, root: Path, sessions: sessionmaker[Session], scratch: Path) -> None:
+    def __init__(self, url: str) -> None:
+        try:
+            self.fs, self.base = fsspec.core.url_to_fs(url)
+        except (ImportError, ValueError) as error:
+            raise StorageError(f"Cannot use the artifact store {url}: {error}.") from error
+        self.url = url
+
+    def _path(self, relative: str) -> str:
+        return f"{self.base.rstrip('/')}/{relative}"
+
+    def upload(self, file: Path, relative: str) -> None:
+        target = self._path(relative)
+        try:
+            if self.fs.exists(target):
+                return
+            self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+            partial = f"{target}.partial-{secrets.token_hex(4)}"
+            self.fs.put_file(str(file), partial)
+            self.fs.mv(partial, target)
+        except OSError as error:
+            raise StorageError(f"Cannot write to the artifact store {self.url}: {error}.") from error
+
+    def download(self, relative: str, into: Path) -> bool:
+        """Copy the file to ``into``; ``False`` if the store does not have it."""
+        try:
+            if not self.fs.exists(self._path(relative)):
+                return False
+            self.fs.get_file(self._path(relative), str(into))
+            return True
+        except OSError as error:
+            raise StorageError(f"Cannot read from the artifact store {self.url}: {error}.") from error
+
+
+class ArtifactStore:
+    """Files under ``root/ab/abcdef....ext`` (and in the shared store, if any); the database row is
+    written only after the file is in place everywhere."""
+
+    def __init__(self, root: Path, sessions: sessionmaker[Session], scratch: Path, shared: str | None = None) -> None:
         """Files are copied into ``scratch`` first (the same file system, cleaned after a kill), then moved
         into place, so a reader never sees half a file and two writers never share a staging file."""
         self.root = root
         self.sessions = sessions
         self.scratch = scratch
+        self.shared = SharedStore(shared) if shared else None
+
+    def _local(self, relative: str) -> Path | None:
+        """The file on this machine, fetched from the shared store when another machine made it."""
+        target = self.root / relative
+        if target.exists():
+            return target
+        if self.shared is None:
+            return None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix="get-", dir=self.scratch) as staging_folder:
+                staging = Path(staging_folder) / target.name
+                if not self.shared.download(relative, staging):
+                    return None
+                os.replace(staging, target)
+        except OSError as error:
+            raise StorageError(f"Cannot write to the artifact store {self.root}: {error.strerror}.") from error
+        return target
 
     def path_of(self, sha256: str) -> Path:
         with self.sessions() as session:
             artifact = session.get(Artifact, sha256)
             if artifact is None:
                 raise KeyError(sha256)
-            return self.root / artifact.path
+            relative = artifact.path
+        found = self._local(relative)
+        if found is None:
+            raise StorageError(f"The file of artifact {sha256[:12]} is missing from the artifact store.")
+        return found
 
     def put(self, file: Path, kind: str, duration_s: float | None = None) -> Artifact:
         sha = sha256_of(file)
@@ -52,10 +121,14 @@ class ArtifactStore:
                     os.replace(staging, target)
         except OSError as error:
             raise StorageError(f"Cannot write to the artifact store {self.root}: {error.strerror}.") from error
+        if self.shared is not None:
+            self.shared.upload(target, relative.as_posix())
         with self.sessions.begin() as session:
             artifact = session.get(Artifact, sha)
             if artifact is None:
-                artifact = Artifact(sha256=sha, kind=kind, path=str(relative), size_bytes=target.stat().st_size, duration_s=duration_s)
+                artifact = Artifact(
+                    sha256=sha, kind=kind, path=relative.as_posix(), size_bytes=target.stat().st_size, duration_s=duration_s
+                )
                 session.add(artifact)
             return artifact
 
@@ -66,8 +139,8 @@ class ArtifactStore:
             if entry is None:
                 return None
             artifact = session.get(Artifact, entry.artifact_sha256)
-            path = self.root / artifact.path if artifact else None
-            return path if path is not None and path.exists() else None
+            relative = artifact.path if artifact is not None else None
+        return self._local(relative) if relative is not None else None
 
     def store(self, cache_key: str, file: Path, kind: str, duration_s: float) -> Path:
         artifact = self.put(file, kind, duration_s)

@@ -61,9 +61,13 @@ def deployment(tmp_path: Path, redis_url: str) -> Iterator[Deployment]:
 
 
 class Deployment:
-    """Settings pointing at Redis and a shared data directory, and the worker processes on them."""
+    """Settings pointing at Redis and a shared data directory, and the worker processes on them.
 
-    def __init__(self, root: Path, redis_url: str) -> None:
+    ``machines``: every worker gets a data directory of its own, as on separate machines; they share
+    only the database, the broker and an fsspec artifact store (a ``file://`` folder standing in for a
+    bucket)."""
+
+    def __init__(self, root: Path, redis_url: str, machines: bool = False) -> None:
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()
@@ -75,7 +79,10 @@ class Deployment:
             job_lease_s=2.0,
             max_jobs_per_user=50,
             max_queued_jobs=100,
+            database_url=f"sqlite:///{root / 'shared.db'}" if machines else None,
+            artifact_url=f"file://{root / 'bucket'}" if machines else None,
         )
+        self.machines = machines
         self.env = {
             **os.environ,
             "REELWRIGHT_DATA_DIR": str(self.settings.data_dir),
@@ -83,12 +90,18 @@ class Deployment:
             "REELWRIGHT_BROKER_URL": redis_url,
             "REELWRIGHT_JOB_LEASE_S": "2",
             "REELWRIGHT_JOB_MAX_ATTEMPTS": "10",
+            **(
+                {"REELWRIGHT_DATABASE_URL": self.settings.database_url or "", "REELWRIGHT_ARTIFACT_URL": self.settings.artifact_url or ""}
+                if machines
+                else {}
+            ),
         }
         self.workers: list[subprocess.Popen[bytes]] = []
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         log = open(self.root / f"worker-{len(self.workers)}.log", "wb")
-        process = subprocess.Popen([*REELWRIGHT, "worker", "--queues", "cpu"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        env = {**self.env, "REELWRIGHT_DATA_DIR": str(self.root / f"machine-{len(self.workers)}")} if self.machines else self.env
+        process = subprocess.Popen([*REELWRIGHT, "worker", "--queues", "cpu"], env=env, stdout=log, stderr=subprocess.STDOUT)
         self.workers.append(process)
         deadline = time.monotonic() + 60
         while b"ready." not in (self.root / f"worker-{len(self.workers) - 1}.log").read_bytes():
@@ -104,5 +117,6 @@ class Deployment:
                 process.wait(timeout=10)
 
     def rows(self, sql: str) -> list[tuple]:
-        with sqlite3.connect(self.settings.data_dir / "reelwright.db") as connection:
+        database = self.root / "shared.db" if self.machines else self.settings.data_dir / "reelwright.db"
+        with sqlite3.connect(database) as connection:
             return connection.execute(sql).fetchall()

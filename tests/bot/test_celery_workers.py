@@ -9,14 +9,17 @@ once however often its worker dies.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
 from celery_world import Deployment
 
+from reelwright.bot.render_service import RenderOutcome
 from reelwright.bot.service import ConversationService
 from reelwright.records import UserRef
 
@@ -134,3 +137,33 @@ def test_the_shots_of_one_video_render_on_several_workers_at_once_each_once(depl
     made = {log.name: log.read_text().count("rendered shot") for log in deployment.root.glob("worker-*.log")}
     assert sum(made.values()) == 4  # every shot made once, by whoever took it first
     assert sum(1 for count in made.values() if count) >= 2, made  # and not all by the worker holding the job
+
+
+def test_workers_on_other_machines_share_clips_and_videos_through_the_artifact_store(tmp_path: Path, redis_url: str) -> None:
+    deployment = Deployment(tmp_path, redis_url, machines=True)
+    try:
+        deployment.start_worker()
+        deployment.start_worker()
+
+        async def scenario() -> RenderOutcome:
+            service = ConversationService(deployment.settings)
+            try:
+                version = await service.plan(ANN, "a 9 second video of a glacier, 3 shots, no narration")
+                handle = await service.render(ANN, version.project_id)
+                done = await handle.result()
+                done.path.unlink()  # the worker's disk is not this machine's: the video comes from the store
+                return await service.outcome(handle.job_id)
+            finally:
+                await service.close()
+
+        outcome = asyncio.run(scenario())
+    finally:
+        deployment.stop_all()
+    assert outcome.path.is_file() and outcome.path.is_relative_to(deployment.settings.data_dir)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-show_streams", "-of", "json", str(outcome.path)], capture_output=True, text=True
+    )
+    assert int(json.loads(probe.stdout)["streams"][0]["nb_read_frames"]) == 9 * 24
+    made = [log.read_text().count("rendered shot") for log in tmp_path.glob("worker-*.log")]
+    assert sorted(made) != [0, 3]  # both machines made shots: the one composing fetched the other's clips from the bucket
+    assert len(list((tmp_path / "bucket").rglob("*.mp4"))) == 4  # three shot clips and the video
