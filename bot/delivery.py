@@ -50,6 +50,10 @@ class Outlet(Protocol):
 
     async def remove(self, message: object | None) -> None: ...
 
+    async def posted(self, name: str) -> bool:
+        """Whether a result file named ``name…`` was posted here recently (by an earlier process)."""
+        ...
+
     def ref(self, message: object | None) -> str | None:
         """Where ``message`` is, as "surface:…" text a later process can find it by (``None``: nowhere)."""
         ...
@@ -122,7 +126,13 @@ class Delivery:
     async def deliver(self, outlet: Outlet, progress: object | None, job: JobRecord) -> None:
         """Post a finished job's video (or say why there is none), once across every process of the surface:
         the posting is claimed first, and the job leaves the outbox when it is done."""
-        if not await self.service.claim_delivery(job.id, DELIVERY_CLAIM_S):
+        claim = await self.service.claim_delivery(job.id, DELIVERY_CLAIM_S)
+        if claim is None:
+            return
+        if claim == "again" and job.status == "succeeded" and await outlet.posted(f"{job.project_id}-v{job.version}"):
+            # The process that claimed it before posted it, then died before saying so.
+            await outlet.remove(progress)
+            await self.service.mark_delivered(job.id)
             return
         _, record, _ = await self.service.show(job.project_id, job.version)
         try:

@@ -37,7 +37,7 @@ from reelwright.records import JobRecord, Place, ProjectRecord, RenderRecord, Us
 from reelwright.settings import Settings
 from reelwright.storage.artifacts import ArtifactStore
 from reelwright.storage.db import open_database
-from reelwright.storage.repository import Repository
+from reelwright.storage.repository import DeliveryClaim, Repository
 from reelwright.storage.scratch import ScratchSpace
 
 log = logging.getLogger(__name__)
@@ -424,7 +424,7 @@ class ConversationService:
         jobs = await asyncio.to_thread(self.repository.active_jobs)
         return [job for job in jobs if (job.reply_ref or "").startswith(f"{surface}:") and job.id not in skip]
 
-    async def claim_delivery(self, job_id: int, lease_s: float) -> bool:
+    async def claim_delivery(self, job_id: int, lease_s: float) -> DeliveryClaim | None:
         return await asyncio.to_thread(self.repository.claim_delivery, job_id, lease_s)
 
     async def mark_delivered(self, job_id: int) -> None:

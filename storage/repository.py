@@ -12,7 +12,7 @@ import secrets
 import socket
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -32,6 +32,8 @@ JOB_LOCK_ID = 0x5EE1_0002
 DEFAULT_RENDER_S = 60.0
 #: How many workers may take a job (one whose worker died is taken over) before it is failed.
 DEFAULT_MAX_ATTEMPTS = 3
+#: How a posting was claimed: the first time, or again after an earlier claim ran out.
+DeliveryClaim = Literal["first", "again"]
 
 
 class Repository:
@@ -558,17 +560,20 @@ class Repository:
                 if job.id not in skip and (job.delivering_until is None or _aware(job.delivering_until) < now)
             ]
 
-    def claim_delivery(self, job_id: int, lease_s: float) -> bool:
-        """Take the posting of one job's result; ``False`` if it was posted or another process is posting it."""
+    def claim_delivery(self, job_id: int, lease_s: float) -> DeliveryClaim | None:
+        """Take the posting of one job's result for ``lease_s``: ``"first"``, or ``"again"`` when an earlier
+        claim ran out (its process may have posted and died before marking it, so look before posting);
+        ``None`` if it was delivered or another process is posting it now."""
         with guarded(self._write()) as session:
             job = session.get(Job, job_id)
             now = utcnow()
             if job is None or job.delivered_at is not None:
-                return False
+                return None
             if job.delivering_until is not None and _aware(job.delivering_until) >= now:
-                return False
+                return None
+            claim: DeliveryClaim = "first" if job.delivering_until is None else "again"
             job.delivering_until = now + timedelta(seconds=lease_s)
-            return True
+            return claim
 
     def mark_delivered(self, job_id: int) -> None:
         """The result was posted (or the person told why not): the job leaves the outbox for good."""

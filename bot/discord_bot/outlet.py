@@ -16,6 +16,9 @@ from reelwright.records import VersionRecord
 
 log = logging.getLogger(__name__)
 
+#: How far back a restarted bot looks for a result an earlier process posted without marking it.
+RECENT_MESSAGES = 50
+
 
 class DiscordOutlet:
     """Messages into one channel or thread, falling back to the thread's parent when the thread is gone."""
@@ -58,6 +61,12 @@ class DiscordOutlet:
 
     async def remove(self, message: object | None) -> None:
         await delete(message)
+
+    async def posted(self, name: str) -> bool:
+        async for message in self.channel.history(limit=RECENT_MESSAGES):
+            if message.author.bot and any(attachment.filename.startswith(name) for attachment in message.attachments):
+                return True
+        return False
 
 
 async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, discord.PartialMessage | None] | None:

@@ -46,6 +46,9 @@ class Transcript:
     async def remove(self, message: object | None) -> None:
         self.removed += 1
 
+    async def posted(self, name: str) -> bool:
+        return any(filename.startswith(name) for _, _, filename, _ in self.results)
+
     def ref(self, message: object | None) -> str | None:
         return f"test:{message}" if message is not None else None
 
@@ -127,3 +130,29 @@ def test_results_whose_delivery_died_are_posted_once_by_the_next_process(setting
     ((number, _, name, _),) = outlet.results
     assert number == 1 and name.endswith("-v1.mp4") and outlet.removed == 1
     assert outlet.failures == ["The GPU worker ran out of memory."]
+
+
+def test_a_result_posted_by_a_process_that_died_before_marking_it_is_not_posted_again(settings: Settings) -> None:
+    outlet = Transcript()
+
+    async def scenario() -> int:
+        service = ConversationService(settings)
+        try:
+            version = await service.plan(ANN, "a 2 second video of a paper boat, no narration")
+            job = await service.render(ANN, version.project_id, reply_ref="test:chat")
+            outcome = await job.result()
+            # An earlier bot claimed the posting, posted the video, and was killed before marking it delivered.
+            assert await service.claim_delivery(job.job_id, -1) == "first"  # its claim has run out since
+            await Delivery(service).post(outlet, version, outcome, outlet.upload_limit())
+
+            async def outlet_at(ref: str) -> tuple[Transcript, object]:
+                return outlet, ref
+
+            delivered = await Delivery(service).deliver_outbox("test", outlet_at)
+            assert (await service.job(job.job_id)).delivered
+            return delivered
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+    assert len(outlet.results) == 1  # the one the dead process posted; nothing twice

@@ -6,6 +6,7 @@ channel, never the channel a command is typed in.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import discord
@@ -16,6 +17,7 @@ from reelwright.bot.discord_bot.app import ReelwrightBot
 from reelwright.bot.service import ConversationService
 from reelwright.records import UserRef
 from reelwright.settings import Settings
+from reelwright.storage.models import Job, utcnow
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.simcord(settle_timeout=180)]
 
@@ -207,6 +209,15 @@ async def test_a_video_finished_while_the_bot_was_away_is_posted_once_when_it_re
     posted = thread.history()[before:]
     assert len(posted) == 1 and posted[0].attachments[0].filename == f"{project}-v1.mp4"
     assert service.repository.job(job).delivered
+
+    # A bot that posted it and was killed before marking it: once its claim has run out, the next bot
+    # finds the video in the thread and does not post it again.
+    with service.repository.sessions.begin() as session:
+        row = session.get(Job, job)
+        row.delivered_at, row.delivering_until = None, utcnow() - timedelta(seconds=1)
+    await simcord_env.bot.sweep()
+    await simcord_env.settle()
+    assert len(thread.history()[before:]) == 1 and service.repository.job(job).delivered
 
 
 async def test_chat_errors_never_show_file_paths(tmp_path: Path, simcord_env) -> None:
