@@ -162,7 +162,10 @@ class Delivery:
             ref = (job.notice_ref or job.reply_ref or "").removeprefix(f"{surface}:")
             try:
                 found = await outlet_at(ref)
-                if found is None:  # the place is gone for good: nobody to tell
+                if found is None:  # its thread is gone for good: the channel the project was made in, if any
+                    channel = (await self.service.project(job.project_id)).channel
+                    found = await outlet_at(channel) if channel else None
+                if found is None:  # nowhere left to tell anyone
                     await self.service.mark_delivered(job.id)
                     continue
                 outlet, message = found

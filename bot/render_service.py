@@ -108,6 +108,10 @@ class RenderService:
                     raise BadRequest(str(error)) from error
             return self._models[reference]
 
+    def images_of(self, plan: ShotPlan) -> dict[str, Path]:
+        """The plan's source images on this machine (fetched from the shared store when made elsewhere)."""
+        return {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
+
     def output_of(self, job: JobRecord) -> Path:
         return Path(job.output_path) if job.output_path else self.settings.outputs_dir / f"{job.project_id}-v{job.version}.mp4"
 
@@ -116,7 +120,7 @@ class RenderService:
         payload); an attempt that died leaves a failed render row, never a reused id."""
         record = self.repository.version(job.project_id, job.version)
         plan = record.plan
-        images = {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
+        images = self.images_of(plan)
         output = self.output_of(job)
         render_id = self.repository.begin_render(job.project_id, job.version, str(output.resolve()))
         self.repository.update_job(job.id, render_id=render_id)
@@ -165,7 +169,7 @@ class RenderService:
             return 0
         plan = self.repository.version(job.project_id, job.version).plan
         counts = [count for _, count in frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)]
-        images = {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
+        images = self.images_of(plan)
         checked = [time.monotonic()]
 
         def still_wanted(stage: str, fraction: float, detail: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from reelwright.bot.delivery import UNEXPECTED, Delivery
 from reelwright.bot.jobs import JobEvent
 from reelwright.bot.service import ConversationService
-from reelwright.records import UserRef, VersionRecord
+from reelwright.records import Place, UserRef, VersionRecord
 from reelwright.settings import Settings
 
 ANN = UserRef("test", "ann", "Ann")
@@ -156,3 +156,26 @@ def test_a_result_posted_by_a_process_that_died_before_marking_it_is_not_posted_
 
     asyncio.run(scenario())
     assert len(outlet.results) == 1  # the one the dead process posted; nothing twice
+
+
+def test_a_result_whose_thread_is_gone_is_posted_in_the_channel_the_project_was_made_in(settings: Settings) -> None:
+    outlet = Transcript()
+    asked: list[str] = []
+
+    async def scenario() -> None:
+        service = ConversationService(settings)
+        try:
+            version = await service.plan(ANN, "a 2 second video of a paper boat, no narration", place=Place("guild-1", "drafts"))
+            job = await service.render(ANN, version.project_id, reply_ref="test:thread-7")
+            await job.result()
+
+            async def outlet_at(ref: str) -> tuple[Transcript, object] | None:
+                asked.append(ref)
+                return (outlet, None) if ref == "drafts" else None  # the thread was deleted
+
+            assert await Delivery(service).deliver_outbox("test", outlet_at) == 1
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+    assert asked == ["thread-7", "drafts"] and len(outlet.results) == 1
