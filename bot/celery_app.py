@@ -27,6 +27,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 from celery import Celery, Task
+from celery.signals import worker_ready, worker_shutting_down
 from kombu.exceptions import OperationalError
 
 from reelwright.bot.fan_out import ShotLocks
@@ -119,6 +120,20 @@ def make_app(settings: Settings) -> Celery:
     )
     app.reelwright_settings = settings
 
+    @worker_ready.connect(weak=False)
+    def start_sweeping(**_: object) -> None:
+        """Build the runtime now, so an idle worker sweeps too (and the first task starts warm)."""
+        runtime(app)
+
+    @worker_shutting_down.connect(weak=False)
+    def give_jobs_back(**_: object) -> None:
+        """A warm shutdown (SIGTERM): take no new job, and give the held ones back to the queue at their
+        next progress step, for another worker to take over."""
+        found: WorkerRuntime | None = getattr(app, "reelwright_runtime", None)
+        if found is not None:
+            found.stopping.set()
+            found.executor.stop()
+
     @app.task(name=RENDER_TASK, bind=True, max_retries=MAX_TASK_RETRIES)
     def render(task: Task, job_id: int, queue: str = "cpu") -> str:
         """Run waiting jobs of ``queue``, fairest first, until none is left (usually just ``job_id``).
@@ -130,7 +145,7 @@ def make_app(settings: Settings) -> Celery:
         while True:
             try:
                 worker = runtime(app)
-                job = worker.executor.claim(queues={queue})
+                job = None if worker.stopping.is_set() else worker.executor.claim(queues={queue})
             except StorageError as error:
                 raise task.retry(exc=error, countdown=min(60, 2 ** (task.request.retries or 0))) from error
             if job is None:
@@ -143,7 +158,7 @@ def make_app(settings: Settings) -> Celery:
         """Render shots of a job another worker holds (the fan-out), then run waiting jobs like any task."""
         worker = runtime(app)
         made = worker.renders.help(job_id, attempt, start)
-        while (job := worker.executor.claim(queues={queue})) is not None:
+        while not worker.stopping.is_set() and (job := worker.executor.claim(queues={queue})) is not None:
             worker.executor.execute(job)
         return f"made {made} shot(s) of job {job_id}"
 
@@ -194,6 +209,8 @@ class WorkerRuntime:
     #: Held for the life of the process: its lock keeps other processes from removing the folder.
     scratch: ScratchSpace
     sweeper: threading.Thread
+    #: Set on a warm shutdown: tasks take no new job, the sweeper ends.
+    stopping: threading.Event
 
 
 _runtime_lock = threading.Lock()
@@ -219,14 +236,16 @@ def build_runtime(app: Celery) -> WorkerRuntime:
     locks = ShotLocks(redis.Redis.from_url(settings.broker_url or ""), settings.job_lease_s)
     renders = RenderService(settings, repository, store, scratch.path, Watermarker(settings.watermark_key), CeleryHelpers(app, locks))
     executor = JobExecutor(repository, RedisBus(settings.broker_url or ""), renders.run, settings.job_lease_s)
-    sweeper = threading.Thread(target=sweep_forever, args=(app, repository, settings.job_lease_s), name="reelwright-sweeper", daemon=True)
+    stopping = threading.Event()
+    sweeper = threading.Thread(
+        target=sweep_forever, args=(app, repository, settings.job_lease_s, stopping), name="reelwright-sweeper", daemon=True
+    )
     sweeper.start()
-    return WorkerRuntime(executor, renders, scratch, sweeper)
+    return WorkerRuntime(executor, renders, scratch, sweeper, stopping)
 
 
-def sweep_forever(app: Celery, repository: Repository, lease_s: float) -> None:
-    """Every beat: take jobs back from workers that died, and make sure every waiting job has a task."""
-    stop = threading.Event()
+def sweep_forever(app: Celery, repository: Repository, lease_s: float, stop: threading.Event) -> None:
+    """Every beat until ``stop``: take jobs back from workers that died, and make sure every waiting job has a task."""
     while not stop.wait(lease_s / BEATS_PER_LEASE):
         try:
             repository.settle_abandoned_jobs()

@@ -24,8 +24,9 @@ from reelwright.records import JobRecord, UserRef, VersionRecord
 log = logging.getLogger(__name__)
 
 PROGRESS_MIN_INTERVAL_S = 2.0
-#: How long one process has to post a result before another may take the posting over.
-DELIVERY_CLAIM_S = 120.0
+#: How long one process has to post a result (fit it to the upload limit, upload it) before another may
+#: take the posting over (and then first looks whether it was posted).
+DELIVERY_CLAIM_S = 600.0
 UNEXPECTED = "Something went wrong on our side while making this video; it has been logged."
 
 
@@ -51,7 +52,8 @@ class Outlet(Protocol):
     async def remove(self, message: object | None) -> None: ...
 
     async def posted(self, name: str) -> bool:
-        """Whether a result file named ``name…`` was posted here recently (by an earlier process)."""
+        """Whether the result file ``name`` (``.mp4`` or ``-preview.mp4``) was posted here recently (by an
+        earlier process that died before saying so)."""
         ...
 
     def ref(self, message: object | None) -> str | None:

@@ -199,7 +199,7 @@ class JobExecutor:
 
     def _start_heartbeat(self) -> None:
         with self._lock:
-            if self._heartbeat is None:
+            if self._heartbeat is None or not self._heartbeat.is_alive():
                 self._heartbeat = threading.Thread(target=self._beat_until_stopped, name="reelwright-heartbeat", daemon=True)
                 self._heartbeat.start()
 
@@ -213,7 +213,7 @@ class JobExecutor:
             held = dict(self._held)
         try:
             lost = self.repository.renew_leases(list(held), self.lease_s, self.worker)
-        except ReelwrightError as error:  # the database is away: beat again later; leases have slack
+        except Exception as error:  # the database is away: beat again later (leases have slack); never die
             log.warning("could not renew job leases: %s", error)
             return
         for job_id in lost:
@@ -244,6 +244,11 @@ class JobExecutor:
         held = _Held(job, threading.Event())
         with self._lock:
             self._held[job.id] = held
+        if self._stopping.is_set():  # claimed while this process began to stop: give it back untouched
+            with self._lock:
+                self._held.pop(job.id, None)
+            self.repository.release_job(job.id, self.worker)
+            return
         self.bus.publish(JobEvent(job.id, "running", "starting", 0.0))
 
         def report(stage: str, fraction: float, detail: str = "") -> None:
@@ -336,12 +341,15 @@ class InProcessJobRunner:
                 if self._stopping:
                     return
                 only = None if self.serve_all else set(self._wanted)
-            job = self.executor.claim(only, self.queues) if only is None or only else None
-            if job is None:
-                with self._wake:
-                    if not self._stopping:
-                        self._wake.wait(IDLE_POLL_S)
-                continue
+            try:
+                job = self.executor.claim(only, self.queues) if only is None or only else None
+                if job is not None:
+                    with self._wake:
+                        self._wanted.discard(job.id)
+                    self.executor.execute(job)
+                    continue
+            except Exception:  # the database is away: this thread must outlive it, or queued jobs wait forever
+                log.exception("taking a job failed; trying again")
             with self._wake:
-                self._wanted.discard(job.id)
-            self.executor.execute(job)
+                if not self._stopping:
+                    self._wake.wait(IDLE_POLL_S)

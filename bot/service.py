@@ -312,9 +312,10 @@ class ConversationService:
         )
         if run_here or not isinstance(self.dispatcher, LocalDispatcher):
             try:
-                self.dispatcher.submit(job_id, queue)
-            except ReelwrightError:  # no runner will ever hear of it: end it rather than leave it queued
+                await asyncio.to_thread(self.dispatcher.submit, job_id, queue)  # a broker may take seconds to answer
+            except ReelwrightError:  # no runner will ever hear of it: end it (the caller tells the person) rather than leave it queued
                 await asyncio.to_thread(partial(self.repository.cancel_jobs, job_ids=[job_id]))
+                await asyncio.to_thread(self.repository.mark_delivered, job_id)
                 raise
         return self.handle(job_id, project_id, record.number)
 
@@ -335,7 +336,7 @@ class ConversationService:
         process renders it unless another runner takes it first (a Celery deployment sends it again)."""
         job = await self.job(job_id)
         if run_here and job.status == "queued":
-            self.dispatcher.submit(job.id, job.queue)
+            await asyncio.to_thread(self.dispatcher.submit, job.id, job.queue)
         return self.handle(job.id, job.project_id, job.version)
 
     async def queue_position(self, job_id: int) -> int | None:

@@ -328,6 +328,7 @@ class Repository:
     ) -> None:
         """Raise what ``admit_job`` would raise now, without queueing anything (a check before planning)."""
         with guarded(self._write()) as session:
+            _serialise(session, JOB_LOCK_ID)
             self._refuse_if_full(session, user, per_user, queue_limit, guild, per_guild)
 
     def _refuse_if_full(
@@ -403,6 +404,7 @@ class Repository:
     def release_job(self, job_id: int, worker: str) -> bool:
         """Give a held job back to the queue (its worker is shutting down); the attempt does not count."""
         with guarded(self._write()) as session:
+            _serialise(session, JOB_LOCK_ID)
             job = session.get(Job, job_id)
             if job is None or job.status != "running" or job.worker != worker:
                 return False
@@ -415,6 +417,7 @@ class Repository:
     ) -> bool:
         """End a job its worker still holds; ``False`` when it no longer does (cancelled, taken over)."""
         with guarded(self._write()) as session:
+            _serialise(session, JOB_LOCK_ID)
             job = session.get(Job, job_id)
             if job is None or job.status != "running" or job.worker != worker:
                 return False
@@ -432,6 +435,7 @@ class Repository:
         if not job_ids:
             return set()
         with guarded(self._write()) as session:
+            _serialise(session, JOB_LOCK_ID)
             jobs = list(session.scalars(select(Job).where(Job.id.in_(job_ids))))
             until = utcnow() + timedelta(seconds=lease_s)
             held = {job.id for job in jobs if job.status == "running" and job.worker == worker}
@@ -443,6 +447,7 @@ class Repository:
     def settle_abandoned_jobs(self) -> list[JobRecord]:
         """Jobs whose worker stopped go back to the queue (or fail, after ``max_attempts``); returns them."""
         with guarded(self._write()) as session:
+            _serialise(session, JOB_LOCK_ID)
             return [_job_record(job) for job in self._settle_abandoned(session)]
 
     def _settle_abandoned(self, session: Session) -> list[Job]:
@@ -468,6 +473,7 @@ class Repository:
         """End queued or running jobs (a project's, or these) now, whoever runs them; their workers notice
         at their next heartbeat and stop. Returns the ids."""
         with guarded(self._write()) as session:
+            _serialise(session, JOB_LOCK_ID)
             query = select(Job).where(Job.status.in_(ACTIVE_JOB_STATES))
             query = query.where(Job.project_id == project_id) if project_id is not None else query.where(Job.id.in_(job_ids or []))
             jobs = list(session.scalars(query))
@@ -565,6 +571,7 @@ class Repository:
         claim ran out (its process may have posted and died before marking it, so look before posting);
         ``None`` if it was delivered or another process is posting it now."""
         with guarded(self._write()) as session:
+            _serialise(session, JOB_LOCK_ID)
             job = session.get(Job, job_id)
             now = utcnow()
             if job is None or job.delivered_at is not None:
@@ -724,6 +731,8 @@ class guarded:
             self.transaction.__exit__(*exc)
         except OperationalError as error:
             raise _storage_error(error) from error
+        if isinstance(exc[1], OperationalError):  # raised by a statement inside the block: rolled back above
+            raise _storage_error(exc[1]) from exc[1]
 
 
 def _storage_error(error: OperationalError) -> StorageError:

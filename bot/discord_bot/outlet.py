@@ -63,9 +63,10 @@ class DiscordOutlet:
         await delete(message)
 
     async def posted(self, name: str) -> bool:
+        names = {f"{name}.mp4", f"{name}-preview.mp4"}
         try:
             async for message in self.channel.history(limit=RECENT_MESSAGES):
-                if message.author.bot and any(attachment.filename.startswith(name) for attachment in message.attachments):
+                if message.author.bot and any(attachment.filename in names for attachment in message.attachments):
                     return True
         except discord.Forbidden:  # the history cannot be read here: post rather than risk losing it
             log.info("cannot read the history of %s to look for an earlier post", getattr(self.channel, "id", "?"))

@@ -167,3 +167,27 @@ def test_workers_on_other_machines_share_clips_and_videos_through_the_artifact_s
     made = [log.read_text().count("rendered shot") for log in tmp_path.glob("worker-*.log")]
     assert sorted(made) != [0, 3]  # both machines made shots: the one composing fetched the other's clips from the bucket
     assert len(list((tmp_path / "bucket").rglob("*.mp4"))) == 4  # three shot clips and the video
+
+
+def test_a_worker_stopped_gracefully_gives_its_job_back_for_another_to_finish(deployment: Deployment) -> None:
+    first = deployment.start_worker()
+
+    async def scenario() -> tuple[str, int]:
+        service = ConversationService(deployment.settings)
+        try:
+            handle = await service.render(ANN, await planned(service, ANN, "a slow river", 12))
+            async for event in handle.events():
+                if event.stage == "rendering":
+                    first.send_signal(signal.SIGTERM)  # a service manager stopping it: a warm shutdown
+                    break
+            await asyncio.to_thread(first.wait, 60)
+            ((status, attempts),) = deployment.rows(f"select status, attempts from jobs where id = {handle.job_id}")
+            assert (status, attempts) == ("queued", 0)  # given back at once, the attempt not counted
+            deployment.start_worker()
+            outcome = await handle.result()
+            return str(outcome.path), first.returncode
+        finally:
+            await service.close()
+
+    path, code = asyncio.run(scenario())
+    assert Path(path).is_file() and code == 0

@@ -47,7 +47,7 @@ class Transcript:
         self.removed += 1
 
     async def posted(self, name: str) -> bool:
-        return any(filename.startswith(name) for _, _, filename, _ in self.results)
+        return any(filename in (f"{name}.mp4", f"{name}-preview.mp4") for _, _, filename, _ in self.results)
 
     def ref(self, message: object | None) -> str | None:
         return f"test:{message}" if message is not None else None
