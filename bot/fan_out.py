@@ -45,7 +45,13 @@ class ShotLocks:
         """``True`` inside when this process got the shot; ``False`` when another worker is rendering it."""
         # Not thread-local: the renewing thread uses the token the rendering thread took.
         lock = Lock(self.client, f"reelwright:shot:{key}", timeout=self.lease_s, blocking=False, thread_local=False)
-        if not lock.acquire():
+        try:
+            acquired = lock.acquire()
+        except redis.RedisError as error:  # Redis is away: make the shot anyway (another worker might too) rather than stall
+            log.warning("cannot lock shot %s (%s); rendering it unlocked", key[:12], error)
+            yield True
+            return
+        if not acquired:
             yield False
             return
         stop = threading.Event()
