@@ -6,11 +6,13 @@ llama.cpp, Piper, PyAV/libx264), on a fresh SQLite database in a temporary direc
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,12 +76,15 @@ def service_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def simcord_bot(service_settings: Settings) -> Any:
-    """The bot simcord drives: the real ReelwrightBot over a real service."""
+def simcord_bot(service_settings: Settings) -> Iterator[Any]:
+    """The bot simcord drives: the real ReelwrightBot over a real service (serving, as `reelwright bot`
+    runs it), closed afterwards so its runner threads do not outlive the test."""
     from reelwright.bot.discord_bot.app import ReelwrightBot
     from reelwright.bot.service import ConversationService
 
-    return ReelwrightBot(ConversationService(service_settings, serve=True), service_settings)
+    service = ConversationService(service_settings, serve=True)
+    yield ReelwrightBot(service, service_settings)
+    asyncio.run(service.close())
 
 
 def ffprobe(path: Path) -> dict[str, Any]:
