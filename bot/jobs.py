@@ -135,7 +135,7 @@ async def follow(job_id: int, bus: ProgressBus, repository: Repository, poll_s: 
     async with bus.subscribe(job_id) as events:
         row = await asyncio.to_thread(repository.job, job_id)
         position = await asyncio.to_thread(repository.queue_position, job_id)
-        starts_in = await asyncio.to_thread(repository.estimated_start_s, position) if position else None
+        starts_in = position * await asyncio.to_thread(repository.seconds_per_place) if position else None
         yield JobEvent.of_row(row, position, starts_in)
         if row.finished:
             return

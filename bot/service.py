@@ -399,12 +399,9 @@ class ConversationService:
         ahead of it) and about when they start."""
         await self.sweep()
         jobs = await asyncio.to_thread(self.repository.active_jobs)
-        entries = []
-        for index, job in enumerate(jobs):
-            position = 0 if job.status == "running" else index
-            starts_in = await asyncio.to_thread(self.repository.estimated_start_s, position) if position else None
-            entries.append(QueueEntry(job, position, starts_in))
-        return entries
+        pace = await asyncio.to_thread(self.repository.seconds_per_place)
+        positions = [0 if job.status == "running" else index for index, job in enumerate(jobs)]
+        return [QueueEntry(job, position, position * pace if position else None) for job, position in zip(jobs, positions, strict=True)]
 
     async def sweep(self) -> list[JobRecord]:
         """Take jobs back from workers that stopped (queued again, or failed after too many tries) and

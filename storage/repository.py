@@ -487,18 +487,15 @@ class Repository:
         self.update_job(job_id, notice_ref=ref)
 
     def update_job(self, job_id: int, **fields: Any) -> None:
-        """Change a job's row. A job that ended stays ended: a worker finishing after a cancel (or after
-        its lease ran out) cannot bring it back."""
+        """Change a job's details (stage, progress, render, notice); its state changes through
+        ``claim_job``/``finish_job``/``release_job``. A job that ended stays as it ended: a worker
+        reporting progress after a cancel cannot touch it."""
         with guarded(self._write()) as session:
             job = session.get(Job, job_id)
             if job is None:
                 return
             if job.status in TERMINAL_JOB_STATES and set(fields) != {"notice_ref"}:
                 return
-            if fields.get("status") == "running" and job.started_at is None:
-                job.started_at = utcnow()
-            if fields.get("status") in {"succeeded", "failed", "cancelled"}:
-                job.finished_at = utcnow()
             for key, value in fields.items():
                 setattr(job, key, value)
 
@@ -535,12 +532,12 @@ class Repository:
             rows = session.execute(select(Job.queue, func.count()).where(Job.status == "queued").group_by(Job.queue)).all()
             return {queue: count for queue, count in rows}
 
-    def estimated_start_s(self, position: int) -> float:
-        """About how long until a job ``position`` places down the queue starts: the jobs ahead finish
-        at the pace of recent renders, as many at a time as are running now."""
+    def seconds_per_place(self) -> float:
+        """About how long each place in the queue waits: the jobs ahead finish at the pace of recent
+        renders, as many at a time as are running now (a job ``n`` places down starts in ``n`` times this)."""
         with self.sessions() as session:
             running = session.scalar(select(func.count()).select_from(Job).where(Job.status == "running")) or 0
-            return position * self._typical_render_s(session) / max(1, running)
+            return self._typical_render_s(session) / max(1, running)
 
     def queue_position(self, job_id: int) -> int | None:
         """0 while the job runs, n when n jobs go before it, ``None`` once it ended."""
