@@ -98,7 +98,10 @@ class Delivery:
         except ReelwrightError as error:
             await self.tell_failure(outlet, None, record, error)
             return
-        await self.follow_and_post(outlet, None, handle)
+        # "Queued" first, whatever a fast runner has done by the time the job's row is read.
+        progress = await outlet.show_progress(None, JobEvent(handle.job_id, "queued", "queued", 0.0))
+        await self.service.set_notice(handle.job_id, outlet.ref(progress))
+        await self.follow_and_post(outlet, progress, handle)
 
     async def follow_and_post(self, outlet: Outlet, progress: object | None, handle: JobHandle) -> None:
         """Keep one progress message current while the job runs, then post its result exactly once."""
