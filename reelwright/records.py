@@ -101,3 +101,33 @@ class JobRecord:
     @property
     def finished(self) -> bool:
         return self.status in ("succeeded", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class RefusalRecord:
+    """A refused request for the audit: what was refused and why, never the text that was asked."""
+
+    id: int
+    user: UserRef | None
+    guild: str | None
+    project_id: str | None
+    stage: str
+    category: str
+    location: str
+    matched: str
+    created_at: datetime
+    appeal: str | None = None
+    decision: str | None = None
+    decided_by: UserRef | None = None
+    decision_note: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """The uploader's confirmation recorded with a project made from their photo."""
+
+    project_id: str
+    user: UserRef
+    image_sha256: str
+    statement: str
+    created_at: datetime

@@ -181,3 +181,54 @@ class ProjectShare(Base):
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Refusal(Base):
+    """A request, plan or edit the moderation policy refused: what guild admins review.
+
+    Only what a review needs: the category, where it was found and the matched term, never the text.
+    """
+
+    __tablename__ = "refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    guild_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id"), default=None)
+    #: "request" (before planning), "plan" (what planning wrote), "edit", "render".
+    stage: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str] = mapped_column(String(64))
+    matched: Mapped[str] = mapped_column(String(120))
+    appeal: Mapped[str | None] = mapped_column(Text, default=None)
+    appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    #: None until reviewed, then "upheld" or "overturned".
+    decision: Mapped[str | None] = mapped_column(String(16), default=None)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decision_note: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GuildPolicy(Base):
+    """A guild's moderation policy (JSON of the agent's ``Policy``); guilds without a row use the default."""
+
+    __tablename__ = "guild_policies"
+
+    guild_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    policy: Mapped[dict[str, Any]] = mapped_column()
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Consent(Base):
+    """The uploader confirmed that they are the person in the photo, have their consent, or no real person is in it."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    image_sha256: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

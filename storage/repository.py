@@ -21,8 +21,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from reelwright.access import Role
 from reelwright.errors import BadRequest, Busy, Conflict, NotFound, StorageError
 from reelwright.plan import PlannerInfo, Requirements, ShotPlan
-from reelwright.records import JobRecord, Place, ProjectRecord, RenderRecord, UserRef, VersionRecord
-from reelwright.storage.models import Conversation, Job, Message, PlanVersion, Project, ProjectShare, Render, User, utcnow
+from reelwright.records import ConsentRecord, JobRecord, Place, ProjectRecord, RefusalRecord, RenderRecord, UserRef, VersionRecord
+from reelwright.storage.models import (
+    Consent,
+    Conversation,
+    GuildPolicy,
+    Job,
+    Message,
+    PlanVersion,
+    Project,
+    ProjectShare,
+    Refusal,
+    Render,
+    User,
+    utcnow,
+)
 
 ACTIVE_JOB_STATES = ("queued", "running")
 TERMINAL_JOB_STATES = ("succeeded", "failed", "cancelled")
@@ -159,10 +172,123 @@ class Repository:
             rows = session.scalars(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
             return [(row.role, row.text) for row in rows]
 
+    # moderation: refusals for the audit, guild policies
+    def record_refusal(
+        self, user: UserRef | None, guild: str | None, project_id: str | None, stage: str, category: str, location: str, matched: str
+    ) -> int:
+        with guarded(self._write()) as session:
+            row = Refusal(
+                user_id=self.user_id(session, user) if user is not None else None,
+                guild_id=guild,
+                project_id=project_id,
+                stage=stage,
+                category=category,
+                location=location[:64],
+                matched=matched[:120],
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def refusals(self, guild: str | None = None, *, everywhere: bool = False, limit: int = 20) -> list[RefusalRecord]:
+        """Newest first: one guild's (``guild=None``: those made outside any guild), or all with ``everywhere``."""
+        with self.sessions() as session:
+            query = select(Refusal).order_by(Refusal.id.desc()).limit(limit)
+            if not everywhere:
+                query = query.where(Refusal.guild_id == guild if guild is not None else Refusal.guild_id.is_(None))
+            return [self._refusal_record(session, row) for row in session.scalars(query)]
+
+    def refusal(self, refusal_id: int) -> RefusalRecord:
+        with self.sessions() as session:
+            row = session.get(Refusal, refusal_id)
+            if row is None:
+                raise NotFound(f"No refusal {refusal_id}.")
+            return self._refusal_record(session, row)
+
+    def appeal_refusal(self, refusal_id: int, user: UserRef, text: str) -> RefusalRecord:
+        """The refused person asks an admin to look again: once, and only for their own refusal."""
+        with guarded(self._write()) as session:
+            row = session.get(Refusal, refusal_id)
+            asker = session.scalar(select(User.id).where(User.platform == user.platform, User.external_id == user.external_id))
+            if row is None or row.user_id is None or row.user_id != asker:
+                raise NotFound(f"No refusal {refusal_id} of yours.")
+            if row.appeal is not None:
+                raise BadRequest(f"Refusal {refusal_id} was already appealed.")
+            row.appeal = text
+            row.appealed_at = utcnow()
+            session.flush()
+            return self._refusal_record(session, row)
+
+    def decide_refusal(self, refusal_id: int, guild: str | None, reviewer: UserRef, decision: str, note: str | None) -> RefusalRecord:
+        """An admin's review; only refusals made in the admin's own guild (``None``: outside any guild)."""
+        with guarded(self._write()) as session:
+            row = session.get(Refusal, refusal_id)
+            if row is None or row.guild_id != guild:
+                raise NotFound(f"No refusal {refusal_id} here.")
+            row.decision = decision
+            row.decision_note = note
+            row.decided_by = self.user_id(session, reviewer)
+            row.decided_at = utcnow()
+            session.flush()
+            return self._refusal_record(session, row)
+
+    def forget_refusals(self, older_than: timedelta) -> int:
+        """Refusals are kept for review, not forever."""
+        with guarded(self._write()) as session:
+            rows = list(session.scalars(select(Refusal).where(Refusal.created_at < utcnow() - older_than)))
+            for row in rows:
+                session.delete(row)
+            return len(rows)
+
+    def _refusal_record(self, session: Session, row: Refusal) -> RefusalRecord:
+        def ref(user_id: int | None) -> UserRef | None:
+            user = session.get(User, user_id) if user_id is not None else None
+            return UserRef(user.platform, user.external_id, user.display_name) if user else None
+
+        return RefusalRecord(
+            row.id,
+            ref(row.user_id),
+            row.guild_id,
+            row.project_id,
+            row.stage,
+            row.category,
+            row.location,
+            row.matched,
+            _aware(row.created_at),
+            row.appeal,
+            row.decision,
+            ref(row.decided_by),
+            row.decision_note,
+        )
+
+    def guild_policy(self, guild: str) -> dict[str, Any] | None:
+        with self.sessions() as session:
+            row = session.get(GuildPolicy, guild)
+            return dict(row.policy) if row else None
+
+    def set_guild_policy(self, guild: str, policy: dict[str, Any], user: UserRef) -> None:
+        with guarded(self._write()) as session:
+            row = session.get(GuildPolicy, guild)
+            if row is None:
+                row = GuildPolicy(guild_id=guild, policy=policy)
+                session.add(row)
+            row.policy = policy
+            row.updated_by = self.user_id(session, user)
+            row.updated_at = utcnow()
+
     # projects and versions
     def create_project(
-        self, user: UserRef, request: str, requirements: Requirements, plan: ShotPlan, planner: PlannerInfo, place: Place | None = None
+        self,
+        user: UserRef,
+        request: str,
+        requirements: Requirements,
+        plan: ShotPlan,
+        planner: PlannerInfo,
+        place: Place | None = None,
+        consent: tuple[str, str] | None = None,
     ) -> VersionRecord:
+        """The project and its first version; ``consent`` (the uploaded image's hash and the statement
+        its uploader confirmed) is recorded with it in the same transaction."""
         with guarded(self._write()) as session:
             project = Project(
                 id=secrets.token_hex(4),
@@ -183,8 +309,27 @@ class Repository:
                 planner_info=planner.model_dump(mode="json", exclude_none=True),
             )
             session.add(version)
+            if consent is not None:
+                image_sha256, statement = consent
+                session.add(Consent(project_id=project.id, user_id=project.owner_id, image_sha256=image_sha256, statement=statement))
             session.flush()
             return _version_record(version)
+
+    def consents(self, project_id: str) -> list[ConsentRecord]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Consent, User).join(User, User.id == Consent.user_id).where(Consent.project_id == project_id).order_by(Consent.id)
+            ).all()
+            return [
+                ConsentRecord(
+                    row.project_id,
+                    UserRef(user.platform, user.external_id, user.display_name),
+                    row.image_sha256,
+                    row.statement,
+                    row.created_at,
+                )
+                for row, user in rows
+            ]
 
     def add_version(
         self,
