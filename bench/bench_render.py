@@ -81,7 +81,7 @@ def main() -> None:
                         fps=plan.fps,
                         with_audio=False,
                         captions=True,
-                        provenance=Provenance("bench", "p", 1, 1, "t"),
+                        provenance=Provenance("bench", "0a1b2c3d", 1, 1, "t"),
                         watermarker=marker,
                         progress=lambda fraction: None,
                     )

@@ -34,6 +34,7 @@ from reelwright.bot.fan_out import ShotLocks
 from reelwright.bot.jobs import BEATS_PER_LEASE, JobEvent, JobExecutor, Subscription
 from reelwright.bot.render_service import RenderService
 from reelwright.errors import StorageError
+from reelwright.generation.keys import watermark_key
 from reelwright.generation.watermark import Watermarker
 from reelwright.records import JobRecord
 from reelwright.settings import Settings
@@ -234,7 +235,7 @@ def build_runtime(app: Celery) -> WorkerRuntime:
     scratch.remove_abandoned()
     store = ArtifactStore(settings.artifacts_dir, sessions, scratch.path, settings.artifact_url)
     locks = ShotLocks(redis.Redis.from_url(settings.broker_url or ""), settings.job_lease_s)
-    renders = RenderService(settings, repository, store, scratch.path, Watermarker(settings.watermark_key), CeleryHelpers(app, locks))
+    renders = RenderService(settings, repository, store, scratch.path, Watermarker(watermark_key(settings)), CeleryHelpers(app, locks))
     executor = JobExecutor(repository, RedisBus(settings.broker_url or ""), renders.run, settings.job_lease_s)
     stopping = threading.Event()
     sweeper = threading.Thread(

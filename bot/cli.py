@@ -29,7 +29,7 @@ from reelwright.bot.service import ConversationService, Verification
 from reelwright.bot.terminal_chat import chat_loop, track
 from reelwright.errors import BadRequest, ReelwrightError
 from reelwright.plan import Requirements
-from reelwright.records import JobRecord, UserRef, VersionRecord
+from reelwright.records import JobRecord, RefusalRecord, UserRef, VersionRecord
 from reelwright.settings import Settings
 from reelwright.storage.db import current_revision, make_engine, open_database, safe_url
 
@@ -42,7 +42,14 @@ app = typer.Typer(
 T = TypeVar("T")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-ImageOption = Annotated[Path | None, typer.Option("--image", help="An image to animate.")]
+ImageOption = Annotated[Path | None, typer.Option("--image", help="An image to animate (with --consent).")]
+ConsentFlag = Annotated[
+    bool,
+    typer.Option(
+        "--consent",
+        help="Confirm, for --image: I am the person in this image, or I have the consent of everyone shown in it, or it shows no real person.",
+    ),
+]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Where to write the MP4.")]
 NoWaitFlag = Annotated[
     bool, typer.Option("--no-wait", help="Return once the job is queued (its id is printed); `reelwright job ID --wait` follows it.")
@@ -131,7 +138,7 @@ def version_json(record: VersionRecord) -> dict[str, Any]:
 
 
 async def plan_with_status(
-    service: ConversationService, request: str, image: Path | None, quiet: bool, model: str | None = None
+    service: ConversationService, request: str, image: Path | None, quiet: bool, model: str | None = None, consent: bool = False
 ) -> VersionRecord:
     """Plan with a spinner that says what the planner is doing ("writing shot 2/5"), then say who planned."""
     service.warm_up()
@@ -142,7 +149,7 @@ async def plan_with_status(
                 status.update(f"planning: {line}")
 
         chosen = Requirements(video_model=model) if model else None
-        record = await service.plan(cli_user(), request, image, overrides=chosen, progress=progress)
+        record = await service.plan(cli_user(), request, image, overrides=chosen, progress=progress, consent=consent)
     report_planner(record)
     return record
 
@@ -176,6 +183,7 @@ def print_plan(record: VersionRecord) -> None:
 def make(
     request: Annotated[str, typer.Argument(help="What the video should show.")],
     image: ImageOption = None,
+    consent: ConsentFlag = False,
     out_file: OutOption = None,
     model: ModelOption = None,
     no_wait: NoWaitFlag = False,
@@ -185,7 +193,7 @@ def make(
 
     async def body(service: ConversationService) -> None:
         await service.check_can_render(cli_user(), out_file)
-        record = await plan_with_status(service, request, image, as_json, model)
+        record = await plan_with_status(service, request, image, as_json, model, consent)
         if not as_json:
             print_plan(record)
         if no_wait:
@@ -216,13 +224,14 @@ def make(
 def plan(
     request: Annotated[str, typer.Argument(help="What the video should show.")],
     image: ImageOption = None,
+    consent: ConsentFlag = False,
     model: ModelOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a project and its first plan without rendering (review before spending compute)."""
 
     async def body(service: ConversationService) -> None:
-        record = await plan_with_status(service, request, image, as_json, model)
+        record = await plan_with_status(service, request, image, as_json, model, consent)
 
         def human() -> None:
             print_plan(record)
@@ -492,35 +501,21 @@ def worker(
 
 @app.command()
 def verify(file: Path, as_json: JsonFlag = False) -> None:
-    """Whether a video carries Reelwright's marks, and which project and version they point to."""
+    """Whether a video was made by Reelwright, and whether it was changed since: its visible label,
+    invisible watermark and signed content credentials, and the project and version they name."""
 
     async def body(service: ConversationService) -> Verification:
         result = await service.verify(file)
-        payload = {
-            "file": str(file),
-            "marked": result.marked,
-            "watermark": result.watermark.found,
-            "mark_id": result.watermark.mark_id,
-            "confidence": round(result.watermark.confidence, 2),
-            "metadata_ai_generated": result.metadata.get("ai_generated") == "true",
-            "project_id": result.render.project_id if result.render else result.metadata.get("reelwright_project"),
-            "version": result.render.version if result.render else _int(result.metadata.get("reelwright_version")),
-        }
+        where = f"project {result.project[0]} version {result.project[1]}" if result.project else "an unknown project"
+        if result.project and result.render is None:
+            where += " (no longer in this database)"
 
         def human() -> None:
-            if not result.marked:
-                out.print(f"{file}: no Reelwright marks found.", highlight=False)
-                return
-            where = f"project {payload['project_id']} version {payload['version']}" if payload["project_id"] else "an unknown project"
-            out.print(f"{file}: AI-generated by Reelwright — {where}.", highlight=False)
-            out.print(
-                f"  invisible watermark: {'found, mark ' + str(result.watermark.mark_id) if result.watermark.found else 'not found'}"
-                f" (confidence {result.watermark.confidence:.1f})",
-                highlight=False,
-            )
-            out.print(f"  metadata label: {'present' if payload['metadata_ai_generated'] else 'absent'}", highlight=False)
+            out.print(f"{file}:", highlight=False, markup=False)
+            for line in result.lines(where):
+                out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
-        emit(as_json, payload, human)
+        emit(as_json, result.report(), human)
         return result
 
     run(body)
@@ -534,6 +529,78 @@ def bot(
 ) -> None:
     """Run the chat bot (Discord by default: DISCORD_TOKEN in the environment)."""
     run_main(lambda: plugins.load(plugins.CHAT_SURFACES, surface, kind="chat surface", error=BadRequest)(Settings()))
+
+
+audit = typer.Typer(help="What the moderation policy refused, for review.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
+GuildOption = Annotated[str | None, typer.Option("--guild", help="A Discord server id (default: refusals outside any server).")]
+
+
+def refusal_json(record: RefusalRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "at": record.created_at.isoformat(),
+        "user": f"{record.user.platform}:{record.user.external_id}" if record.user else None,
+        "guild": record.guild,
+        "project_id": record.project_id,
+        "stage": record.stage,
+        "category": record.category,
+        "where": record.location,
+        "matched": record.matched,
+        "appeal": record.appeal,
+        "decision": record.decision,
+        "decision_note": record.decision_note,
+    }
+
+
+@audit.command("list")
+def audit_list(
+    guild: GuildOption = None,
+    everywhere: Annotated[bool, typer.Option("--all", help="Refusals of every server and outside any.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recent refusals, newest first: category, where it was found and the matched term (never the request)."""
+
+    async def body(service: ConversationService) -> None:
+        records = await service.refusals(guild, everywhere, limit)
+
+        def human() -> None:
+            if not records:
+                out.print("Nothing was refused.", highlight=False)
+            for record in records:
+                who = f"{record.user.platform}:{record.user.external_id}" if record.user else "-"
+                state = record.decision or ("appealed" if record.appeal else "")
+                out.print(
+                    f"#{record.id} {record.created_at:%Y-%m-%d %H:%M} {record.guild or 'local'} {who} {record.stage} "
+                    f"{record.category} in {record.location}: {record.matched!r} {state}".rstrip(),
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
+                if record.appeal:
+                    out.print(f"    appeal: {record.appeal}", highlight=False, markup=False, soft_wrap=True)
+
+        emit(as_json, {"refusals": [refusal_json(record) for record in records]}, human)
+
+    run(body)
+
+
+@audit.command("review")
+def audit_review(
+    refusal: Annotated[int, typer.Argument(help="The refusal's number.")],
+    decision: Annotated[str, typer.Argument(help="upheld or overturned")],
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the record.")] = None,
+    guild: GuildOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a decision on a refusal (the operator reviews refusals made outside any server, or --guild's)."""
+
+    async def body(service: ConversationService) -> None:
+        record = await service.review(refusal, guild, cli_user(), decision, note)
+        emit(as_json, refusal_json(record), lambda: out.print(f"refusal #{record.id} {record.decision}", highlight=False))
+
+    run(body)
 
 
 db = typer.Typer(help="The database: migrations for deployments.", no_args_is_help=True)
@@ -586,7 +653,3 @@ def chat() -> None:
 
 def service_exit_code(job: JobRecord) -> int:
     return 6 if job.status == "cancelled" else (job.error_code or 1)
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None

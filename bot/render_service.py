@@ -9,25 +9,32 @@ died reuses every shot and line already made.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from functools import partial
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any, Protocol
 
 from reelwright.bot.fan_out import ShotLocks, make_shots
-from reelwright.errors import BadRequest, Cancelled, GenerationError
+from reelwright.errors import BadRequest, Cancelled, GenerationError, ReelwrightError
 from reelwright.generation.backends import VideoBackend, build_image_to_video, build_speech, build_text_to_video, build_video_model
 from reelwright.generation.compose import frame_ranges
+from reelwright.generation.credentials import CredentialClaim, SigningIdentity, sign_video
+from reelwright.generation.keys import signing_identity
 from reelwright.generation.pipeline import RenderPipeline, ShotResult, StageProgress
 from reelwright.generation.watermark import Watermarker
 from reelwright.plan import ShotPlan
-from reelwright.records import JobRecord, RenderRecord
+from reelwright.records import JobRecord, RenderRecord, VersionRecord
 from reelwright.settings import Settings
 from reelwright.storage.artifacts import ArtifactStore
 from reelwright.storage.repository import Repository
 
+log = logging.getLogger(__name__)
+#: What signs every video's content credentials.
+TOOL = "Reelwright"
 #: How often a helper checks that the job it helps is still going (a cancel, a takeover).
 HELPER_CHECK_S = 1.0
 
@@ -78,6 +85,7 @@ class RenderService:
         self.scratch = scratch
         self.watermarker = watermarker
         self._pipeline: RenderPipeline | None = None
+        self._identity: SigningIdentity | None = None
         self._models: dict[str, VideoBackend] = {}
         self._lock = threading.Lock()
 
@@ -108,6 +116,37 @@ class RenderService:
                     raise BadRequest(str(error)) from error
             return self._models[reference]
 
+    def identity(self) -> SigningIdentity:
+        """The content-credentials signer, loaded (and checked with c2pa) once per process."""
+        with self._lock:
+            if self._identity is None:
+                self._identity = signing_identity(self.settings)
+            return self._identity
+
+    def credentials_for(self, job: JobRecord, record: VersionRecord) -> CredentialClaim:
+        """What the video's signed manifest says: the models of each shot and, for an edit, the version it
+        was made from (its file as the parent ingredient, when this machine can still get it) and the instruction."""
+        pipeline = self.pipeline()
+        models = [(shot.id, model_name(pipeline.backend_for(record.plan, shot))) for shot in record.plan.shots]
+        parent = None
+        if job.version > 1:
+            previous = self.repository.latest_render(job.project_id, job.version - 1)
+            if previous is not None and previous.output_sha256:
+                try:
+                    parent = self.store.path_of(previous.output_sha256)
+                except (ReelwrightError, KeyError) as error:
+                    log.info("version %d of %s is not here to be the parent ingredient: %s", job.version - 1, job.project_id, error)
+        return CredentialClaim(
+            title=record.plan.title,
+            tool=TOOL,
+            tool_version=installed_version("reelwright"),
+            project_id=job.project_id,
+            version=job.version,
+            models=models,
+            parent=parent,
+            instruction=record.instruction if job.version > 1 else None,
+        )
+
     def images_of(self, plan: ShotPlan) -> dict[str, Path]:
         """The plan's source images on this machine (fetched from the shared store when made elsewhere)."""
         return {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
@@ -122,6 +161,8 @@ class RenderService:
         plan = record.plan
         images = self.images_of(plan)
         output = self.output_of(job)
+        claim = self.credentials_for(job, record)
+        identity = self.identity()  # a signer that cannot sign fails the job before any frame is made
         render_id = self.repository.begin_render(job.project_id, job.version, str(output.resolve()))
         self.repository.update_job(job.id, render_id=render_id)
         try:
@@ -135,6 +176,8 @@ class RenderService:
                 progress=report,
                 shots=partial(self.coordinate, job) if self.helpers is not None else None,
             )
+            report("signing", 1.0, "content credentials")
+            sign_video(result.output, result.output, claim, identity)
             artifact = self.store.put(result.output, "video", plan.total_duration_s)
             shots = [{"shot": s.shot_id, "clip_hash": s.clip_hash, "reused": s.reused} for s in result.shots]
             self.repository.complete_render(render_id, artifact.sha256, str(output.resolve()), shots, plan.total_duration_s)
@@ -182,3 +225,10 @@ class RenderService:
         order = [(start + offset) % len(plan.shots) for offset in range(len(plan.shots))]
         _, rendered = make_shots(self.pipeline(), plan, counts, images, self.helpers.locks, still_wanted, order, wait=False)
         return len(rendered)
+
+
+def model_name(backend: object) -> str:
+    """How content credentials name the model of a shot: the backend, and the weights it loads if any."""
+    name = str(getattr(backend, "name", type(backend).__name__))
+    model = getattr(backend, "model_identity", None)
+    return f"{name} {model}" if model else name

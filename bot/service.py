@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -20,20 +20,25 @@ from reelwright.access import REFUSALS, Action, Viewer, permits
 from reelwright.agent.edit_ops import diff_plans
 from reelwright.agent.edits import edit_plan
 from reelwright.agent.llm import ChatModel, build_llm
+from reelwright.agent.moderation import Policy
 from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.bot.inputs import check_request, load_image
 from reelwright.bot.jobs import InProcessJobRunner, JobExecutor, JobHandle, LocalBus, ProgressBus, follow
+from reelwright.bot.moderation import Moderator, categories
 from reelwright.bot.render_service import RenderOutcome, RenderService
-from reelwright.errors import BadRequest, Cancelled, Conflict, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
+from reelwright.errors import BadRequest, Cancelled, Conflict, ConsentNeeded, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
 from reelwright.generation import model_hub
 from reelwright.generation.backends import VideoBackend
 from reelwright.generation.compose import partial_path
+from reelwright.generation.credentials import DerivedAction, sign_derivative
+from reelwright.generation.keys import watermark_key
 from reelwright.generation.presets import PRESETS
-from reelwright.generation.video_io import container_metadata, fit_for_upload, frame_size, sample_frames
-from reelwright.generation.watermark import Detection, Watermarker
+from reelwright.generation.verification import Marks, Verdict, read_marks
+from reelwright.generation.video_io import fit_for_upload, frame_size
+from reelwright.generation.watermark import VERSION_BITS, Watermarker
 from reelwright.plan import PlannerInfo, PlanProgress, Requirements
-from reelwright.records import JobRecord, Place, ProjectRecord, RenderRecord, UserRef, VersionRecord
+from reelwright.records import ConsentRecord, JobRecord, Place, ProjectRecord, RefusalRecord, RenderRecord, UserRef, VersionRecord
 from reelwright.settings import Settings
 from reelwright.storage.artifacts import ArtifactStore
 from reelwright.storage.db import open_database
@@ -42,26 +47,89 @@ from reelwright.storage.scratch import ScratchSpace
 
 log = logging.getLogger(__name__)
 
+#: What the uploader of a photo confirms before it is animated (a button in Discord, ``--consent`` on the CLI).
+CONSENT_STATEMENT = "I am the person in this image, or I have the consent of everyone shown in it, or it shows no real person."
+#: Bytes kept free under an upload limit for the content credentials a re-encoded copy is signed with.
+CREDENTIALS_ROOM_BYTES = 8 * 1024
+#: Fits of one upload: a second one keeps as much room as the credentials of the first really took.
+FIT_ATTEMPTS = 2
 VERIFY_SAMPLE_FRAMES = 96
 #: Frames are decoded at most this wide for detection: the mark lives on a coarse grid, half-size copies decode.
 VERIFY_WIDTH = 1280
 #: Files read for marks at once; more wait, so /verify cannot exhaust memory.
 CONCURRENT_VERIFICATIONS = 2
 MAX_VERSION = 2**31 - 1
+#: The newest version the invisible watermark can name.
+MAX_MARKED_VERSION = 2**VERSION_BITS - 1
 #: Tries of an edit whose project another edit changed meanwhile (each re-applies it to the newer version).
 EDIT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
 class Verification:
+    """A file's three marks, what they add up to, and the project and version they name."""
+
     path: Path
-    watermark: Detection
-    metadata: dict[str, str]
+    marks: Marks
+    verdict: Verdict
+    notes: list[str]
+    #: The project and version the marks name (the watermark's, checked against our key, first).
+    project: tuple[str, int] | None
+    #: That version's render in this database; ``None`` when its records are gone (the marks still name it).
     render: RenderRecord | None
 
     @property
-    def marked(self) -> bool:
-        return self.watermark.found or self.metadata.get("ai_generated") == "true"
+    def ours(self) -> bool:
+        return self.verdict != Verdict.NOT_OURS
+
+    def lines(self, where: str) -> list[str]:
+        """What to tell a person, ``where`` naming the project as they may see it."""
+        headline = {
+            Verdict.INTACT: f"✅ Made by Reelwright — {where} — and unchanged since.",
+            Verdict.PARTIAL: f"✅ Made by Reelwright — {where}; some marks are missing.",
+            Verdict.STRIPPED: f"⚠️ Made by Reelwright — {where} — but its content credentials were stripped.",
+            Verdict.UNTRUSTED: f"⚠️ Content credentials name {where}, from a signer this Reelwright does not trust.",
+            Verdict.TAMPERED: f"❌ Made by Reelwright — {where} — but tampered with since.",
+            Verdict.NOT_OURS: "Not made by Reelwright.",
+        }[self.verdict]
+        marks = self.marks
+        watermark = marks.watermark
+        credentials = marks.credentials
+        state = {"valid": "valid", "untrusted": "intact, untrusted signer", "invalid": "INVALID", "missing": "none"}[credentials.state]
+        signer = f", signed by {credentials.signer}" if credentials.signer and credentials.state != "missing" else ""
+        return [
+            headline,
+            f"Visible label: {'found' if marks.label.found else 'not found'}.",
+            f"Invisible watermark: {'found' if watermark.found else 'not found'} (confidence {watermark.confidence:.1f}).",
+            f"Content credentials (C2PA): {state}{signer}.",
+            *self.notes,
+        ]
+
+    def report(self) -> dict[str, object]:
+        """Everything, for ``--json``."""
+        marks = self.marks
+        return {
+            "file": str(self.path),
+            "verdict": self.verdict.value,
+            "project_id": self.project[0] if self.project else None,
+            "version": self.project[1] if self.project else None,
+            "in_database": self.render is not None,
+            "label": {"found": marks.label.found, "score": round(marks.label.score, 3)},
+            "watermark": {"found": marks.watermark.found, "confidence": round(marks.watermark.confidence, 2)},
+            "credentials": {
+                "state": marks.credentials.state,
+                "issues": list(marks.credentials.issues),
+                "signer": marks.credentials.signer,
+                "ai_generated": marks.credentials.ai_generated,
+                "project_id": marks.credentials.project_id,
+                "version": marks.credentials.version,
+                "models": [list(model) for model in marks.credentials.models],
+                "instruction": marks.credentials.instruction,
+                "ingredients": list(marks.credentials.ingredient_titles),
+            },
+            "metadata_ai_generated": marks.metadata.get("ai_generated") == "true",
+            "notes": self.notes,
+        }
 
 
 @dataclass(frozen=True)
@@ -147,7 +215,8 @@ class ConversationService:
         self.scratch.remove_abandoned()
         remove_abandoned_partials(self.repository)
         self.store = ArtifactStore(settings.artifacts_dir, sessions, self.scratch.path, settings.artifact_url)
-        self.watermarker = Watermarker(settings.watermark_key)
+        self.watermarker = Watermarker(watermark_key(settings))
+        self.moderator = Moderator(settings, self.repository)
         self.renders = RenderService(settings, self.repository, self.store, self.scratch.path, self.watermarker)
         self.dispatcher = build_dispatcher(settings, self.repository, self.renders, serve, queues)
         self._verifying = threading.BoundedSemaphore(CONCURRENT_VERIFICATIONS)
@@ -198,15 +267,18 @@ class ConversationService:
         overrides: Requirements | None = None,
         progress: PlanProgress | None = None,
         place: Place | None = None,
+        consent: bool = False,
     ) -> VersionRecord:
         """Create a project and its first plan version, without rendering.
 
         ``overrides`` are facts chosen outside the text (slash-command options); the person's saved
         defaults apply where neither the text nor the options say otherwise. ``progress`` is called
         from a worker thread with short status lines ("writing shot 2/5"). ``place`` is the chat place
-        the project is made in: who else may see and moderate it follows from it.
+        the project is made in: who else may see and moderate it follows from it. ``consent``: the
+        person confirmed ``CONSENT_STATEMENT`` for ``image`` (required to animate one; recorded with
+        the project). The request is moderated before planning and the plan after it.
         """
-        return await asyncio.to_thread(self._plan, user, request, image, overrides, progress, place)
+        return await asyncio.to_thread(self._plan, user, request, image, overrides, progress, place, consent)
 
     def _plan(
         self,
@@ -216,11 +288,18 @@ class ConversationService:
         overrides: Requirements | None,
         progress: PlanProgress | None,
         place: Place | None,
+        consent: bool,
     ) -> VersionRecord:
         request = check_request(request, self.settings.max_request_chars)
+        guild = place.guild if place else None
+        self.moderator.check_request(user, guild, request, "request")
         image_sha = None
         if image is not None:
             checked = load_image(image, self.settings.max_image_bytes, self.settings.max_image_pixels)
+            if not consent:
+                raise ConsentNeeded(
+                    f"Animating an image needs your confirmation first (`--consent` on the command line): {CONSENT_STATEMENT}"
+                )
             image_sha = self.store.put(checked, "image").sha256
         defaults = Requirements.model_validate(self.repository.preferences(user))
         stated = extract_requirements(request)
@@ -232,35 +311,54 @@ class ConversationService:
         planned = plan_video(
             request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s, progress=progress
         )
-        return self.repository.create_project(user, request, requirements, planned.plan, self._unavailable() or planned.planner, place)
+        self.moderator.check_plan(user, guild, planned.plan, "plan")
+        return self.repository.create_project(
+            user,
+            request,
+            requirements,
+            planned.plan,
+            self._unavailable() or planned.planner,
+            place,
+            consent=(image_sha, CONSENT_STATEMENT) if image_sha is not None else None,
+        )
+
+    async def check_image(self, path: Path) -> None:
+        """Refuse a file that is not an image we can animate, before anyone is asked anything about it."""
+        await asyncio.to_thread(load_image, path, self.settings.max_image_bytes, self.settings.max_image_pixels)
 
     async def edit(self, user: UserRef, project_id: str, instruction: str) -> VersionRecord:
         """A new version of a project from a conversational instruction."""
-        return await asyncio.to_thread(self._edit, project_id, instruction)
+        return await asyncio.to_thread(self._edit, user, project_id, instruction)
 
-    def _edit(self, project_id: str, instruction: str) -> VersionRecord:
+    def _edit(self, user: UserRef, project_id: str, instruction: str) -> VersionRecord:
         """Apply the instruction to the latest version; if someone stored another version meanwhile, apply
         it again to theirs, so concurrent edits of one project all land and none undoes another."""
         instruction = check_request(instruction, self.settings.max_request_chars)
+        self.moderator.check_request(user, self.repository.project(project_id).guild, instruction, "edit", project_id)
         for _ in range(EDIT_ATTEMPTS - 1):
             try:
-                return self._edit_latest(project_id, instruction)
+                return self._edit_latest(user, project_id, instruction)
             except Conflict:
                 log.info("project %s changed during an edit; applying it to the new latest version", project_id)
         try:
-            return self._edit_latest(project_id, instruction)
+            return self._edit_latest(user, project_id, instruction)
         except Conflict as error:
             raise Conflict("Several people are editing this project at once; say it again in a moment.") from error
 
-    def _edit_latest(self, project_id: str, instruction: str) -> VersionRecord:
+    def _edit_latest(self, user: UserRef, project_id: str, instruction: str) -> VersionRecord:
         project = self.repository.project(project_id)
         current = self.repository.version(project_id)
+        if current.number >= MAX_MARKED_VERSION:
+            raise BadRequest(
+                f"Project {project_id} has {current.number} versions, as many as a video can be marked with; start a new project."
+            )
         plan, requirements, planner = edit_plan(
             current.plan, instruction, project.requirements, self.llm(), max_total_s=self.settings.max_total_duration_s
         )
         diff = diff_plans(current.plan, plan)
         if not diff:
             raise BadRequest("That would not change anything in the current version.")
+        self.moderator.check_plan(user, project.guild, plan, "edit", project_id)
         return self.repository.add_version(project_id, plan, instruction, diff, requirements, planner, based_on=current.number)
 
     # rendering ----------------------------------------------------------------------------------
@@ -292,6 +390,9 @@ class ConversationService:
         """
         check_version(version)
         record = await asyncio.to_thread(self.repository.version, project_id, version)
+        project = await asyncio.to_thread(self.repository.project, project_id)
+        # Versions stored before a policy changed (or by an older release) are checked again before any frame is made.
+        await asyncio.to_thread(self.moderator.check_plan, user, project.guild, record.plan, "render", project_id)
         if out is not None:
             check_output_path(out)
         queue = queue_for(self.settings, record.plan.video_model)
@@ -374,8 +475,33 @@ class ConversationService:
         )
 
     async def fit_for_upload(self, path: Path, limit_bytes: int, workdir: Path) -> tuple[Path | None, Path | None]:
-        """A copy of a result within a chat's upload limit: ``(file that fits, None)`` or ``(None, shorter preview)``."""
-        return await asyncio.to_thread(fit_for_upload, path, limit_bytes, workdir)
+        """A copy of a result within a chat's upload limit: ``(file that fits, None)`` or ``(None, shorter preview)``.
+
+        A re-encoded copy is signed again, with the result as its ingredient, so what is posted always
+        carries content credentials (room for them is kept under the limit)."""
+        return await asyncio.to_thread(self._fit_for_upload, path, limit_bytes, workdir)
+
+    def _fit_for_upload(self, path: Path, limit_bytes: int, workdir: Path) -> tuple[Path | None, Path | None]:
+        if path.stat().st_size <= limit_bytes:
+            return path, None
+        room = CREDENTIALS_ROOM_BYTES
+        for _ in range(FIT_ATTEMPTS):
+            fitted, preview = fit_for_upload(path, max(1, limit_bytes - room), workdir)
+            made = fitted or preview
+            if made is None:
+                return None, None
+            unsigned = made.stat().st_size
+            if fitted is not None:
+                action: DerivedAction = "c2pa.resized" if frame_size(fitted) != frame_size(path) else "c2pa.transcoded"
+                sign_derivative(path, fitted, fitted, action, self.renders.identity(), "re-encoded to fit the chat's upload limit")
+            else:
+                sign_derivative(
+                    path, made, made, "c2pa.trimmed", self.renders.identity(), "the opening seconds at half size, to fit the upload limit"
+                )
+            if made.stat().st_size <= limit_bytes:
+                return fitted, preview
+            room += made.stat().st_size - unsigned  # the credentials took more room than kept: fit again with that much more
+        return None, None
 
     async def cancel(self, job_id: int) -> bool:
         """End one job, wherever it runs; whether it was still going."""
@@ -487,6 +613,7 @@ class ConversationService:
         overrides: Requirements | None = None,
         progress: PlanProgress | None = None,
         place: Place | None = None,
+        consent: bool = False,
     ) -> Turn:
         """One turn of a conversation on any surface: the first message plans a project, later ones edit it.
 
@@ -497,7 +624,7 @@ class ConversationService:
         if project_id is None and conversation_id is not None:
             project_id = await asyncio.to_thread(self.repository.conversation_project, conversation_id)
         if project_id is None:
-            version = await self.plan(user, text, image, overrides, progress, place)
+            version = await self.plan(user, text, image, overrides, progress, place, consent)
             reply = f'Planned "{version.plan.title}": {len(version.plan.shots)} shots, {version.plan.total_duration_s:g}s.'
         else:
             version = await self.edit(user, project_id, text)
@@ -513,12 +640,57 @@ class ConversationService:
         return await asyncio.to_thread(self.repository.transcript, conversation_id)
 
     async def chat(
-        self, conversation_id: int, user: UserRef, text: str, image: Path | None = None, progress: PlanProgress | None = None
+        self,
+        conversation_id: int,
+        user: UserRef,
+        text: str,
+        image: Path | None = None,
+        progress: PlanProgress | None = None,
+        consent: bool = False,
     ) -> ChatReply:
         """A terminal turn: converse, then render the new version."""
-        turn = await self.converse(user, text, surface="terminal", conversation_id=conversation_id, image=image, progress=progress)
+        turn = await self.converse(
+            user, text, surface="terminal", conversation_id=conversation_id, image=image, progress=progress, consent=consent
+        )
         job = await self.render(user, turn.version.project_id, turn.version.number)
         return ChatReply(turn.text, turn.version, job)
+
+    # responsible use ----------------------------------------------------------------------------
+    async def refusals(self, guild: str | None, everywhere: bool = False, limit: int = 20) -> list[RefusalRecord]:
+        """What the policy refused in a guild (``None``: outside any guild; ``everywhere``: all), newest first."""
+        return await asyncio.to_thread(self.moderator.audit, guild, everywhere, limit)
+
+    async def appeal(self, refusal_id: int, user: UserRef, text: str) -> RefusalRecord:
+        return await asyncio.to_thread(self.moderator.appeal, refusal_id, user, text)
+
+    async def review(self, refusal_id: int, guild: str | None, admin: UserRef, decision: str, note: str | None = None) -> RefusalRecord:
+        return await asyncio.to_thread(self.moderator.review, refusal_id, guild, admin, decision, note)
+
+    async def policy(self, guild: str | None) -> Policy:
+        return await asyncio.to_thread(self.moderator.policy, guild)
+
+    async def update_policy(
+        self,
+        guild: str,
+        admin: UserRef,
+        *,
+        block: Sequence[str] = (),
+        unblock: Sequence[str] = (),
+        disable: Sequence[str] = (),
+        enable: Sequence[str] = (),
+    ) -> Policy:
+        """A guild admin's change to the guild's policy (the caller checked they are one)."""
+        return await asyncio.to_thread(
+            partial(self.moderator.update_policy, guild, admin, block=block, unblock=unblock, disable=disable, enable=enable)
+        )
+
+    @staticmethod
+    def moderation_categories() -> tuple[list[str], list[str]]:
+        """(always refused, refused unless a guild turns it off)."""
+        return categories()
+
+    async def consents(self, project_id: str) -> list[ConsentRecord]:
+        return await asyncio.to_thread(self.repository.consents, project_id)
 
     # reading ------------------------------------------------------------------------------------
     async def history(self, owner: UserRef | None = None, viewer: Viewer | None = None) -> list[ProjectRecord]:
@@ -566,15 +738,17 @@ class ConversationService:
             return self._read_marks(path)
 
     def _read_marks(self, path: Path) -> Verification:
+        anchors = self.renders.identity().trust_anchors_pem
         try:
-            metadata = container_metadata(path)
-            detection = self.watermarker.detect(sample_frames(path, VERIFY_SAMPLE_FRAMES, VERIFY_WIDTH))
+            marks = read_marks(path, self.watermarker, anchors, VERIFY_SAMPLE_FRAMES, VERIFY_WIDTH)
         except ReelwrightError:
             raise
         except Exception as error:
             raise BadRequest(f"{path.name} is not a video file I can read ({type(error).__name__}).") from error
-        render = self.repository.render(detection.mark_id) if detection.mark_id is not None else None
-        return Verification(path, detection, metadata, render)
+        verdict, notes = marks.findings()
+        project = marks.project
+        render = self.repository.latest_render(*project) if project is not None else None
+        return Verification(path, marks, verdict, notes, project, render)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.dispatcher.shutdown)

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from reelwright.bot.jobs import JobHandle
 from reelwright.bot.render_service import RenderOutcome
-from reelwright.bot.service import ConversationService
+from reelwright.bot.service import CONSENT_STATEMENT, ConversationService
 from reelwright.errors import ReelwrightError
 from reelwright.records import UserRef
 
@@ -65,9 +65,21 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
                 out.print(f"  {project.id}  v{project.latest_version}  {project.title}", highlight=False, markup=False)
             continue
         text, image = split_image_option(text)
+        consent = False
+        if image is not None:
+            try:
+                answer = await asyncio.to_thread(input, f"Before I animate it, confirm: {CONSENT_STATEMENT} [y/N] ")
+            except EOFError:
+                return
+            consent = answer.strip().lower() in {"y", "yes"}
+            if not consent:
+                out.print("reelwright> Not animated; nothing was stored.", highlight=False, markup=False)
+                continue
         try:
             with err.status("thinking…", spinner="dots") as status:
-                reply = await service.chat(conversation, user, text, image, progress=lambda line: status.update(f"planning: {line}"))
+                reply = await service.chat(
+                    conversation, user, text, image, progress=lambda line: status.update(f"planning: {line}"), consent=consent
+                )
         except ReelwrightError as error:
             out.print(f"reelwright> {error}", highlight=False, markup=False)
             continue

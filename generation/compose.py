@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from reelwright.generation.backends import Speech
 from reelwright.generation.frames import Overlay, apply_grade, blend, font, premultiply, text_panel
 from reelwright.generation.video_io import read_frames
-from reelwright.generation.watermark import Watermarker
+from reelwright.generation.watermark import Mark, Watermarker
 from reelwright.plan import Grade
 
 AUDIO_RATE = 44100
@@ -48,13 +48,21 @@ class ComposedShot:
 
 @dataclass(frozen=True)
 class Provenance:
-    """What the file says about itself in its MP4 metadata."""
+    """What the file says about itself: in its MP4 metadata, and in its pixels (``mark``).
+
+    ``mark_id`` is the render's id (in file names and the metadata); the invisible mark carries the project
+    and version instead, so a file can be attributed even where the render's row is gone.
+    """
 
     tool: str
     project_id: str
     version: int
     mark_id: int
     title: str
+
+    @property
+    def mark(self) -> Mark:
+        return Mark(self.project_id, self.version)
 
     def tags(self) -> dict[str, str]:
         return {
@@ -180,7 +188,7 @@ def compose(
                     frame = apply_grade(frame, shot.grade)
                     if caption is not None:
                         frame = blend(frame, caption)
-                    frame = watermarker.embed(blend(frame, label), provenance.mark_id)
+                    frame = watermarker.embed(blend(frame, label), provenance.mark)
                     for packet in video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                         container.mux(packet)
                     frame_index += 1

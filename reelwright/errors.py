@@ -30,6 +30,19 @@ class BadImage(BadRequest):
     """An image option that is missing, not an image, corrupted or too large."""
 
 
+class Refused(BadRequest):
+    """The moderation policy refused a request, a plan or an edit; the message says why in one line
+    and how to appeal (the refusal is in the audit for the guild's admins)."""
+
+    exit_code = 11
+
+
+class ConsentNeeded(BadRequest):
+    """Animating an uploaded photo needs the uploader's confirmation that it is theirs to animate."""
+
+    exit_code = 12
+
+
 class NotFound(ReelwrightError):
     """An unknown project, version or file."""
 

@@ -102,7 +102,27 @@ class Settings(BaseSettings):
     )
     max_verify_bytes: int = Field(default=512 * 1024 * 1024, description="Largest file `verify` reads.")
     max_verify_pixels: int = Field(default=3840 * 2160, description="Largest frame size `verify` decodes.")
-    watermark_key: str = Field(default="reelwright-default-key", description="Key that scrambles the invisible watermark.")
+    watermark_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the invisible watermark (every worker of a deployment needs the same). Unset: one is made on first run under the data folder.",
+    )
+    c2pa_cert_chain: Path | None = Field(
+        default=None, description="PEM certificate chain that signs content credentials (unset: a local development CA is made)."
+    )
+    c2pa_private_key: Path | None = Field(default=None, description="PEM private key of the content-credentials certificate.")
+    c2pa_trust_anchors: Path | None = Field(
+        default=None, description="PEM root certificates whose credentials `verify` trusts (besides the local development CA)."
+    )
+    c2pa_tsa_url: str | None = Field(
+        default=None, description="An RFC 3161 time-stamp server for content credentials (signing then needs it to answer)."
+    )
+    moderation_blocked_words: list[str] = Field(
+        default_factory=list, description="Words and phrases refused everywhere a guild has not set its own policy (and on the CLI)."
+    )
+    moderation_disabled: list[str] = Field(
+        default_factory=list, description="General moderation categories turned off by default (the deceptive-use ones cannot be)."
+    )
+    audit_retention_days: int = Field(default=90, ge=1, description="Days refusals are kept for review.")
 
     @property
     def resolved_database_url(self) -> str:
@@ -117,6 +137,11 @@ class Settings(BaseSettings):
     @property
     def outputs_dir(self) -> Path:
         return self.data_dir / "outputs"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Keys made on first run (the watermark key, the development signing CA): private to this install."""
+        return self.data_dir / "keys"
 
     @classmethod
     def settings_customise_sources(

@@ -14,6 +14,7 @@ from reelwright.bot.delivery import Delivery
 from reelwright.bot.discord_bot.buttons import ResultButton
 from reelwright.bot.discord_bot.chat import SURFACE, report_error
 from reelwright.bot.discord_bot.library import Library
+from reelwright.bot.discord_bot.moderation import Moderation
 from reelwright.bot.discord_bot.outlet import outlet_at
 from reelwright.bot.discord_bot.preferences import Preferences
 from reelwright.bot.discord_bot.projects import Projects
@@ -53,6 +54,7 @@ class ReelwrightBot(commands.Bot):
         await self.add_cog(Library(self.service))
         await self.add_cog(Queue(self.service))
         await self.add_cog(Verify(self.service))
+        await self.add_cog(Moderation(self.service))
         await self.add_cog(Preferences(self.service))
         self.add_dynamic_items(ResultButton)
         await self.tree.sync()

@@ -103,16 +103,19 @@ def upload_limit(origin: Origin) -> int:
     return origin.guild.filesize_limit if origin.guild else DEFAULT_UPLOAD_LIMIT
 
 
-async def reply(origin: Origin, content: str, *, ephemeral: bool = False, embed: discord.Embed | None = None) -> discord.Message:
+async def reply(
+    origin: Origin, content: str, *, ephemeral: bool = False, embed: discord.Embed | None = None, view: discord.ui.View | None = None
+) -> discord.Message:
     """Answer an interaction (response or follow-up) or a message."""
     content = content[:2000]
     attached = embed or discord.utils.MISSING
+    buttons = view or discord.utils.MISSING
     if isinstance(origin, discord.Interaction):
         if origin.response.is_done():
-            return await origin.followup.send(content, ephemeral=ephemeral, wait=True, embed=attached)
-        await origin.response.send_message(content, ephemeral=ephemeral, embed=attached)
+            return await origin.followup.send(content, ephemeral=ephemeral, wait=True, embed=attached, view=buttons)
+        await origin.response.send_message(content, ephemeral=ephemeral, embed=attached, view=buttons)
         return await origin.original_response()
-    return await origin.reply(content, embed=attached)
+    return await origin.reply(content, embed=attached, view=buttons)
 
 
 async def report_error(origin: Origin, error: BaseException) -> None:

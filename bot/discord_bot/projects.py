@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import discord
@@ -39,20 +40,60 @@ from reelwright.bot.discord_bot.chat import (
 )
 from reelwright.bot.discord_bot.outlet import DiscordOutlet, delete
 from reelwright.bot.discord_bot.text import plan_embed, planner_note, safe
-from reelwright.bot.service import ConversationService
+from reelwright.bot.service import CONSENT_STATEMENT, ConversationService
 from reelwright.errors import BadImage, BadRequest, NotFound, ReelwrightError
 from reelwright.plan import PlanProgress, Requirements
-from reelwright.records import ProjectRecord, UserRef, VersionRecord
+from reelwright.records import Place, ProjectRecord, UserRef, VersionRecord
 from reelwright.settings import Settings
 
 log = logging.getLogger(__name__)
 
 PLANNING_PROGRESS_INTERVAL_S = 1.0
+#: How long an uploader has to confirm that their image may be animated.
+CONSENT_TIMEOUT_S = 600.0
 #: A project id where the bot writes one: button ids ("rw:edit:1a2b3c4d") and `1a2b3c4d` in its messages.
 PROJECT_IN_BUTTON = re.compile(r"^rw:[a-z]+:([0-9a-f]{8})$")
 PROJECT_IN_TEXT = re.compile(r"`([0-9a-f]{8})`")
 PRIVATE_NOTE = " The video comes to your DMs: this project is private."
 PROJECT_NAMED = re.compile(r"(?<![0-9A-Za-z])([0-9a-f]{8})(?![0-9A-Za-z])")
+
+
+class ConsentPrompt(discord.ui.View):
+    """Asks the uploader of an image to confirm ``CONSENT_STATEMENT``; confirming continues their request.
+
+    Only the uploader can answer. Nothing is planned or stored before they confirm; a prompt left
+    unanswered expires and says so.
+    """
+
+    def __init__(self, uploader: int, proceed: Callable[[discord.Interaction], Awaitable[None]]) -> None:
+        super().__init__(timeout=CONSENT_TIMEOUT_S)
+        self.uploader = uploader
+        self.proceed = proceed
+        self.message: discord.Message | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.uploader:
+            await interaction.response.send_message("Only the person who uploaded the image can confirm this.", ephemeral=True)
+            return False
+        return True
+
+    @discord.ui.button(label="I confirm", style=discord.ButtonStyle.success)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[ConsentPrompt]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=f"✅ Confirmed: {CONSENT_STATEMENT}", view=None)
+        await self.proceed(interaction)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[ConsentPrompt]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Not animated; nothing was stored.", view=None)
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            try:
+                await self.message.edit(content="No confirmation came, so the image was not animated; nothing was stored.", view=None)
+            except discord.HTTPException:
+                log.debug("could not close an expired consent prompt")
 
 
 class Projects(commands.Cog):
@@ -217,14 +258,38 @@ class Projects(commands.Cog):
 
     # ------------------------------------------------------------------ flows
     async def start_project(self, origin: Origin, text: str, image: discord.Attachment | None, overrides: Requirements) -> None:
-        me = user_ref(author_of(origin))
-        place = place_of(origin)
+        """Plan and render a request; one with an image first asks its uploader to confirm it is theirs to animate."""
+        if image is None:
+            await self.plan_and_render(origin, text, None, overrides, place_of(origin))
+            return
         try:
             with self.service.scratch.folder("upload-") as scratch:
-                image_path = await self.download_image(image, Path(scratch)) if image else None
+                path = await self.download_image(image, Path(scratch))
+                await self.service.check_image(path)
+                upload = (path.name, path.read_bytes())
+        except ReelwrightError as error:
+            await report_error(origin, error)
+            return
+        place = place_of(origin)
+        prompt = ConsentPrompt(author_of(origin).id, lambda confirmed: self.plan_and_render(confirmed, text, upload, overrides, place))
+        prompt.message = await reply(origin, f"Before I animate this image, please confirm: {CONSENT_STATEMENT}", view=prompt)
+
+    async def plan_and_render(
+        self, origin: Origin, text: str, upload: tuple[str, bytes] | None, overrides: Requirements, place: Place
+    ) -> None:
+        """One turn that starts a project (``upload``: a confirmed image), its plan posted and its render handed to delivery."""
+        me = user_ref(author_of(origin))
+        try:
+            with self.service.scratch.folder("upload-") as scratch:
+                image_path = None
+                if upload is not None:
+                    image_path = Path(scratch) / upload[0]
+                    image_path.write_bytes(upload[1])
                 if isinstance(origin, discord.Message):
                     async with origin.channel.typing():
-                        turn = await self.service.converse(me, text, surface=SURFACE, image=image_path, overrides=overrides, place=place)
+                        turn = await self.service.converse(
+                            me, text, surface=SURFACE, image=image_path, overrides=overrides, place=place, consent=upload is not None
+                        )
                 else:
                     turn = await self.service.converse(
                         me,
@@ -234,6 +299,7 @@ class Projects(commands.Cog):
                         overrides=overrides,
                         progress=self.planning_progress(origin),
                         place=place,
+                        consent=upload is not None,
                     )
         except ReelwrightError as error:
             await report_error(origin, error)

@@ -7,7 +7,10 @@ import discord
 from reelwright.plan import ShotPlan
 from reelwright.records import VersionRecord
 
-DISCLOSURE = "🤖 AI-generated video (Reelwright). Marked with a visible label, an invisible watermark and provenance metadata."
+DISCLOSURE = (
+    "🤖 AI-generated video (Reelwright), marked with a visible label, an invisible watermark and signed content credentials.\n"
+    "Check any copy with `/verify` here, `reelwright verify FILE`, or any C2PA viewer."
+)
 MAX_CONTENT = 2000
 
 

@@ -50,12 +50,38 @@ def test_the_json_result_names_project_version_plan_and_file(made: dict) -> None
     assert made["planner"]["model"] == "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def test_mark_survives_reencoding_at_crf_28_and_verify_names_the_version(made: dict, module_cli: Cli, tmp_path: Path) -> None:
+def test_a_fresh_video_verifies_intact_with_all_three_marks(made: dict, module_cli: Cli) -> None:
+    report = module_cli.ok("verify", made["path"])
+    assert report["verdict"] == "intact" and report["in_database"] is True
+    assert (report["project_id"], report["version"]) == (made["project_id"], 1)
+    assert report["label"]["found"] and report["watermark"]["found"]
+    credentials = report["credentials"]
+    assert credentials["state"] == "valid" and credentials["ai_generated"] is True
+    assert (credentials["project_id"], credentials["version"]) == (made["project_id"], 1)
+    assert [shot for shot, _ in credentials["models"]] == [1, 2, 3]
+
+
+def test_reencoding_at_crf_28_strips_the_credentials_but_the_watermark_still_names_the_version(
+    made: dict, module_cli: Cli, tmp_path: Path
+) -> None:
     copy = tmp_path / "reencoded.mp4"
     ffmpeg_reencode(Path(made["path"]), copy, crf=28)
     report = module_cli.ok("verify", str(copy))
-    assert report["watermark"] is True and report["metadata_ai_generated"] is False  # metadata stripped on purpose
+    assert report["watermark"]["found"] is True and report["metadata_ai_generated"] is False  # metadata stripped on purpose
+    assert (report["verdict"], report["credentials"]["state"]) == ("stripped", "missing")
     assert (report["project_id"], report["version"]) == (made["project_id"], 1)
+
+
+def test_changing_bytes_of_a_signed_video_is_reported_as_tampering(made: dict, module_cli: Cli, tmp_path: Path) -> None:
+    data = bytearray(Path(made["path"]).read_bytes())
+    middle = len(data) * 2 // 3  # inside the encoded frames
+    data[middle : middle + 16] = bytes(16)
+    changed = tmp_path / "changed.mp4"
+    changed.write_bytes(bytes(data))
+    report = module_cli.ok("verify", str(changed))
+    assert (report["verdict"], report["credentials"]["state"]) == ("tampered", "invalid")
+    human = module_cli("verify", str(changed))
+    assert "tampered" in human.stdout
 
 
 def test_verify_does_not_fire_on_a_video_it_did_not_mark(module_cli: Cli, tmp_path: Path) -> None:
@@ -68,7 +94,8 @@ def test_verify_does_not_fire_on_a_video_it_did_not_mark(module_cli: Cli, tmp_pa
     plain = encode(frames, tmp_path / "plain.mp4", crf=23)
     assert av.open(str(plain)).streams.video[0].frames == 48
     report = module_cli.ok("verify", str(plain))
-    assert report["marked"] is False and report["project_id"] is None
+    assert report["verdict"] == "not_ours" and report["project_id"] is None
+    assert "Not made by Reelwright" in module_cli("verify", str(plain)).stdout
 
 
 def test_an_edit_rerenders_only_the_changed_shot(made: dict, module_cli: Cli) -> None:
@@ -125,5 +152,13 @@ def test_two_renders_of_one_version_at_once_both_finish_and_leave_a_readable_fil
     render_ids = {json.loads(stdout)["render_id"] for _, stdout, _ in results}
     assert len(render_ids) == 2
     assert ffprobe(out)["format"]["duration"].startswith("2.0")
-    assert cli.ok("verify", str(out))["mark_id"] in render_ids
+    assert cli.ok("verify", str(out))["verdict"] == "intact"
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_an_edits_credentials_carry_the_instruction_and_the_version_it_came_from(made: dict, module_cli: Cli) -> None:
+    edited = module_cli.ok("edit", made["project_id"], "make shot 3 brighter")
+    credentials = module_cli.ok("verify", edited["path"])["credentials"]
+    assert credentials["state"] == "valid" and credentials["version"] == edited["version"]
+    assert credentials["instruction"] == "make shot 3 brighter"
+    assert credentials["ingredients"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -77,7 +78,7 @@ async def video_with_image(server: LoopbackDiscord) -> int:
         "proxy_url": server.url_for("photo.png"),
         "content_type": "image/png",
     }
-    return await server.slash(
+    interaction = await server.slash(
         "video",
         [
             {"name": "prompt", "type": 3, "value": "bring my photo to life"},
@@ -86,6 +87,24 @@ async def video_with_image(server: LoopbackDiscord) -> int:
         ],
         {"555": attachment},
     )
+    await confirm_consent(server)
+    return interaction
+
+
+async def confirm_consent(server: LoopbackDiscord) -> None:
+    """The uploader presses "I confirm" on the prompt the bot shows before animating any image."""
+
+    async def prompt() -> tuple[dict[str, Any], dict[str, Any]]:
+        while True:
+            for message in list(server.messages.values()):
+                for row in message.get("components", []):
+                    for button in row.get("components", []):
+                        if button.get("label") == "I confirm":
+                            return message, button
+            await asyncio.sleep(0.05)
+
+    message, button = await asyncio.wait_for(prompt(), 30)
+    await server.click(button["custom_id"], int(message["channel_id"]), server.full_message(message))
 
 
 async def test_slash_command_with_an_image_renders_while_heartbeats_flow(service, server) -> None:

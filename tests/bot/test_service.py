@@ -108,7 +108,7 @@ def test_an_image_is_brought_to_life_in_every_shot(settings: Settings, tmp_path:
 
     async def scenario():
         service = ConversationService(settings)
-        version = await service.plan(USER, "animate my photo, 4 seconds, no narration", image=picture)
+        version = await service.plan(USER, "animate my photo, 4 seconds, no narration", image=picture, consent=True)
         handle = await service.render(USER, version.project_id)
         outcome = await handle.result()
         await service.close()

@@ -27,6 +27,7 @@ from reelwright.generation.backends import ClipRequest
 from reelwright.generation.capabilities import Capabilities, FrameRule
 from reelwright.generation.diffusers_backend import DiffusersBackend, folder_fingerprint
 from reelwright.generation.presets import FAMILY_RULES, PRESETS
+from reelwright.generation.verification import Verdict
 from reelwright.plan import Requirements
 from reelwright.records import UserRef
 from reelwright.settings import Settings
@@ -170,10 +171,11 @@ def render_project(settings: Settings, text: str, image: Path | None = None, mod
         service = ConversationService(settings)
         try:
             overrides = Requirements(video_model=model) if model else None
-            version = await service.plan(ANN, text, image, overrides=overrides)
+            version = await service.plan(ANN, text, image, overrides=overrides, consent=image is not None)
             outcome = await (await service.render(ANN, version.project_id)).result()
             check = await service.verify(outcome.path)
-            assert check.watermark.found and check.render is not None and check.render.id == outcome.render_id
+            assert check.verdict == Verdict.INTACT, (check.notes, check.marks.label)
+            assert check.render is not None and check.render.id == outcome.render_id
             return outcome.path, len(outcome.rerendered)
         finally:
             await service.close()
