@@ -17,6 +17,10 @@ from reelwright.bot.service import CONSENT_STATEMENT, ConversationService
 from reelwright.errors import ReelwrightError
 from reelwright.records import UserRef
 
+#: Said with every result, as in Discord: what the file is, and how anyone can check a copy.
+DISCLOSURE = (
+    "AI-generated, with a visible label, an invisible watermark and signed content credentials; `reelwright verify FILE` checks any copy."
+)
 HELP = (
     'Describe a video to make one; then say what to change ("make shot 2 darker", "make it 9:16", "no narration").\n'
     "Attach an image with `--image PATH` at the end of your first message. /new starts over, /history lists projects, /quit leaves."
@@ -95,6 +99,7 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
             highlight=False,
             markup=False,
         )
+        out.print(f"            {DISCLOSURE}", highlight=False, markup=False)
 
 
 def split_image_option(text: str) -> tuple[str, Path | None]:

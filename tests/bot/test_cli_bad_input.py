@@ -1,5 +1,6 @@
 """Bad input gets one clear line and a non-zero exit: no traceback, no rows, no partial files."""
 
+import json
 import sqlite3
 import struct
 import zlib
@@ -146,3 +147,25 @@ def test_verify_refuses_files_beyond_its_limits_before_decoding(cli: Cli, tmp_pa
     cli.env[setting] = value
     result = cli("verify", str(video))
     assert result.code == 2 and message in result.stderr and "can be checked" in result.stderr
+
+
+def test_animating_an_image_needs_consent_and_nothing_is_stored_without_it(cli: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "me.png"
+    Image.new("RGB", (96, 64), (200, 30, 30)).save(good)
+    refused = cli("plan", "animate my photo", "--image", str(good))
+    assert_refused(refused, "--consent")
+    assert refused.code == 12 and project_rows(cli) == 0
+    planned = cli.ok("plan", "animate my photo", "--image", str(good), "--consent")
+    assert planned["version"] == 1
+
+
+def test_a_refused_request_gives_one_line_and_its_refusal_is_in_the_audit(cli: Cli) -> None:
+    refused = cli("make", "a realistic video of Taylor Swift endorsing my sneakers")
+    assert_refused(refused, "real public figure", "refusal #1")
+    assert refused.code == 11 and project_rows(cli) == 0
+    [refusal] = cli.ok("audit", "list")["refusals"]
+    assert (refusal["category"], refusal["stage"], refusal["guild"]) == ("impersonation", "request", None)
+    assert "sneakers" not in json.dumps(refusal)
+    reviewed = cli.ok("audit", "review", str(refusal["id"]), "upheld", "--note", "impersonation")
+    assert reviewed["decision"] == "upheld"
+    assert_refused(cli("audit", "review", str(refusal["id"]), "maybe"), "upheld or overturned")

@@ -26,3 +26,16 @@ def test_bytes_that_are_not_utf8_get_a_reply_not_a_traceback(cli: Cli) -> None:
     done = subprocess.run([*REELWRIGHT, "chat"], input=b"a video of \xff\xfe cats\n/quit\n", capture_output=True, env=cli.env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert b"not UTF-8 text" in done.stdout and b"Traceback" not in done.stderr
+
+
+def test_an_image_is_animated_only_once_the_person_confirms_and_results_say_what_they_are(cli: Cli, tmp_path) -> None:
+    from PIL import Image
+
+    picture = tmp_path / "me.png"
+    Image.new("RGB", (160, 120), (200, 100, 50)).save(picture)
+    asked = f"animate my photo, 3 seconds, no narration --image {picture}\n"
+    result = cli("chat", stdin=f"{asked}n\n{asked}y\n/quit\n")
+    assert result.code == 0, result.stderr
+    assert "I am the person in this image" in result.stdout
+    assert "Not animated; nothing was stored." in result.stdout
+    assert "Version 1 is ready" in result.stdout and "reelwright verify FILE" in result.stdout
