@@ -533,7 +533,7 @@ def bot(
 
 audit = typer.Typer(help="What the moderation policy refused, for review.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
-GuildOption = Annotated[str | None, typer.Option("--guild", help="A Discord server id (default: refusals outside any server).")]
+GuildOption = Annotated[str | None, typer.Option("--guild", help="A Discord server id.")]
 
 
 def refusal_json(record: RefusalRecord) -> dict[str, Any]:
@@ -556,14 +556,15 @@ def refusal_json(record: RefusalRecord) -> dict[str, Any]:
 @audit.command("list")
 def audit_list(
     guild: GuildOption = None,
-    everywhere: Annotated[bool, typer.Option("--all", help="Refusals of every server and outside any.")] = False,
+    local: Annotated[bool, typer.Option("--local", help="Only refusals outside any server (the CLI, the terminal chat).")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 20,
     as_json: JsonFlag = False,
 ) -> None:
-    """Recent refusals, newest first: category, where it was found and the matched term (never the request)."""
+    """Recent refusals everywhere (or one server's, or the local ones), newest first: category, where it
+    was found and the matched term, never the request."""
 
     async def body(service: ConversationService) -> None:
-        records = await service.refusals(guild, everywhere, limit)
+        records = await service.refusals(guild, everywhere=guild is None and not local, limit=limit)
 
         def human() -> None:
             if not records:
@@ -594,7 +595,7 @@ def audit_review(
     guild: GuildOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record a decision on a refusal (the operator reviews refusals made outside any server, or --guild's)."""
+    """Record a decision on a refusal: one made outside any server, or in --guild."""
 
     async def body(service: ConversationService) -> None:
         record = await service.review(refusal, guild, cli_user(), decision, note)

@@ -14,15 +14,19 @@ scale. Detection works on ONE image, the high-passed luma averaged over the samp
 static, the content moves and averages out), so searching the geometry is cheap: for each per-axis scale
 (crops of up to MAX_CROP) and sub-cell phase it folds the residual into one tile and finds the shift by
 FFT cross-correlation with each bit's cells (score: the sum over bits of |correlation|, which needs no
-payload). Each frame's residual is clipped (FRAME_CLIP) so no single edge dominates the average; in the
-average, residuals larger than the mark can make are what stayed put — static captions, labels, horizons —
-and vote nothing: they would otherwise outvote the mark in the fold. Texture that changes from frame to
-frame (grain, water, foliage, a diffusion model's noise) averages down to below the mark and keeps it.
+payload). Residuals larger than the mark can make are the picture's own edges and must vote nothing —
+static captions, labels and horizons would otherwise outvote the mark in the fold — and there are two
+ways to leave them out, each right for different video: per frame (edges that move, as in a pan, are
+dropped where they are) and after averaging (texture that changes every frame — grain, water, foliage,
+a diffusion model's noise — is larger than the mark in every frame, so only its average, which sinks
+below the mark, can be kept; each frame is clipped to FRAME_CLIP first so no single edge dominates).
+Both averages are made in one pass and each is read at its best geometry. Texture larger than the mark
+everywhere that also stays put (full-range noise that does not change) leaves nothing to read.
 
 The payload is the project id (32 bits), the version (12 bits) and a tag (20 bits) = HMAC-SHA256 of both
-under the key, which proves the mark was made with our key. Only the single best geometry is decoded and
-its tag checked once: a video we did not mark, or marked under another key, decodes as a mark about once
-in a million (and must first stand out by MIN_CONFIDENCE). bench/bench_watermark.py measures all of this.
+under the key, which proves the mark was made with our key. Only the best geometry of each of the two
+readings is decoded, so a tag is checked at most twice: a video we did not mark, or marked under another
+key, decodes as a mark about twice in a million (and must first stand out by MIN_CONFIDENCE). bench/bench_watermark.py measures all of this.
 """
 
 from __future__ import annotations
@@ -221,10 +225,10 @@ class Watermarker:
 
     @staticmethod
     def residual(frame: np.ndarray) -> np.ndarray:
-        """One frame's luma at WORK x WORK samples less its local mean, clipped: what the mark and the picture's detail left."""
+        """One frame's luma at WORK x WORK samples less its local mean: what the mark and the picture's detail left."""
         luma = Image.fromarray(frame).convert("L").convert("F").resize((WORK, WORK), Image.Resampling.BOX)
         samples = np.asarray(luma, dtype=np.float32)
-        return np.clip(samples - box_mean(samples, HIGH_PASS), -FRAME_CLIP, FRAME_CLIP)
+        return samples - box_mean(samples, HIGH_PASS)
 
     def tiles(self, residual: np.ndarray) -> np.ndarray:
         """(geometries y, geometries x, TILE, TILE): the residual folded into one tile under each geometry."""
@@ -238,17 +242,30 @@ class Watermarker:
         return np.fft.irfft2(spectra, s=(TILE, TILE))
 
     def read(self, frames: Iterable[np.ndarray]) -> Reading:
-        """The soft bits at the geometry (scale, phase and shift per axis) where the tile fits best."""
-        total = np.zeros((WORK, WORK), dtype=np.float32)
+        """The clearer of the two readings (see ``readings``)."""
+        return max(self.readings(frames), key=lambda reading: reading.confidence)
+
+    def readings(self, frames: Iterable[np.ndarray]) -> list[Reading]:
+        """The soft bits at the geometry (scale, phase and shift per axis) where the tile fits best, once
+        for each way of leaving the picture's edges out: per frame, and after averaging."""
+        per_frame = np.zeros((WORK, WORK), dtype=np.float32)
+        clipped = np.zeros((WORK, WORK), dtype=np.float32)
         count = 0
         for frame in frames:
-            total += self.residual(frame)
+            residual = self.residual(frame)
+            clipped += np.clip(residual, -FRAME_CLIP, FRAME_CLIP)
+            residual[np.abs(residual) > OUTLIER] = 0
+            per_frame += residual
             count += 1
         if count == 0:
-            return Reading(np.zeros(TOTAL_BITS), 0.0, 0)
-        average = total / count
-        average[np.abs(average) > OUTLIER] = 0  # what stayed put through the frames: the picture's own edges
-        tiles = self.tiles(average)
+            return [Reading(np.zeros(TOTAL_BITS), 0.0, 0)]
+        averaged = clipped / count
+        averaged[np.abs(averaged) > OUTLIER] = 0  # what stayed put through the frames: the picture's own edges
+        return [self.read_residual(per_frame / count, count), self.read_residual(averaged, count)]
+
+    def read_residual(self, residual: np.ndarray, count: int) -> Reading:
+        """The soft bits of one averaged residual at the geometry where the tile fits best."""
+        tiles = self.tiles(residual)
         # Sum over bits of |correlation| for every geometry and shift, a few rows of geometries at a time.
         evidence = np.concatenate([np.abs(self.correlations(rows)).sum(axis=-3) for rows in np.array_split(tiles, 4)])
         best = np.unravel_index(np.argmax(evidence), evidence.shape)
@@ -264,4 +281,5 @@ class Watermarker:
 
     def detect(self, frames: Iterable[np.ndarray]) -> Detection:
         """The mark in ``frames`` (any number, any size, in any order), or none."""
-        return self.verdict(self.read(frames))
+        decoded = [self.verdict(reading) for reading in sorted(self.readings(frames), key=lambda reading: -reading.confidence)]
+        return next((detection for detection in decoded if detection.found), decoded[0])
