@@ -131,3 +131,16 @@ class ConsentRecord:
     image_sha256: str
     statement: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class ClonedVoiceRecord:
+    """A person's cloned voice (plan voice ``clone:NAME``): only its owner's projects may use it."""
+
+    id: int
+    owner: UserRef
+    name: str
+    sample_sha256: str
+    sample_seconds: float
+    statement: str
+    created_at: datetime

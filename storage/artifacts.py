@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 
 import fsspec
+from sqlalchemy import ColumnElement, Text, cast, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelwright.errors import StorageError
-from reelwright.storage.models import Artifact, CachedClip
+from reelwright.storage.models import Artifact, CachedClip, ClonedVoice, Consent, PlanVersion, Render
 
 
 def sha256_of(path: Path) -> str:
@@ -65,6 +66,15 @@ class SharedStore:
             return True
         except OSError as error:
             raise StorageError(f"Cannot read from the artifact store {self.url}: {error}.") from error
+
+    def remove(self, relative: str) -> None:
+        """Delete the file; a file the store does not have is already removed."""
+        try:
+            self.fs.rm_file(self._path(relative))
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise StorageError(f"Cannot delete from the artifact store {self.url}: {error}.") from error
 
 
 class ArtifactStore:
@@ -147,3 +157,41 @@ class ArtifactStore:
         with self.sessions.begin() as session:
             session.merge(CachedClip(cache_key=cache_key, artifact_sha256=artifact.sha256))
         return self.root / artifact.path
+
+    def forget(self, sha256: str) -> bool:
+        """Erase an artifact for good (a deleted voice's sample): its file here, in the shared store, and its row.
+
+        Only once nothing refers to it: a file that a cached clip, a render, a consent, another voice or
+        a plan still uses stays, and the answer is ``False``. The files go before the row is committed, so
+        a failed delete leaves the row to try again with, never a row-less file nobody can find. Meanwhile the
+        artifact is locked (SQLite: the database), so a new reference to it waits and then finds it gone.
+        """
+        with self.sessions.begin() as session:
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            artifact = session.get(Artifact, sha256, with_for_update=True)
+            if session.scalar(select(referenced(sha256))):
+                return False
+            if artifact is None:
+                return True
+            try:
+                (self.root / artifact.path).unlink(missing_ok=True)
+            except OSError as error:
+                raise StorageError(f"Cannot delete from the artifact store {self.root}: {error.strerror}.") from error
+            if self.shared is not None:
+                self.shared.remove(artifact.path)
+            session.delete(artifact)
+            return True
+
+
+def referenced(sha256: str) -> ColumnElement[bool]:
+    """Whether any row refers to the artifact: every column that holds an artifact's sha256, and plans,
+    whose shots name their source images."""
+    return or_(
+        exists().where(CachedClip.artifact_sha256 == sha256),
+        exists().where(Render.output_sha256 == sha256),
+        exists().where(Consent.image_sha256 == sha256),
+        exists().where(ClonedVoice.sample_sha256 == sha256),
+        exists().where(cast(PlanVersion.plan, Text).contains(sha256, autoescape=True)),
+    )

@@ -232,3 +232,22 @@ class Consent(Base):
     image_sha256: Mapped[str] = mapped_column(String(64))
     statement: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ClonedVoice(Base):
+    """A person's own voice, cloned from a sample they confirmed is theirs or theirs to use.
+
+    Usable only in its owner's projects (plan voice ``clone:NAME``); deleting it erases the sample too.
+    """
+
+    __tablename__ = "cloned_voices"
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(40))
+    sample_sha256: Mapped[str] = mapped_column(ForeignKey("artifacts.sha256"))
+    sample_seconds: Mapped[float] = mapped_column(Float)
+    #: The confirmation the person agreed to when they gave the sample.
+    statement: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

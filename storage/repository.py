@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import secrets
 import socket
 from contextlib import AbstractContextManager
@@ -21,8 +22,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from reelwright.access import Role
 from reelwright.errors import BadRequest, Busy, Conflict, NotFound, StorageError
 from reelwright.plan import PlannerInfo, Requirements, ShotPlan
-from reelwright.records import ConsentRecord, JobRecord, Place, ProjectRecord, RefusalRecord, RenderRecord, UserRef, VersionRecord
+from reelwright.records import (
+    ClonedVoiceRecord,
+    ConsentRecord,
+    JobRecord,
+    Place,
+    ProjectRecord,
+    RefusalRecord,
+    RenderRecord,
+    UserRef,
+    VersionRecord,
+)
 from reelwright.storage.models import (
+    Artifact,
+    ClonedVoice,
     Consent,
     Conversation,
     GuildPolicy,
@@ -41,6 +54,12 @@ ACTIVE_JOB_STATES = ("queued", "running")
 TERMINAL_JOB_STATES = ("succeeded", "failed", "cancelled")
 #: Any fixed number: the PostgreSQL advisory lock taken while a job is admitted or claimed (SQLite: BEGIN IMMEDIATE).
 JOB_LOCK_ID = 0x5EE1_0002
+#: The lock taken while a voice is added, so two clones sent at once cannot pass the limit together.
+VOICE_LOCK_ID = 0x5EE1_0003
+#: How many cloned voices one person may keep.
+MAX_CLONED_VOICES = 10
+#: A voice name travels in plans (``clone:NAME``) and chat commands: plain ASCII, nothing to escape or confuse.
+VOICE_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
 #: Assumed length of a render before any has finished, for "try again in ~N min".
 DEFAULT_RENDER_S = 60.0
 #: How many workers may take a job (one whose worker died is taken over) before it is failed.
@@ -330,6 +349,71 @@ class Repository:
                 )
                 for row, user in rows
             ]
+
+    # cloned voices: a person's own, usable only in their own projects
+    def add_cloned_voice(self, user: UserRef, name: str, sample_sha256: str, sample_seconds: float, statement: str) -> ClonedVoiceRecord:
+        """Keep a person's voice under ``name``, with the confirmation (``statement``) they agreed to.
+
+        The name is checked here too because it arrives from chat as typed. The name and the count are
+        checked under a lock, so two clones sent at once cannot share a name or pass the limit together.
+        """
+        _check_voice_name(name)
+        with guarded(self._write()) as session:
+            _serialise(session, VOICE_LOCK_ID)
+            owner_id = self.user_id(session, user)
+            names = list(session.scalars(select(ClonedVoice.name).where(ClonedVoice.owner_id == owner_id)))
+            if name in names:
+                raise BadRequest(f"You already have a voice named {name}; delete it first or choose another name.")
+            if len(names) >= MAX_CLONED_VOICES:
+                raise BadRequest(f"You already have {MAX_CLONED_VOICES} voices, the most one person may keep; delete one first.")
+            if session.get(Artifact, sample_sha256) is None:
+                raise NotFound(f"No voice sample {sample_sha256[:12]} in the artifact store.")
+            row = ClonedVoice(owner_id=owner_id, name=name, sample_sha256=sample_sha256, sample_seconds=sample_seconds, statement=statement)
+            session.add(row)
+            session.flush()
+            owner = session.get(User, owner_id)
+            assert owner is not None
+            return _cloned_voice_record(row, owner)
+
+    def cloned_voices(self, user: UserRef) -> list[ClonedVoiceRecord]:
+        """The person's own voices, by name; nobody else's are ever listed."""
+        with self.sessions() as session:
+            rows = session.execute(_own_voices(user).order_by(ClonedVoice.name)).all()
+            return [_cloned_voice_record(row, owner) for row, owner in rows]
+
+    def cloned_voice(self, user: UserRef, name: str) -> ClonedVoiceRecord | None:
+        """The person's voice of that name: another person's voice of the same name is never returned,
+        so ``clone:NAME`` in a plan always means the asker's own."""
+        with self.sessions() as session:
+            found = session.execute(_own_voices(user).where(ClonedVoice.name == name)).first()
+            return _cloned_voice_record(*found) if found is not None else None
+
+    def owners_cloned_voice(self, project_id: str, name: str) -> ClonedVoiceRecord | None:
+        """The cloned voice ``name`` of the project's owner: what a worker narrates ``clone:NAME`` with, so a
+        voice only ever speaks in its owner's projects, whoever asked for the render."""
+        with self.sessions() as session:
+            project = session.get(Project, project_id)
+            if project is None:
+                raise NotFound(f"No project {project_id!r}.")
+            found = session.execute(
+                select(ClonedVoice, User)
+                .join(User, User.id == ClonedVoice.owner_id)
+                .where(ClonedVoice.owner_id == project.owner_id, ClonedVoice.name == name)
+            ).first()
+            return _cloned_voice_record(*found) if found is not None else None
+
+    def delete_cloned_voice(self, user: UserRef, name: str) -> ClonedVoiceRecord:
+        """Delete the person's voice; the record is returned so the caller can erase its sample
+        (``ArtifactStore.forget``), which this row no longer keeps."""
+        _check_voice_name(name)
+        with guarded(self._write()) as session:
+            found = session.execute(_own_voices(user).where(ClonedVoice.name == name)).first()
+            if found is None:
+                raise BadRequest(f"You have no voice named {name}.")
+            row, owner = found
+            record = _cloned_voice_record(row, owner)
+            session.delete(row)
+            return record
 
     def add_version(
         self,
@@ -843,6 +927,20 @@ def _user_id_of(user: UserRef) -> Any:
     return select(User.id).where(User.platform == user.platform, User.external_id == user.external_id).scalar_subquery()
 
 
+def _own_voices(user: UserRef) -> Any:
+    """The person's voices with their owner row; only ever theirs."""
+    return (
+        select(ClonedVoice, User)
+        .join(User, User.id == ClonedVoice.owner_id)
+        .where(User.platform == user.platform, User.external_id == user.external_id)
+    )
+
+
+def _check_voice_name(name: str) -> None:
+    if VOICE_NAME.fullmatch(name) is None:
+        raise BadRequest("A voice name is 1 to 40 letters (a-z), digits, - or _, like narrator or my-voice-2.")
+
+
 def _shared_with(user: UserRef) -> Any:
     return select(ProjectShare.project_id).where(ProjectShare.user_id == _user_id_of(user))
 
@@ -891,6 +989,18 @@ def _version_record(row: PlanVersion) -> VersionRecord:
         list(row.diff or []),
         PlannerInfo.model_validate(row.planner_info or {"engine": "unknown"}),
         row.created_at,
+    )
+
+
+def _cloned_voice_record(row: ClonedVoice, owner: User) -> ClonedVoiceRecord:
+    return ClonedVoiceRecord(
+        row.id,
+        UserRef(owner.platform, owner.external_id, owner.display_name),
+        row.name,
+        row.sample_sha256,
+        row.sample_seconds,
+        row.statement,
+        _aware(row.created_at),
     )
 
 
