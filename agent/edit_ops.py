@@ -12,7 +12,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from reelwright.errors import BadRequest
-from reelwright.plan import CAMERA_MOVES, MAX_NARRATION_CHARS, MAX_PROMPT_CHARS, MAX_SHOT_S, MIN_SHOT_S, CameraMove, Grade, Shot, ShotPlan
+from reelwright.plan import (
+    CAMERA_MOVES,
+    MAX_NARRATION_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_SHOT_S,
+    MAX_SOUND_PROMPT_CHARS,
+    MIN_SHOT_S,
+    CameraMove,
+    Grade,
+    Shot,
+    ShotPlan,
+)
 
 
 class SetShot(BaseModel):
@@ -64,12 +75,27 @@ class SetStyle(BaseModel):
     title: str | None = None
 
 
+class SetSound(BaseModel):
+    """Sound changes that need no shot re-rendered: the music's level, and shots' ambience and its level.
+
+    Music on/off and what it is are stated facts (``Requirements``), kept for the whole conversation.
+    """
+
+    op: Literal["set_sound"] = "set_sound"
+    music_volume_db: float = Field(default=0.0, ge=-30, le=30, description="Change of the music's level in dB.")
+    ambience: str | None = Field(default=None, max_length=MAX_SOUND_PROMPT_CHARS, description='New ambience; "" removes it.')
+    shot: int | None = None  # the shot whose ambience changes; None: every shot
+    ambience_volume_db: float = Field(default=0.0, ge=-30, le=30, description="Change of the ambience level in dB.")
+
+
 class Reroll(BaseModel):
     op: Literal["reroll"] = "reroll"
     shot: int | None = None  # None: every shot
 
 
-Operation = Annotated[SetShot | ScaleDuration | GradeShot | AddShot | RemoveShot | MoveShot | SetStyle | Reroll, Field(discriminator="op")]
+Operation = Annotated[
+    SetShot | ScaleDuration | GradeShot | AddShot | RemoveShot | MoveShot | SetStyle | SetSound | Reroll, Field(discriminator="op")
+]
 
 
 def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -> tuple[ShotPlan, int | None]:
@@ -145,6 +171,22 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
             shots.insert(max(0, min(len(shots), op.to - 1)), shot)
         elif isinstance(op, SetStyle):
             plan_updates |= {k: v for k, v in (("style", op.style), ("title", op.title)) if v}
+        elif isinstance(op, SetSound):
+            if op.music_volume_db:
+                if plan.music is None:
+                    raise BadRequest('This video has no music to change. Say e.g. "add calm piano music".')
+                music = plan_updates.get("music", plan.music)
+                plan_updates["music"] = music.model_copy(
+                    update={"volume_db": _clip(music.volume_db + op.music_volume_db, 30, low=-30, high=12)}
+                )
+            if op.ambience is not None:
+                for i in range(len(shots)) if op.shot is None else [index_of(op.shot)]:
+                    shots[i] = shots[i].model_copy(update={"ambience": op.ambience})
+            if op.ambience_volume_db:
+                if not any(shot.ambience for shot in shots):
+                    raise BadRequest('This video has no ambient sound to change. Say e.g. "add rain sounds to shot 2".')
+                level = plan_updates.get("ambience_db", plan.ambience_db)
+                plan_updates["ambience_db"] = _clip(level + op.ambience_volume_db, 30, low=-30, high=12)
         elif isinstance(op, Reroll):
             targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
             for i in targets:
@@ -157,8 +199,8 @@ def _clamp_duration(value: float) -> float:
     return round(min(MAX_SHOT_S, max(MIN_SHOT_S, value)), 1)
 
 
-def _clip(value: float, limit: float) -> float:
-    return max(-limit, min(limit, value))
+def _clip(value: float, limit: float, *, low: float | None = None, high: float | None = None) -> float:
+    return max(-limit if low is None else low, min(limit if high is None else high, value))
 
 
 def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
@@ -172,6 +214,12 @@ def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
             lines.append(f"{label}: {before} -> {after}")
     if old.voice != new.voice:
         lines.append(f"voice: {_voice(old)} -> {_voice(new)}")
+    if old.language != new.language:
+        lines.append(f"language: {old.language} -> {new.language}")
+    if old.music != new.music:
+        lines.append(f"music: {_music(old)} -> {_music(new)}")
+    if old.ambience_db != new.ambience_db:
+        lines.append(f"ambience level: {old.ambience_db:+g} dB -> {new.ambience_db:+g} dB")
     if len(old.shots) != len(new.shots):
         lines.append(f"shots: {len(old.shots)} -> {len(new.shots)}")
     old_by_seed = {shot.seed: shot for shot in old.shots}
@@ -192,7 +240,7 @@ def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
             continue
         if reordered and before.id != shot.id:
             lines.append(f"shot {before.id} moved to position {shot.id}")
-        for field in ("prompt", "camera", "narration", "duration_s"):
+        for field in ("prompt", "camera", "narration", "duration_s", "ambience"):
             a, b = getattr(before, field), getattr(shot, field)
             if a != b:
                 a, b = (f"{a:g}s", f"{b:g}s") if field == "duration_s" else (str(a)[:60], str(b)[:60])
@@ -208,7 +256,15 @@ def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
 
 def _voice(plan: ShotPlan) -> str:
     pitch = f", pitch {plan.voice.pitch_semitones:+g}" if plan.voice.pitch_semitones else ""
-    return f"{plan.voice.name} at {plan.voice.speed:g}x{pitch}"
+    name = plan.voice.name or f"a {plan.voice.gender or 'default'} voice"
+    return f"{name} at {plan.voice.speed:g}x{pitch}"
+
+
+def _music(plan: ShotPlan) -> str:
+    if plan.music is None:
+        return "none"
+    level = f" at {plan.music.volume_db:+g} dB" if plan.music.volume_db else ""
+    return f"{plan.music.prompt or 'following the style'}{level}"
 
 
 def _grade(grade: Grade) -> str:

@@ -27,12 +27,13 @@ from reelwright.agent.edit_ops import (
     Reroll,
     ScaleDuration,
     SetShot,
+    SetSound,
     SetStyle,
     apply_operations,
 )
 from reelwright.agent.json_reply import InvalidModelOutput
 from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
-from reelwright.agent.requirements import enforce, extract_requirements, keywords
+from reelwright.agent.requirements import NO_AMBIENCE, enforce, extract_requirements, keywords, sound_requirements
 from reelwright.agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
@@ -787,8 +788,71 @@ def _add_ops(text: str, plan: ShotPlan) -> list[Operation]:
     ]
 
 
+_LEVEL_DOWN = r"(?:quieter|softer|lower|down|less\s+loud|more\s+quiet|more\s+subtle|subtler|fainter|in\s+the\s+background)"
+_LEVEL_UP = r"(?:louder|up|higher|more\s+present|stronger|more\s+audible)"
+_MUSIC_WORD = r"(?:music|soundtrack|song|bgm|score)"
+_AMBIENCE_WORD = r"(?:ambien(?:ce|t(?:\s+sounds?)?)|background\s+(?:noise|sounds?)|sound\s+effects?|sfx|atmosphere|soundscape|(?:rain|city|street|traffic|wind|wave|ocean|crowd|forest|bird)\s+(?:sounds?|noises?))"
+_LEVEL_CHANGE = re.compile(
+    rf"\b(?:make|turn|set|put|bring|keep)?\s*(?:the\s+)?(?P<what>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:a\s+)?(?P<amount>(?:(?:little|tad|touch|bit)\s+|slightly\s+|much\s+|a\s+lot\s+)*)(?P<dir>{_LEVEL_DOWN}|{_LEVEL_UP})\b(?P<after>\s+(?:a\s+)?(?:little|tad|touch|bit|lot)(?:\s+bit)?)?"
+    rf"|\b(?P<verb>turn\s+down|lower|reduce|soften|quiet(?:en)?|turn\s+up|raise|boost|increase)\s+(?:the\s+)?(?P<what2>{_MUSIC_WORD}|{_AMBIENCE_WORD})(?:\s+(?:volume|level))?\b"
+    rf"|\b(?P<what3>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:volume|level)\s+(?P<dir3>{_LEVEL_DOWN}|{_LEVEL_UP})\b",
+    re.I,
+)
+_SHOT_TAIL = re.compile(r"^\s*(?:to|in|on|for|under|over)\s+(?:the\s+)?(?:shot|scene|clip)s?\s*#?\s*\w+", re.I)
+
+
+def _sound_ops(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]]) -> tuple[list[Operation], list[tuple[int, int]]]:
+    """Level changes of the music or ambience, and ambience added or removed (for the shots named, else all),
+    with the spans that said so: a sound change re-renders no shot."""
+    ops: list[Operation] = []
+    spans: list[tuple[int, int]] = []
+    for match in _LEVEL_CHANGE.finditer(text):
+        what = (match.group("what") or match.group("what2") or match.group("what3")).lower()
+        direction = (match.group("dir") or match.group("verb") or match.group("dir3")).lower()
+        down = bool(re.match(_LEVEL_DOWN + r"|turn\s+down|lower|reduce|soften|quiet", direction, re.I))
+        amount = f"{match.group('amount') or ''} {match.group('after') or ''}".lower()
+        step = 3.0 if re.search(r"little|tad|touch|bit|slightly", amount) else 10.0 if re.search(r"much|\blot\b", amount) else 6.0
+        change = -step if down else step
+        if re.fullmatch(_MUSIC_WORD, what, re.I):
+            ops.append(SetSound(music_volume_db=change))
+        else:
+            ops.append(SetSound(ambience_volume_db=change))
+        spans.append(match.span())
+    ids = [number for number, _ in refs]
+    said, said_spans = sound_requirements(text)
+    if "ambience" in said and not any(isinstance(op, SetSound) and op.ambience_volume_db for op in ops):
+        targets: list[int | None] = list(dict.fromkeys(ids)) or [None]
+        ops += [SetSound(ambience=str(said["ambience"]), shot=shot) for shot in targets]
+        spans += said_spans[:1]
+        if said_spans and (tail := _SHOT_TAIL.match(text[said_spans[0][1] :])):
+            spans.append((said_spans[0][1], said_spans[0][1] + tail.end()))
+    elif cleared := NO_AMBIENCE.search(text):
+        targets = list(dict.fromkeys(ids)) or [None]
+        ops += [SetSound(ambience="", shot=shot) for shot in targets]
+        spans.append(cleared.span())
+    return ops, spans
+
+
 def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     text = normalise_instruction(instruction)
+    refs = shot_refs(text, plan)
+    sound, spans = _sound_ops(text, plan, refs)
+    if sound:
+        rest = _blank_spans(text, spans)
+        remaining = read_picture_instruction(rest, plan) if _substance(rest) else Reading([], set())
+        return Reading(sound + remaining.ops, remaining.named)
+    return read_picture_instruction(text, plan)
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = [" "] * (end - start)
+    return re.sub(r"\s+", " ", "".join(chars)).strip(" ,.;")
+
+
+def read_picture_instruction(text: str, plan: ShotPlan) -> Reading:
+    """What an instruction changes in the shots, their order and the look."""
     count = len(plan.shots)
     refs = shot_refs(text, plan)
     ids = list(dict.fromkeys(number for number, _ in refs))
@@ -1172,6 +1236,8 @@ def within_instruction(op: Operation, instruction: str, plan: ShotPlan) -> bool:
         return bool(_STYLE.search(text) or _TITLE.search(text))
     if isinstance(op, (GradeShot, ScaleDuration)):
         return target is not None or not named
+    if isinstance(op, SetSound):
+        return bool(re.search(r"\b(?:music|song|soundtrack|sounds?|noises?|ambien\w*|audio|volume|quiet\w*|loud\w*|rain|wind|waves?|birds?|crowd|traffic)\b", text, re.I))
     if isinstance(op, SetShot):
         if op.prompt is not None and not keywords(op.prompt) & keywords(text):
             return False  # a new description must come from the person's words

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reelwright.agent.requirements import keywords
+from reelwright.agent.requirements import enforce, keywords, language_name
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import (
     MAX_PROMPT_CHARS,
@@ -146,7 +146,7 @@ def plan_video(
     lines: list[str] = [""] * len(durations)
     planner = PlannerInfo(engine="template")
     if llm is not None and narration:
-        lines, planner = write_lines(llm, request, theme, subjects, durations, progress)
+        lines, planner = write_lines(llm, request, theme, subjects, durations, progress, language=requirements.language or "en")
     elif llm is not None:
         planner = PlannerInfo(engine=llm.engine, model=llm.model, tokens=0, note="Nothing for the model to write: no narration.")
 
@@ -180,12 +180,12 @@ def plan_video(
         width=width,
         height=height,
         narration=narration,
-        music=bool(requirements.music),
         voice=Voice(speed=requirements.voice_speed or 1.0, pitch_semitones=requirements.voice_pitch_semitones or 0.0),
-        shots=tuple(shots),
+        shots=tuple(shot.model_copy(update={"ambience": requirements.ambience or ""}) for shot in shots),
         video_model=requirements.video_model,
     )
-    return Planned(plan, planner)
+    # Music, language and the voice follow the same rules as in every edit.
+    return Planned(enforce(plan, requirements), planner)
 
 
 def write_lines(
@@ -195,6 +195,8 @@ def write_lines(
     subjects: list[str],
     durations: list[float],
     progress: PlanProgress | None,
+    *,
+    language: str = "en",
 ) -> tuple[list[str], PlannerInfo]:
     """One narration line per shot from the model, and who wrote them.
 
@@ -209,7 +211,10 @@ def write_lines(
             if progress is not None:
                 progress(f"writing shot {index + 1}/{len(durations)}")
             reply = llm.write(
-                NARRATOR_PROMPT, narration_request(theme, subject, index, len(durations)), max_tokens=line_tokens(duration), seed=index + 1
+                narrator_prompt(language),
+                narration_request(theme, subject, index, len(durations)),
+                max_tokens=line_tokens(duration),
+                seed=index + 1,
             )
             tokens += reply.tokens
             line = fit_model_line(first_sentence(reply.text), duration)
@@ -220,6 +225,13 @@ def write_lines(
             engine="template", fallback=True, fix=getattr(error, "fix", None), note=f"{error} This plan was written from templates instead."
         )
     return lines, PlannerInfo(engine=llm.engine, model=llm.model, tokens=tokens)
+
+
+def narrator_prompt(language: str) -> str:
+    """The narrator's instructions, in the plan's language when it is not English."""
+    if language == "en":
+        return NARRATOR_PROMPT
+    return f"{NARRATOR_PROMPT} Write the sentence in {language_name(language)}."
 
 
 def narration_request(theme: str, subject: str, index: int, count: int) -> str:

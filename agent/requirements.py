@@ -11,7 +11,7 @@ import re
 from reelwright.agent.durations import find_durations, normalise
 from reelwright.agent.shot_list import find_shot_list, find_then_list
 from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
-from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Requirements, Shot, ShotPlan
+from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Music, Requirements, Shot, ShotPlan
 
 _SHOTS = re.compile(
     r"\b(\d+|"
@@ -90,6 +90,99 @@ _MUSIC = re.compile(
     + r"|beats?|score|song|tune)\b(?:\s+(?:douce|suave|tranquila|calma|leggera|ruhige|sanfte))?",
     re.I,
 )
+#: "change the music to jazz", "music: calm piano", "the music should be more upbeat".
+_MUSIC_IS = re.compile(
+    r"\b(?:music|soundtrack|song)\s*(?::|=|\bto\b|\binto\b|\bshould be\b|\bbe\b|\bis\b)\s*(?:a\s+|an\s+|some\s+|more\s+)?(?P<what>[\w' -]{2,60}?)\s*(?:music|track|song)?\s*(?=$|[,.;!?]|\band\b|\bwith\b|\bin\b)",
+    re.I,
+)
+_MUSIC_WORDS_DROPPED = re.compile(
+    r"\b(?:with|add|and|plus|over|to|avec|con|com|mit|a|an|some|the|background|bg|de|la|della|music|soundtrack|musik|m[uú]sica|musique|musica|"
+    r"play(?:ing)?|nice|good|cool|little|bit|of|make|turn|set|change|put|keep|let|have|use|want|need|please|pls|lower|raise|it|its|this|that|"
+    r"your|my|our|quieter|louder|softer|up|down|more|less|volume|level)\b",
+    re.I,
+)
+_AMBIENCE_NOUN = r"(?:sounds?|noises?|ambien(?:ce|t(?:\s+sounds?)?)|soundscape|atmosphere|sfx|sound\s+effects?)"
+#: "with the sound of rain", "rain sounds", "ambience of a busy cafe", "add city noise".
+_AMBIENCE = re.compile(
+    r"\b(?:(?:with|add|plus|and|over)\s+)?(?:the\s+|some\s+|an?\s+)?(?:sounds?|noises?|ambien(?:ce|t\s+sounds?))\s+of\s+(?:an?\s+|the\s+|some\s+)?(?P<of>[\w' -]{2,40}?)(?=$|[,.;!?]|\band\b|\bwith\b|\bin\b|\bto\b|\bon\b)"
+    r"|\b(?:(?:with|add|plus|and|over)\s+)?(?:the\s+|some\s+)?(?P<what>(?!(?:no|any|the|with|add|and|plus|over|sound|background)\b)[\w'-]+(?:\s+(?!(?:no|any|with|add|and|plus|over|background)\b)[\w'-]+)?)\s+"
+    + _AMBIENCE_NOUN
+    + r"\b"
+    r"|\b(?:with|add|plus)\s+(?:the\s+|some\s+)?(?P<bare>birdsong|bird\s*song|crickets|rainfall|thunder(?:storm)?|crowd\s+chatter|chatter|waves\s+crashing|crashing\s+waves|traffic|wind\s+howling)\b",
+    re.I,
+)
+NO_AMBIENCE = re.compile(
+    r"\b(?:no|without|w/o|remove|drop|mute|kill|lose|skip)\s+(?:the\s+|any\s+)?(?:background\s+)?(?:ambien(?:ce|t\s+sounds?)|sound\s+effects?|sfx|background\s+(?:noise|sounds?)|noise|soundscape)\b"
+    r"|\b(?:remove|drop|mute|kill|lose|skip)\s+(?:the\s+|any\s+)?(?!music\b|voice\b)[\w-]+(?:\s+[\w-]+)?\s+(?:sounds?|noises?|ambience)\b",
+    re.I,
+)
+#: Language names, in English and in their own words, to ISO 639-1.
+_LANGUAGES = {
+    "english": "en",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "castellano": "es",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "german": "de",
+    "deutsch": "de",
+    "italian": "it",
+    "italiano": "it",
+    "portuguese": "pt",
+    "português": "pt",
+    "portugues": "pt",
+    "dutch": "nl",
+    "nederlands": "nl",
+    "polish": "pl",
+    "polski": "pl",
+    "turkish": "tr",
+    "türkçe": "tr",
+    "russian": "ru",
+    "czech": "cs",
+    "arabic": "ar",
+    "chinese": "zh",
+    "mandarin": "zh",
+    "japanese": "ja",
+    "日本語": "ja",
+    "korean": "ko",
+    "hindi": "hi",
+    "hungarian": "hu",
+    "swedish": "sv",
+    "danish": "da",
+    "finnish": "fi",
+    "norwegian": "no",
+    "greek": "el",
+    "ukrainian": "uk",
+    "vietnamese": "vi",
+    "indonesian": "id",
+}
+#: ISO 639-1 code -> the language's English name, for prompts and messages.
+LANGUAGE_NAMES = {code: name.capitalize() for name, code in reversed(list(_LANGUAGES.items())) if name.isascii()}
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+_LANGUAGE_NAMES = "|".join(sorted((re.escape(name) for name in _LANGUAGES), key=len, reverse=True))
+#: "in Spanish", "narrated in German", "auf Deutsch", "en español", "with French narration", "Spanish voiceover".
+_LANGUAGE = re.compile(
+    r"\b(?:in|into|auf|en|em|in\s+the)\s+(?P<a>"
+    + _LANGUAGE_NAMES
+    + r")\b(?!\s+(?:style|styled|food|cuisine|village|town|city|countryside|restaurant|people|flag|guitar|architecture))"
+    r"|\b(?P<b>" + _LANGUAGE_NAMES + r")\s+(?:narration|narrator|voice[- ]?over|voice|audio|speaker|language)\b"
+    r"|\b(?:speak|speaks|speaking|spoken|narrate|narrated|say|said)\s+(?:in\s+)?(?P<c>" + _LANGUAGE_NAMES + r")\b",
+    re.I,
+)
+#: "use the voice amy", "voice: en_US-amy-medium", "in my cloned voice", "with my voice".
+_VOICE_NAME = re.compile(
+    r"\b(?:use|with|using|in)\s+(?:the\s+)?voice\s*[:=]?\s*[\"'“]?(?P<name>[\w.:-]{2,80})[\"'”]?"
+    r"|\bvoice\s*[:=]\s*[\"'“]?(?P<named>[\w.:-]{2,80})[\"'”]?"
+    r"|\b(?:use|with|using|in)\s+my\s+(?:own\s+|cloned\s+)?voice(?:\s+[\"'“](?P<mine>[\w.:-]{1,80})[\"'”])?",
+    re.I,
+)
 _FEMALE = re.compile(r"\b(?:female|woman'?s?|women'?s?|feminine|girl'?s?|lady'?s?)\s+(?:voice|narrator|narration|voice[- ]?over)\b", re.I)
 _MALE = re.compile(r"\b(?:male|man'?s?|men'?s?|masculine|guy'?s?|deep)\s+(?:voice|narrator|narration|voice[- ]?over)\b", re.I)
 _SLOWER = re.compile(
@@ -159,8 +252,9 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
         (_NARRATION, "narration", True),
         (_NO_MUSIC, "music", False),
         (_MUSIC, "music", True),
-        (_FEMALE, "voice_pitch_semitones", 4.0),
-        (_MALE, "voice_pitch_semitones", 0.0),
+        (NO_AMBIENCE, "ambience", ""),
+        (_FEMALE, "voice_gender", "female"),
+        (_MALE, "voice_gender", "male"),
         (_SLOWER, "voice_speed", 0.8),
         (_FASTER, "voice_speed", 1.25),
     ):
@@ -168,6 +262,10 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
         if matches and key not in facts:
             facts[key] = value
         spans += [m.span() for m in matches]
+    sound_facts, sound_spans = sound_requirements(text, music=facts.get("music"))
+    for key, said in sound_facts.items():
+        facts.setdefault(key, said)
+    spans += sound_spans
     if match := _STYLE.search(text):
         style = next(g for g in match.groups() if g).strip()
         if style.lower() not in {"this", "that", "same", "any", "my", "your"}:
@@ -189,6 +287,58 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
     if with_subject:
         facts["subject"] = subject_of(rest)
     return Requirements.model_validate(facts)
+
+
+def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, object], list[tuple[int, int]]]:
+    """The music, ambience, language and voice a message asks for, and where it says so (cut from the subject)."""
+    facts: dict[str, object] = {}
+    spans: list[tuple[int, int]] = []
+    if music is not False:
+        if (match := _MUSIC_IS.search(text)) and not _NO_MUSIC.search(text):
+            facts["music_prompt"] = _sound_words(match.group("what"))
+            spans.append(match.span())
+        elif music is True and (found := _MUSIC.search(text)):
+            described = _sound_words(_MUSIC_WORDS_DROPPED.sub(" ", found.group(0)))
+            noun = re.search(r"\b(beats?|score|song|tune)\b", found.group(0), re.I)
+            noun_word = noun.group(1).lower() if noun else ""
+            if noun_word and not described.endswith(noun_word):
+                described = f"{described} {noun_word}".strip()
+            if described:
+                facts["music_prompt"] = described
+        if facts.get("music_prompt"):
+            facts["music"] = True
+        else:
+            facts.pop("music_prompt", None)
+    if not NO_AMBIENCE.search(text):
+        for match in _AMBIENCE.finditer(text):
+            what = _sound_words(match.group("of") or match.group("what") or match.group("bare") or "")
+            if (
+                what
+                and what not in {"background", "sound", "music", "voice", "narration", "my", "the", "your", "no"}
+                and not re.search(r"\b(?:music|voice|narration|narrator|speech)\b", what)
+            ):
+                facts["ambience"] = what
+                spans.append(match.span())
+                break
+    if match := _LANGUAGE.search(text):
+        name = (match.group("a") or match.group("b") or match.group("c")).lower()
+        facts["language"] = _LANGUAGES[name]
+        spans.append(match.span())
+    if match := _VOICE_NAME.search(text):
+        name = match.group("name") or match.group("named")
+        if name is None:
+            facts["voice_name"] = "clone:" + (match.group("mine") or "")
+        elif name.lower() not in {"a", "an", "the", "female", "male", "deep", "slower", "faster", "over", "overs"}:
+            facts["voice_name"] = name
+        if "voice_name" in facts:
+            spans.append(match.span())
+    return facts, spans
+
+
+def _sound_words(words: str) -> str:
+    """A sound's description as said, without filler: "the sound of  rain " -> "rain"."""
+    words = re.sub(r"\s+", " ", re.sub(r"^(?:a|an|the|some|more|of)\s+", "", words.strip(" -'\"").lower())).strip()
+    return words[:160]
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -260,11 +410,24 @@ def enforce(plan: ShotPlan, requirements: Requirements, *, keep_shot: int | None
     updates: dict[str, object] = {}
     if requirements.narration is not None:
         updates["narration"] = requirements.narration
-    if requirements.music is not None:
-        updates["music"] = requirements.music
+    if requirements.music is False:
+        updates["music"] = None
+    elif requirements.music or requirements.music_prompt:
+        music = plan.music or Music()
+        if requirements.music_prompt is not None:
+            music = music.model_copy(update={"prompt": requirements.music_prompt})
+        updates["music"] = music
+    if requirements.language is not None:
+        updates["language"] = requirements.language
     if requirements.video_model is not None:
         updates["video_model"] = requirements.video_model
-    voice_updates: dict[str, float] = {}
+    voice_updates: dict[str, object] = {}
+    if requirements.voice_gender is not None and plan.voice.gender != requirements.voice_gender:
+        voice_updates.update(gender=requirements.voice_gender, name="", pitch_semitones=0.0)
+    if requirements.voice_name is not None:
+        voice_updates["name"] = requirements.voice_name
+    if requirements.language is not None and requirements.language != plan.language and requirements.voice_name is None:
+        voice_updates["name"] = ""  # the voice is chosen again for the new language
     if requirements.voice_speed is not None:
         voice_updates["speed"] = requirements.voice_speed
     if requirements.voice_pitch_semitones is not None:

@@ -64,8 +64,7 @@ def main() -> None:
         frames = [frame for clip in clips for frame in read_frames(clip)]
         ranges = frame_ranges([s.duration_s for s in plan.shots], plan.fps)
         shots = [
-            ComposedShot(clip, start, count, shot.narration, None)
-            for clip, shot, (start, count) in zip(clips, plan.shots, ranges, strict=True)
+            ComposedShot(clip, start, count, shot.narration) for clip, shot, (start, count) in zip(clips, plan.shots, ranges, strict=True)
         ]
         marker = Watermarker("bench")
         compose_runs, plain_runs = [], []
@@ -79,7 +78,7 @@ def main() -> None:
                         width=plan.width,
                         height=plan.height,
                         fps=plan.fps,
-                        with_audio=False,
+                        audio=None,
                         captions=True,
                         provenance=Provenance("bench", "0a1b2c3d", 1, 1, "t"),
                         watermarker=marker,

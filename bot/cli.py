@@ -27,6 +27,7 @@ from reelwright.bot.model_commands import models
 from reelwright.bot.render_service import RenderOutcome
 from reelwright.bot.service import ConversationService, Verification
 from reelwright.bot.terminal_chat import chat_loop, track
+from reelwright.bot.voice_commands import voices
 from reelwright.errors import BadRequest, ReelwrightError
 from reelwright.plan import Requirements
 from reelwright.records import JobRecord, RefusalRecord, UserRef, VersionRecord
@@ -161,6 +162,8 @@ def report_planner(record: VersionRecord) -> None:
         err.print(f"[yellow]note:[/yellow] {escape(planner.note)}", highlight=False, markup=True, soft_wrap=True)
         if planner.fix:
             err.print(f"  fix: {planner.fix}", highlight=False, soft_wrap=True)
+    if planner.voice_note:
+        err.print(f"[yellow]voice:[/yellow] {escape(planner.voice_note)}", highlight=False, markup=True, soft_wrap=True)
 
 
 def render_json(outcome: RenderOutcome) -> dict[str, Any]:
@@ -607,6 +610,7 @@ def audit_review(
 db = typer.Typer(help="The database: migrations for deployments.", no_args_is_help=True)
 app.add_typer(db, name="db")
 app.add_typer(models, name="models")
+app.add_typer(voices, name="voices")
 
 
 @db.command("upgrade")

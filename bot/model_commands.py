@@ -1,4 +1,4 @@
-"""``reelwright models``: the video model presets, what is downloaded here, pull and remove.
+"""``reelwright models``: the video and audio model presets, what is downloaded here, pull and remove.
 
 Each command takes ``--json`` and then prints one JSON object on stdout, like the rest of the CLI.
 """
@@ -13,10 +13,11 @@ from rich.table import Table
 from reelwright.bot.cli_output import emit, out, print_error
 from reelwright.errors import GenerationError, NotFound, ReelwrightError
 from reelwright.generation import model_hub
+from reelwright.generation.audio_models import AUDIO_PRESETS, AudioPreset
 from reelwright.generation.capabilities import Capabilities
 from reelwright.generation.presets import PRESETS, Preset
 
-models = typer.Typer(help="Video models: presets, what is downloaded here, pull and remove.", no_args_is_help=True)
+models = typer.Typer(help="Video and audio models: presets, what is downloaded here, pull and remove.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ModelArgument = Annotated[str, typer.Argument(help="A preset id (see `reelwright models list`) or a hub id (org/name).")]
 
@@ -53,6 +54,27 @@ def preset_json(preset: Preset, installed: model_hub.Installed | None) -> dict[s
     }
 
 
+def audio_preset_json(preset: AudioPreset, installed: model_hub.Installed | None) -> dict[str, Any]:
+    return {
+        "id": preset.id,
+        "title": preset.title,
+        "role": "/".join(preset.kinds),
+        "hub_id": preset.hub_id,
+        "revision": preset.revision,
+        "pipeline": preset.pipeline,
+        "dtype": preset.dtype,
+        "steps": preset.steps,
+        "guidance": preset.guidance,
+        "licence": preset.licence,
+        "memory_gb": preset.memory_gb,
+        "memory_source": preset.memory_source,
+        "audio": {"sample_rate": preset.sample_rate, "channels": preset.channels, "longest_call_s": preset.longest_s},
+        "gated": preset.gated,
+        "downloaded": installed is not None,
+        "size_bytes": installed.size_bytes if installed else None,
+    }
+
+
 def failing(error: ReelwrightError) -> typer.Exit:
     print_error(error)
     return typer.Exit(error.exit_code)
@@ -61,8 +83,9 @@ def failing(error: ReelwrightError) -> typer.Exit:
 @models.command("list")
 def list_models(as_json: JsonFlag = False) -> None:
     """The presets: role, native size and rate, memory needed (none / model offload / group offload), licence, downloaded."""
-    found = model_hub.downloaded(list(PRESETS))
+    found = model_hub.downloaded([*PRESETS, *(preset.id for preset in AUDIO_PRESETS)])
     rows = [preset_json(preset, found[preset.id]) for preset in PRESETS.values()]
+    sounds = [audio_preset_json(preset, found[preset.id]) for preset in AUDIO_PRESETS]
 
     def human() -> None:
         table = Table("id", "role", "size, fps", "GPU GB", "licence", "here")
@@ -77,9 +100,20 @@ def list_models(as_json: JsonFlag = False) -> None:
                 preset.licence,
                 "yes" if row["downloaded"] else "",
             )
+        for row in sounds:
+            audio = row["audio"]
+            memory = " / ".join(f"{row['memory_gb'][p]:g}" for p in ("none", "model-offload", "group-offload"))
+            table.add_row(
+                row["id"],
+                row["role"],
+                f"{audio['sample_rate'] // 1000:g} kHz x{audio['channels']}, {audio['longest_call_s']:g} s",
+                memory,
+                row["licence"],
+                "yes" if row["downloaded"] else "",
+            )
         out.print(table)
 
-    emit(as_json, {"models": rows}, human)
+    emit(as_json, {"models": rows, "audio_models": sounds}, human)
 
 
 @models.command("info")
@@ -91,9 +125,13 @@ def info(model: ModelArgument, as_json: JsonFlag = False) -> None:
         raise failing(error) from None
     installed = model_hub.installed(model)
     preset = PRESETS.get(model)
-    payload = (
-        preset_json(preset, installed) if preset else {"id": model, "hub_id": repo_id, "revision": revision, "downloaded": bool(installed)}
-    )
+    audio = next((p for p in AUDIO_PRESETS if p.id == model), None)
+    if preset:
+        payload = preset_json(preset, installed)
+    elif audio:
+        payload = audio_preset_json(audio, installed)
+    else:
+        payload = {"id": model, "hub_id": repo_id, "revision": revision, "downloaded": bool(installed)}
     payload["missing"] = model_hub.missing_files(model)
     payload["path"] = str(installed.path) if installed and installed.path else None
 

@@ -20,11 +20,12 @@ from typing import Any, Protocol
 
 from reelwright.bot.fan_out import ShotLocks, make_shots
 from reelwright.errors import BadRequest, Cancelled, GenerationError, ReelwrightError
-from reelwright.generation.backends import VideoBackend, build_image_to_video, build_speech, build_text_to_video, build_video_model
+from reelwright.generation.backends import VideoBackend, build_image_to_video, build_sounds, build_text_to_video, build_video_model
 from reelwright.generation.compose import frame_ranges
 from reelwright.generation.credentials import CredentialClaim, SigningIdentity, sign_video
 from reelwright.generation.keys import signing_identity
 from reelwright.generation.pipeline import RenderPipeline, ShotResult, StageProgress
+from reelwright.generation.voices import CLONE_PREFIX, VoiceBank
 from reelwright.generation.watermark import Watermarker
 from reelwright.plan import ShotPlan
 from reelwright.records import JobRecord, RenderRecord, VersionRecord
@@ -88,6 +89,7 @@ class RenderService:
         self._identity: SigningIdentity | None = None
         self._models: dict[str, VideoBackend] = {}
         self._lock = threading.Lock()
+        self.voices = VoiceBank(settings)
 
     def pipeline(self) -> RenderPipeline:
         with self._lock:
@@ -95,7 +97,8 @@ class RenderService:
                 self._pipeline = RenderPipeline(
                     build_text_to_video(self.settings),
                     build_image_to_video(self.settings),
-                    build_speech(self.settings),
+                    self.voices,
+                    build_sounds(self.settings),
                     self.store,
                     self.watermarker,
                     self.scratch,
@@ -147,6 +150,14 @@ class RenderService:
             instruction=record.instruction if job.version > 1 else None,
         )
 
+    def voice_sample(self, project_id: str, plan: ShotPlan) -> Path | None:
+        """The sample of a plan's cloned voice, if its owner (the project's owner) still has it: a voice
+        is only ever used in its owner's projects."""
+        if not plan.voice.name.startswith(CLONE_PREFIX):
+            return None
+        clone = self.repository.owners_cloned_voice(project_id, plan.voice.name.removeprefix(CLONE_PREFIX))
+        return self.store.path_of(clone.sample_sha256) if clone is not None else None
+
     def images_of(self, plan: ShotPlan) -> dict[str, Path]:
         """The plan's source images on this machine (fetched from the shared store when made elsewhere)."""
         return {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
@@ -175,6 +186,7 @@ class RenderService:
                 images=images,
                 progress=report,
                 shots=partial(self.coordinate, job) if self.helpers is not None else None,
+                voice_sample=self.voice_sample(job.project_id, plan),
             )
             report("signing", 1.0, "content credentials")
             sign_video(result.output, result.output, claim, identity)

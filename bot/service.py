@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from reelwright.access import REFUSALS, Action, Viewer, permits
+from reelwright.access import REFUSALS, Action, Role, Viewer, permits
 from reelwright.agent.edit_ops import diff_plans
 from reelwright.agent.edits import edit_plan
 from reelwright.agent.llm import ChatModel, build_llm
@@ -36,9 +36,21 @@ from reelwright.generation.keys import watermark_key
 from reelwright.generation.presets import PRESETS
 from reelwright.generation.verification import Marks, Verdict, read_marks
 from reelwright.generation.video_io import fit_for_upload, frame_size
+from reelwright.generation.voice_sample import MAX_BYTES, prepare_sample
+from reelwright.generation.voices import CLONE_PREFIX, VoiceInfo
 from reelwright.generation.watermark import VERSION_BITS, Watermarker
-from reelwright.plan import PlannerInfo, PlanProgress, Requirements
-from reelwright.records import ConsentRecord, JobRecord, Place, ProjectRecord, RefusalRecord, RenderRecord, UserRef, VersionRecord
+from reelwright.plan import PlannerInfo, PlanProgress, Requirements, ShotPlan
+from reelwright.records import (
+    ClonedVoiceRecord,
+    ConsentRecord,
+    JobRecord,
+    Place,
+    ProjectRecord,
+    RefusalRecord,
+    RenderRecord,
+    UserRef,
+    VersionRecord,
+)
 from reelwright.settings import Settings
 from reelwright.storage.artifacts import ArtifactStore
 from reelwright.storage.db import open_database
@@ -49,6 +61,9 @@ log = logging.getLogger(__name__)
 
 #: What the uploader of a photo confirms before it is animated (a button in Discord, ``--consent`` on the CLI).
 CONSENT_STATEMENT = "I am the person in this image, or I have the consent of everyone shown in it, or it shows no real person."
+VOICE_CONSENT_STATEMENT = "This is my own voice, or I have the speaker's permission to clone it for my videos."
+#: The largest voice recording accepted: chat surfaces refuse bigger files before downloading them.
+VOICE_SAMPLE_MAX_BYTES = MAX_BYTES
 #: Bytes kept free under an upload limit for the content credentials a re-encoded copy is signed with.
 CREDENTIALS_ROOM_BYTES = 8 * 1024
 #: Fits of one upload: a second one keeps as much room as the credentials of the first really took.
@@ -303,7 +318,7 @@ class ConversationService:
             image_sha = self.store.put(checked, "image").sha256
         defaults = Requirements.model_validate(self.repository.preferences(user))
         stated = extract_requirements(request)
-        requirements = defaults.merged_with(stated).model_copy(update={"subject": stated.subject})
+        requirements = defaults.merged_with(stated).model_copy(update={"subject": stated.subject, "ambience": stated.ambience})
         if overrides is not None:
             requirements = requirements.merged_with(overrides)
         if requirements.video_model:
@@ -312,15 +327,94 @@ class ConversationService:
             request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s, progress=progress
         )
         self.moderator.check_plan(user, guild, planned.plan, "plan")
+        plan, planner = self._voiced(user, planned.plan, self._unavailable() or planned.planner)
         return self.repository.create_project(
             user,
             request,
             requirements,
-            planned.plan,
-            self._unavailable() or planned.planner,
+            plan,
+            planner,
             place,
             consent=(image_sha, CONSENT_STATEMENT) if image_sha is not None else None,
         )
+
+    def _voiced(
+        self, user: UserRef, plan: ShotPlan, planner: PlannerInfo, *, project_id: str | None = None
+    ) -> tuple[ShotPlan, PlannerInfo]:
+        """The plan with "my voice" made the person's cloned voice, and the planner's note saying how it will be
+        narrated on this machine when that is not what was asked (no voice of that gender or language here)."""
+        if plan.voice.name.startswith(CLONE_PREFIX):
+            if project_id is not None and self.repository.role(project_id, user) is not Role.OWNER:
+                raise NotAllowed("A cloned voice narrates only its owner's projects; ask the project's owner.")
+            plan = plan.model_copy(
+                update={"voice": plan.voice.model_copy(update={"name": CLONE_PREFIX + self._own_voice(user, plan.voice.name)})}
+            )
+        if not plan.narration:
+            return plan, planner
+        sample = None
+        if plan.voice.name.startswith(CLONE_PREFIX):
+            clone = self.repository.cloned_voice(user, plan.voice.name.removeprefix(CLONE_PREFIX))
+            sample = self.store.path_of(clone.sample_sha256) if clone is not None else None
+        note = self.renders.voices.choose(plan.voice, plan.language, clone_sample=sample).note
+        return plan, planner.model_copy(update={"voice_note": note})
+
+    def _own_voice(self, user: UserRef, said: str) -> str:
+        """Which of the person's cloned voices "clone:NAME" (or just "my voice") means."""
+        name = said.removeprefix(CLONE_PREFIX)
+        mine = [voice.name for voice in self.repository.cloned_voices(user)]
+        if not mine:
+            raise BadRequest("You have no cloned voice yet: `reelwright voices clone NAME SAMPLE.wav`, or /voice clone in Discord.")
+        if not name:
+            if len(mine) > 1:
+                raise BadRequest(f'Which of your voices? You have {", ".join(mine)}: say e.g. "use the voice clone:{mine[0]}".')
+            return mine[0]
+        if name not in mine:
+            raise BadRequest(f"You have no voice named {name!r}; yours: {', '.join(mine)}.")
+        return name
+
+    # voices ---------------------------------------------------------------------------------------
+    async def voices(self) -> list[VoiceInfo]:
+        """Every voice preset (installed or not) and the Piper voices installed by hand."""
+        return await asyncio.to_thread(self.renders.voices.catalog)
+
+    async def pull_voice(self, name: str, *, agree_to_licence: bool = False) -> Path:
+        return await asyncio.to_thread(partial(self.renders.voices.pull, name, agree_to_licence=agree_to_licence))
+
+    async def remove_voice(self, name: str) -> bool:
+        return await asyncio.to_thread(self.renders.voices.remove, name)
+
+    async def clone_voice(self, user: UserRef, name: str, sample: Path, *, confirmed: bool) -> ClonedVoiceRecord:
+        """Store a person's voice sample as ``clone:NAME`` for their own projects, once they confirm
+        ``VOICE_CONSENT_STATEMENT``; nothing is kept before that or when the sample is unusable."""
+        if not confirmed:
+            raise ConsentNeeded(
+                f"Cloning a voice needs your confirmation first (`--confirm` on the command line): {VOICE_CONSENT_STATEMENT}"
+            )
+        return await asyncio.to_thread(self._clone_voice, user, name, sample)
+
+    def _clone_voice(self, user: UserRef, name: str, sample: Path) -> ClonedVoiceRecord:
+        with self.scratch.folder("voice-") as folder:
+            prepared = Path(folder) / "sample.wav"
+            seconds = prepare_sample(sample, prepared)
+            artifact = self.store.put(prepared, "voice", seconds)
+        try:
+            return self.repository.add_cloned_voice(user, name, artifact.sha256, seconds, VOICE_CONSENT_STATEMENT)
+        except ReelwrightError:
+            self.store.forget(artifact.sha256)  # refused (a name taken, too many voices): keep nothing of it
+            raise
+
+    async def cloned_voices(self, user: UserRef) -> list[ClonedVoiceRecord]:
+        return await asyncio.to_thread(self.repository.cloned_voices, user)
+
+    async def delete_voice(self, user: UserRef, name: str) -> ClonedVoiceRecord:
+        """Delete the person's cloned voice and its sample file (the file stays only while another row needs it)."""
+
+        def delete() -> ClonedVoiceRecord:
+            record = self.repository.delete_cloned_voice(user, name.removeprefix(CLONE_PREFIX))
+            self.store.forget(record.sample_sha256)
+            return record
+
+        return await asyncio.to_thread(delete)
 
     async def check_image(self, path: Path) -> None:
         """Refuse a file that is not an image we can animate, before anyone is asked anything about it."""
@@ -355,6 +449,7 @@ class ConversationService:
         plan, requirements, planner = edit_plan(
             current.plan, instruction, project.requirements, self.llm(), max_total_s=self.settings.max_total_duration_s
         )
+        plan, planner = self._voiced(user, plan, planner, project_id=project_id)
         diff = diff_plans(current.plan, plan)
         if not diff:
             raise BadRequest("That would not change anything in the current version.")
@@ -631,6 +726,8 @@ class ConversationService:
             reply = f"Version {version.number}: " + "; ".join(version.diff)
         if version.planner.fallback and version.planner.note:
             reply += f" (Note: {version.planner.note})"
+        if version.planner.voice_note:
+            reply += f" (Voice: {version.planner.voice_note})"
         conversation_id = await asyncio.to_thread(
             self.repository.record_turn, conversation_id, user, surface, text, reply, version.project_id, version.number
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from reelwright.plan import CameraMove, Voice
 from reelwright.settings import Settings
 
 DIFFUSERS = "diffusers"
+DIFFUSERS_AUDIO = "diffusers-audio"
 #: Called with the fraction done (0..1). Raising ``reelwright.errors.Cancelled`` stops the backend.
 Progress = Callable[[float], None]
 
@@ -77,11 +78,58 @@ class Speech:
         return len(self.samples) / self.sample_rate
 
 
+@dataclass(frozen=True)
+class SpeechRequest:
+    """One line to speak. ``reference_audio`` is a cloned voice's sample (engines that clone use it)."""
+
+    text: str
+    voice: Voice
+    language: str = "en"
+    reference_audio: Path | None = None
+
+
 class SpeechBackend(Protocol):
+    """Text to speech. ``languages`` (optional attribute): the language codes it speaks (default: English)."""
+
     name: str
     version: str
 
-    def speak(self, text: str, voice: Voice) -> Speech: ...
+    def speak(self, request: SpeechRequest) -> Speech: ...
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A music bed or ambience: float32 samples shaped (channels, n) in [-1, 1], one or two channels."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.samples.shape[-1] / self.sample_rate
+
+
+@dataclass(frozen=True)
+class SoundRequest:
+    """A music bed ("calm piano") or a shot's ambience ("rain on a window") of ``duration_s`` seconds.
+
+    ``style`` is the plan's visual style, a hint for mood when the prompt says little ("noir" -> minor key).
+    """
+
+    prompt: str
+    kind: Literal["music", "ambience"]
+    duration_s: float
+    seed: int
+    style: str = ""
+
+
+class SoundBackend(Protocol):
+    """Text to music or ambience: the procedural generator on CPUs, diffusers audio models on GPUs."""
+
+    name: str
+    version: str
+
+    def generate(self, request: SoundRequest, progress: Progress) -> Sound: ...
 
 
 def build_text_to_video(settings: Settings) -> VideoBackend:
@@ -112,9 +160,14 @@ def build_video_model(settings: Settings, model: str) -> VideoBackend:
     )
 
 
-def build_speech(settings: Settings) -> SpeechBackend:
-    """The narration engine, by name from the ``reelwright.speech_engines`` entry points."""
-    return _build(plugins.SPEECH_ENGINES, settings.tts_backend, "speech engine", settings)
+def build_sounds(settings: Settings) -> SoundBackend:
+    """What makes music beds and ambience: the configured diffusers audio model, else a backend by name from
+    the ``reelwright.sound_backends`` entry points (the procedural generator by default)."""
+    if settings.music_model:
+        options = {**settings.backend_options.get(DIFFUSERS_AUDIO, {}), "model": settings.music_model}
+        factory = plugins.load(plugins.SOUND_BACKENDS, DIFFUSERS_AUDIO, kind="sound backend", error=GenerationError)
+        return plugins.construct(factory, options, kind="sound backend", name=DIFFUSERS_AUDIO, error=GenerationError)
+    return _build(plugins.SOUND_BACKENDS, settings.music_backend, "sound backend", settings)
 
 
 def _build(group: str, name: str, kind: str, settings: Settings) -> Any:

@@ -1,4 +1,4 @@
-"""Composition: shot clips + narration -> one H.264/AAC MP4, captioned, labelled and watermarked.
+"""Composition: shot clips + the mixed soundtrack -> one H.264/AAC MP4, captioned, labelled and watermarked.
 
 Each frame goes decode -> caption -> visible label -> invisible mark -> encode in one pass, so marking
 adds milliseconds per frame rather than a second encode. The file is written beside its destination
@@ -17,14 +17,14 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw
 
-from reelwright.generation.backends import Speech
 from reelwright.generation.frames import Overlay, apply_grade, blend, font, premultiply, text_panel
+from reelwright.generation.mix import MIX_RATE
 from reelwright.generation.video_io import read_frames
 from reelwright.generation.watermark import Mark, Watermarker
 from reelwright.plan import Grade
 
-AUDIO_RATE = 44100
 AUDIO_CHUNK = 1024
+AUDIO_BITRATE = 160_000
 FINAL_CRF = "20"
 LABEL_TEXT = "AI-generated"
 #: Narration starts this long after its shot begins, so a cut never clips its first syllable.
@@ -33,7 +33,7 @@ NARRATION_LEAD_S = 0.15
 
 @dataclass(frozen=True)
 class ComposedShot:
-    """A shot's clip as generated, and what composing adds: its grade, caption and narration.
+    """A shot's clip as generated, and what composing adds: its grade and caption.
 
     The grade is applied here, not by the backend, so "make shot 2 darker" reuses the generated clip.
     """
@@ -42,7 +42,6 @@ class ComposedShot:
     start_frame: int
     frame_count: int
     caption: str
-    narration: Speech | None
     grade: Grade = field(default_factory=Grade)
 
 
@@ -102,21 +101,6 @@ def label_layer(size: tuple[int, int]) -> Overlay | None:
     return premultiply(layer)
 
 
-def narration_track(shots: list[ComposedShot], fps: int, total_frames: int) -> np.ndarray:
-    """One mono float32 track at AUDIO_RATE with each shot's narration starting with its shot."""
-    track = np.zeros(round(total_frames / fps * AUDIO_RATE), dtype=np.float32)
-    for shot in shots:
-        if shot.narration is None or len(shot.narration.samples) == 0:
-            continue
-        speech = shot.narration
-        positions = np.arange(0, len(speech.samples), speech.sample_rate / AUDIO_RATE)
-        samples = np.interp(positions, np.arange(len(speech.samples)), speech.samples).astype(np.float32)
-        start = round((shot.start_frame / fps + NARRATION_LEAD_S) * AUDIO_RATE)
-        end = min(len(track), start + len(samples))
-        track[start:end] += samples[: end - start]
-    return np.clip(track, -1, 1)
-
-
 def shot_frames(shot: ComposedShot) -> Iterator[np.ndarray]:
     """Exactly ``frame_count`` frames from the clip (repeating its last frame if it is short)."""
     last = None
@@ -144,15 +128,15 @@ def compose(
     width: int,
     height: int,
     fps: int,
-    with_audio: bool,
+    audio: np.ndarray | None,
     captions: bool,
     provenance: Provenance,
     watermarker: Watermarker,
     progress: Callable[[float], None],
 ) -> None:
+    """``audio``: the mixed stereo track (2, n) at ``MIX_RATE`` (``generation.mix``), or None for a silent cut."""
     total_frames = sum(shot.frame_count for shot in shots)
     label = label_layer((width, height))
-    track = narration_track(shots, fps, total_frames) if with_audio else None
     out_path.parent.mkdir(parents=True, exist_ok=True)
     # Each render writes its own partial file (its render id is unique), and the finished file replaces
     # the output atomically: two renders of one version at once both leave a readable file there.
@@ -163,10 +147,11 @@ def compose(
             video = container.add_stream("libx264", rate=fps)
             video.width, video.height, video.pix_fmt = width, height, "yuv420p"
             video.options = {"crf": FINAL_CRF, "preset": "veryfast"}
-            audio = None
-            if track is not None:
-                audio = container.add_stream("aac", rate=AUDIO_RATE)
-                audio.layout = "mono"
+            stream = None
+            if audio is not None:
+                stream = container.add_stream("aac", rate=MIX_RATE)
+                stream.layout = "stereo"
+                stream.bit_rate = AUDIO_BITRATE
             audio_sent = 0
             frame_index = 0
             for shot in shots:
@@ -192,14 +177,14 @@ def compose(
                     for packet in video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                         container.mux(packet)
                     frame_index += 1
-                    if audio is not None and track is not None:
-                        audio_sent = _send_audio(container, audio, track, audio_sent, round(frame_index / fps * AUDIO_RATE))
+                    if stream is not None and audio is not None:
+                        audio_sent = _send_audio(container, stream, audio, audio_sent, round(frame_index / fps * MIX_RATE))
                     progress(frame_index / total_frames)
             for packet in video.encode():
                 container.mux(packet)
-            if audio is not None and track is not None:
-                _send_audio(container, audio, track, audio_sent, len(track))
-                for packet in audio.encode():
+            if stream is not None and audio is not None:
+                _send_audio(container, stream, audio, audio_sent, audio.shape[1])
+                for packet in stream.encode():
                     container.mux(packet)
         os.replace(partial, out_path)
     finally:
@@ -207,13 +192,15 @@ def compose(
 
 
 def _send_audio(container: av.container.OutputContainer, stream: av.AudioStream, track: np.ndarray, sent: int, until: int) -> int:
-    while sent + AUDIO_CHUNK <= until or (until == len(track) and sent < until):
-        chunk = track[sent : min(sent + AUDIO_CHUNK, until)]
-        frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
-        frame.sample_rate = AUDIO_RATE
+    """Feed the stereo ``track`` (2, n) up to sample ``until``, in chunks, interleaved with the video."""
+    end = track.shape[1]
+    while sent + AUDIO_CHUNK <= until or (until == end and sent < until):
+        chunk = np.ascontiguousarray(track[:, sent : min(sent + AUDIO_CHUNK, until)], dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+        frame.sample_rate = MIX_RATE
         frame.pts = sent
-        frame.time_base = Fraction(1, AUDIO_RATE)
+        frame.time_base = Fraction(1, MIX_RATE)
         for packet in stream.encode(frame):
             container.mux(packet)
-        sent += len(chunk)
+        sent += chunk.shape[1]
     return sent

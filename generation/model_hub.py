@@ -27,10 +27,15 @@ class Installed:
 
 
 def repo_of(reference: str) -> tuple[str, str]:
-    """(hub id, revision) of a preset id or a hub id."""
+    """(hub id, revision) of a preset id (video or audio) or a hub id."""
+    from reelwright.generation.audio_models import audio_preset  # audio_models imports this module
+
     preset = PRESETS.get(reference)
     if preset is not None:
         return preset.hub_id, preset.revision
+    audio = audio_preset(reference)
+    if audio is not None:
+        return audio.hub_id, audio.revision
     if reference.count("/") != 1:
         raise NotFound(f"Unknown model {reference!r}: `reelwright models list` shows the presets; a hub id looks like org/name.")
     return reference, "main"
@@ -83,11 +88,16 @@ def pull(reference: str) -> Installed:
     repo_id, revision = repo_of(reference)
     try:
         from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+        from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, LocalEntryNotFoundError
     except ImportError:
         raise GenerationError(NEEDS_EXTRA) from None
     try:
         snapshot_download(repo_id, revision=revision)
+    except GatedRepoError:
+        raise GenerationError(
+            f"{repo_id} is gated: accept its licence on its Hugging Face page, log in with `hf auth login`, "
+            f"then run `reelwright models pull {reference}` again."
+        ) from None
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as error:
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}
         why = "HF_HUB_OFFLINE is set" if offline else f"the hub cannot be reached ({type(error).__name__})"

@@ -1,10 +1,12 @@
-"""The render pipeline, top to bottom: render shots -> narrate -> compose (caption, label, mark) -> file.
+"""The render pipeline, top to bottom: render shots -> narrate -> sound bed -> mix -> compose (caption, label, mark) -> file.
 
 A shot is fitted to its backend: rendered at a size and frame count the model supports (several calls
 chained from the last frame when it is longer than one call), then resampled to the plan's size and
 frame rate. The clip is a pure function of the model's identity, the settings that change pixels
 and the shot's content, so it is cached under the hash of those: an edit that changes one shot
 re-renders only that shot, new weights re-render everything, and a caption re-renders nothing.
+Sound is made of stems cached the same way (each narration line, the music bed, each shot's ambience),
+so "make the music quieter" only mixes again.
 """
 
 from __future__ import annotations
@@ -20,9 +22,23 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, ImageOps
 
-from reelwright.generation.backends import ClipRequest, Speech, SpeechBackend, VideoBackend, capabilities_of
+from reelwright.generation.backends import (
+    ClipRequest,
+    Progress,
+    Sound,
+    SoundBackend,
+    SoundRequest,
+    Speech,
+    SpeechBackend,
+    SpeechRequest,
+    VideoBackend,
+    capabilities_of,
+)
 from reelwright.generation.compose import NARRATION_LEAD_S, ComposedShot, Provenance, compose, frame_ranges
-from reelwright.generation.video_io import read_wav, write_clip, write_wav
+from reelwright.generation.mix import Cue, Levels, mix
+from reelwright.generation.video_io import read_sound, read_wav, write_clip, write_sound, write_wav
+from reelwright.generation.voice_shift import shift_pitch
+from reelwright.generation.voices import VoiceChoice, VoicePreset
 from reelwright.generation.watermark import Watermarker
 from reelwright.plan import Shot, ShotPlan, Voice
 
@@ -31,10 +47,18 @@ StageProgress = Callable[[str, float, str], None]
 #: Makes every shot's clip of a plan: (plan, frame count per shot, images, progress) -> (clip, result) per shot.
 ShotMaker = Callable[[ShotPlan, list[int], dict[str, Path], StageProgress], list[tuple[Path, "ShotResult"]]]
 
-SHOTS_SHARE, NARRATION_SHARE = 0.6, 0.15
+SHOTS_SHARE, NARRATION_SHARE, SOUND_SHARE = 0.6, 0.1, 0.05
 #: A bound on chained calls for one shot (a 120 s shot of a 49-frame, 8 fps model takes 20).
 MAX_CALLS_PER_SHOT = 64
 MAX_SPEEDUP = 2.0
+
+
+class Voices(Protocol):
+    """Which installed voice speaks a plan, and its engine (``generation.voices.VoiceBank``)."""
+
+    def choose(self, voice: Voice, language: str, *, clone_sample: Path | None = None) -> VoiceChoice: ...
+
+    def engine(self, voice: VoicePreset) -> SpeechBackend: ...
 
 
 class ClipStore(Protocol):
@@ -84,7 +108,8 @@ class RenderPipeline:
         self,
         text_to_video: VideoBackend,
         image_to_video: VideoBackend,
-        speech: SpeechBackend,
+        voices: Voices,
+        sounds: SoundBackend,
         clips: ClipStore,
         watermarker: Watermarker,
         scratch: Path,
@@ -97,7 +122,8 @@ class RenderPipeline:
         self.models = models
         self.text_to_video = text_to_video
         self.image_to_video = image_to_video
-        self.speech = speech
+        self.voices = voices
+        self.sounds = sounds
         self.clips = clips
         self.watermarker = watermarker
         self.tool_name = tool_name
@@ -156,8 +182,10 @@ class RenderPipeline:
         images: dict[str, Path],
         progress: StageProgress,
         shots: ShotMaker | None = None,
+        voice_sample: Path | None = None,
     ) -> RenderResult:
-        """Shots (made by ``shots``, this process one after another by default), narration, composition."""
+        """Shots (made by ``shots``, this process one after another by default), narration, sound bed, mix,
+        composition. ``voice_sample``: the plan's cloned voice (``clone:NAME``), its owner's sample."""
         ranges = frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)
         counts = [count for _, count in ranges]
 
@@ -169,31 +197,35 @@ class RenderPipeline:
         results = [result for _, result in made]
 
         narration: list[Speech | None] = [None] * len(plan.shots)
-        if plan.narration:
+        choice = self.voices.choose(plan.voice, plan.language, clone_sample=voice_sample)
+        if plan.narration and choice.preset is not None:
             for index, shot in enumerate(plan.shots):
                 progress("narrating", SHOTS_SHARE + NARRATION_SHARE * index / len(plan.shots), f"shot {shot.id}/{len(plan.shots)}")
                 if shot.narration.strip():
-                    narration[index] = self.narrate(shot.narration, plan.voice, shot.duration_s - NARRATION_LEAD_S - 0.1)
+                    narration[index] = self.narrate(shot.narration, plan, choice, shot.duration_s - NARRATION_LEAD_S - 0.1)
 
+        def sound_progress(fraction: float) -> None:
+            progress("sound", SHOTS_SHARE + NARRATION_SHARE + SOUND_SHARE * fraction, "music and ambience")
+
+        track = self.soundtrack(plan, ranges, narration, sound_progress)
         composed = [
             ComposedShot(
                 clip=clip,
                 start_frame=start,
                 frame_count=count,
                 caption=shot.narration if plan.narration else "",
-                narration=speech,
                 grade=shot.grade,
             )
-            for clip, shot, (start, count), speech in zip(clips, plan.shots, ranges, narration, strict=True)
+            for clip, shot, (start, count) in zip(clips, plan.shots, ranges, strict=True)
         ]
-        done = SHOTS_SHARE + NARRATION_SHARE
+        done = SHOTS_SHARE + NARRATION_SHARE + SOUND_SHARE
         compose(
             composed,
             out_path=out_path,
             width=plan.width,
             height=plan.height,
             fps=plan.fps,
-            with_audio=plan.narration,
+            audio=track,
             captions=plan.narration,
             provenance=Provenance(self.tool_name, project_id, version, mark_id, plan.title),
             watermarker=self.watermarker,
@@ -280,28 +312,95 @@ class RenderPipeline:
                 break
         return timed
 
-    def narrate(self, text: str, voice: Voice, max_s: float) -> Speech:
-        """Speak ``text`` so it fits in ``max_s``, speeding the voice up rather than cutting a line off."""
+    def narrate(self, text: str, plan: ShotPlan, choice: VoiceChoice, max_s: float) -> Speech:
+        """Speak ``text`` with the chosen voice so it fits in ``max_s``, speeding the voice up rather than
+        cutting a line off. A pitch (a gender no installed voice has, "a higher voice") is shifted here,
+        formants kept, so every engine gets it the same way."""
+        assert choice.preset is not None
+        engine = self.voices.engine(choice.preset)
+        voice = plan.voice.model_copy(update={"name": choice.preset.model, "pitch_semitones": 0.0})
         key = content_hash(
             {
-                **backend_identity(self.speech),
+                **backend_identity(engine),
+                "voice": choice.name,
+                "speaker": choice.preset.speaker,
+                "speed": voice.speed,
+                "pitch": choice.pitch_semitones,
+                "language": plan.language,
+                "sample": _file_identity(choice.reference_audio),
                 "text": text,
-                "voice": voice.model_dump(),
                 "max_s": round(max_s, 2),
             }
         )
         cached = self.clips.lookup(key)
         if cached is not None:
             return read_wav(cached)
-        speech = self.speech.speak(text, voice)
+        request = SpeechRequest(text, voice, plan.language, choice.reference_audio)
+        speech = engine.speak(request)
         if speech.duration_s > max_s > 0:
             factor = min(MAX_SPEEDUP / voice.speed, speech.duration_s / max_s * 1.05)
-            speech = self.speech.speak(text, voice.model_copy(update={"speed": min(2.0, voice.speed * factor)}))
+            faster = voice.model_copy(update={"speed": min(2.0, voice.speed * factor)})
+            speech = engine.speak(SpeechRequest(text, faster, plan.language, choice.reference_audio))
+        if choice.pitch_semitones:
+            speech = Speech(shift_pitch(speech.samples, speech.sample_rate, choice.pitch_semitones), speech.sample_rate)
         with tempfile.TemporaryDirectory(prefix="voice-", dir=self.scratch) as scratch:
             path = Path(scratch) / "narration.wav"
             write_wav(speech, path)
             self.clips.store(key, path, "audio", speech.duration_s)
         return speech
+
+    def soundtrack(
+        self, plan: ShotPlan, ranges: list[tuple[int, int]], narration: list[Speech | None], progress: Progress
+    ) -> np.ndarray | None:
+        """The mixed stereo track: narration over the music bed and each shot's ambience (None: a silent cut)."""
+        ambient = [(shot, start) for shot, (start, _) in zip(plan.shots, ranges, strict=True) if shot.ambience.strip()]
+        if not any(speech is not None for speech in narration) and plan.music is None and not ambient:
+            return None
+        total_s = sum(count for _, count in ranges) / plan.fps
+        music = None
+        if plan.music is not None:
+            prompt = plan.music.prompt or plan.style
+            music = self.sound(SoundRequest(prompt, "music", total_s, _seed_of(prompt, plan.style), plan.style), progress)
+        ambience = [
+            Cue(
+                self.sound(SoundRequest(shot.ambience, "ambience", shot.duration_s, shot.seed, plan.style), progress),
+                start / plan.fps,
+                shot.duration_s,
+            )
+            for shot, start in ambient
+        ]
+        spoken = [
+            Cue(speech, start / plan.fps + NARRATION_LEAD_S)
+            for speech, (start, _) in zip(narration, ranges, strict=True)
+            if speech is not None and len(speech.samples)
+        ]
+        levels = Levels(music_db=plan.music.volume_db if plan.music else 0.0, ambience_db=plan.ambience_db)
+        return mix(duration_s=total_s, narration=spoken, music=music, ambience=ambience, levels=levels)
+
+    def sound(self, request: SoundRequest, progress: Progress) -> Sound:
+        """A music bed or ambience stem, cached under the sound backend's identity and the request."""
+        key = content_hash({**backend_identity(self.sounds), "request": request.__dict__, "duration_s": round(request.duration_s, 3)})
+        cached = self.clips.lookup(key)
+        if cached is not None:
+            return read_sound(cached)
+        sound = self.sounds.generate(request, progress)
+        with tempfile.TemporaryDirectory(prefix="sound-", dir=self.scratch) as scratch:
+            path = Path(scratch) / f"{request.kind}.wav"
+            write_sound(sound, path)
+            self.clips.store(key, path, "audio", sound.duration_s)
+        return sound
+
+
+def _seed_of(*words: str) -> int:
+    """A stable seed for a music bed: the same prompt and style give the same music."""
+    return int(content_hash({"words": words})[:8], 16) % 2**31
+
+
+def _file_identity(path: Path | None) -> str | None:
+    """A voice sample's content hash: a re-recorded sample of the same name is a new voice."""
+    if path is None:
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def resample(timed: list[tuple[float, np.ndarray]], fps: int, count: int, size: tuple[int, int]) -> Iterator[np.ndarray]:

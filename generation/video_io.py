@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from reelwright.generation.backends import Speech
+from reelwright.generation.backends import Sound, Speech
 
 CLIP_CRF = "14"
 
@@ -80,6 +80,23 @@ def read_wav(path: Path) -> Speech:
     with wave.open(str(path), "rb") as handle:
         pcm = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
         return Speech(pcm.astype(np.float32) / 32768.0, handle.getframerate())
+
+
+def write_sound(sound: Sound, path: Path) -> None:
+    """A music bed or ambience as 16-bit WAV (one or two channels): cached stems are heard, not edited."""
+    samples = np.atleast_2d(sound.samples)
+    pcm = (np.clip(samples.T, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(samples.shape[0])
+        handle.setsampwidth(2)
+        handle.setframerate(sound.sample_rate)
+        handle.writeframes(pcm.tobytes())
+
+
+def read_sound(path: Path) -> Sound:
+    with wave.open(str(path), "rb") as handle:
+        pcm = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").reshape(-1, handle.getnchannels())
+        return Sound(np.ascontiguousarray(pcm.T, dtype=np.float32) / 32768.0, handle.getframerate())
 
 
 def reencode(

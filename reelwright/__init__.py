@@ -1,1 +1,5 @@
 """Reelwright's shared kernel: settings and the error hierarchy every layer raises from."""
+
+from reelwright import torchaudio_compat
+
+torchaudio_compat.install()

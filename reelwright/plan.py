@@ -23,7 +23,10 @@ MAX_PROMPT_CHARS = 600
 MAX_NARRATION_CHARS = 400
 MIN_SHOT_S = 1.0
 MAX_SHOT_S = 30.0
-PLAN_SCHEMA_VERSION = 1
+MAX_SOUND_PROMPT_CHARS = 160
+#: 2: music became a bed with a prompt and level (was on/off), shots got ambience, plans a language.
+PLAN_SCHEMA_VERSION = 2
+Gender = Literal["female", "male"]
 
 
 class Grade(BaseModel):
@@ -42,13 +45,33 @@ class Grade(BaseModel):
 
 
 class Voice(BaseModel):
-    """Who narrates and how fast. ``speed`` > 1 speaks faster."""
+    """Who narrates and how fast. ``speed`` > 1 speaks faster.
+
+    ``name`` is a voice from the voice catalog (``reelwright voices list``), a person's cloned voice
+    (``clone:NAME``), or "" for "the best installed voice for the plan's language and ``gender``", which the
+    conversation service resolves before a version is stored. ``pitch_semitones`` is applied with a
+    formant-keeping shift, for "a higher voice" or when no voice of the wanted gender is installed.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = "joe"
+    name: str = Field(default="", max_length=120)
     speed: float = Field(default=1.0, ge=0.5, le=2.0)
     pitch_semitones: float = Field(default=0.0, ge=-6.0, le=6.0)
+    gender: Gender | None = None
+
+
+class Music(BaseModel):
+    """The music bed under the whole cut. An empty prompt lets the music follow the plan's style and mood.
+
+    ``volume_db`` is the person's adjustment to the default level ("make the music quieter": -6 dB); the
+    mix ducks the bed under speech whatever the level.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str = Field(default="", max_length=MAX_SOUND_PROMPT_CHARS)
+    volume_db: float = Field(default=0.0, ge=-30.0, le=12.0)
 
 
 class Shot(BaseModel):
@@ -63,6 +86,8 @@ class Shot(BaseModel):
     source_image: str | None = Field(default=None, description="sha256 of an image artifact to animate.")
     seed: int = Field(ge=0, lt=2**31)
     grade: Grade = Grade()
+    #: What this shot sounds like under the narration ("rain on a window"); "" for none.
+    ambience: str = Field(default="", max_length=MAX_SOUND_PROMPT_CHARS)
 
 
 class ShotPlan(BaseModel):
@@ -76,11 +101,23 @@ class ShotPlan(BaseModel):
     height: int = Field(default=720, ge=64, le=3840)
     fps: int = Field(default=24, ge=8, le=60)
     narration: bool = True
-    music: bool = False
+    #: The language the narration is written and spoken in (ISO 639-1).
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
+    music: Music | None = None
+    #: The person's adjustment to every shot's ambience level, like ``Music.volume_db``.
+    ambience_db: float = Field(default=0.0, ge=-30.0, le=12.0)
     voice: Voice = Voice()
     shots: tuple[Shot, ...] = Field(min_length=1, max_length=24)
     #: The video model chosen for this plan (a preset id, hub id or model folder); None: the configured default.
     video_model: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: object) -> object:
+        """Plans stored before schema 2 said only whether there was music: a bed that follows the style."""
+        if isinstance(data, dict) and isinstance(data.get("music"), bool):
+            data = {**data, "music": {} if data["music"] else None, "schema_version": PLAN_SCHEMA_VERSION}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> ShotPlan:
@@ -128,6 +165,8 @@ class PlannerInfo(BaseModel):
     fix: str | None = Field(default=None, description="The exact command that fixes it.")
     tokens: int | None = None
     seconds: float | None = None
+    #: How the narration will sound here when it is not what was asked (no voice of that gender or language installed).
+    voice_note: str | None = None
 
 
 class Requirements(BaseModel):
@@ -140,6 +179,15 @@ class Requirements(BaseModel):
     aspect: Aspect | None = None
     narration: bool | None = None
     music: bool | None = None
+    #: What the music should be ("upbeat", "calm piano"); implies music.
+    music_prompt: str | None = None
+    #: The sound under every shot ("rain", "city noise"), said when asking for the video; edits change shots' ambience directly.
+    ambience: str | None = None
+    #: The narration's language (ISO 639-1), "in Spanish", "auf Deutsch".
+    language: str | None = None
+    voice_gender: Gender | None = None
+    #: A voice by name ("use the voice amy", ``--voice``), or "clone:NAME" for a person's cloned voice.
+    voice_name: str | None = None
     shot_count: int | None = None
     voice_pitch_semitones: float | None = None
     voice_speed: float | None = None
@@ -155,6 +203,9 @@ class Requirements(BaseModel):
         stated = newer.model_dump(exclude_none=True)
         stated.pop("subject", None)
         stated.pop("shots", None)
+        stated.pop("ambience", None)
+        if "voice_gender" in stated and "voice_name" not in stated:
+            stated["voice_name"] = None  # "use a female voice" replaces a voice chosen by name
         if ("total_duration_s" in stated or "shot_count" in stated) and "shot_duration_s" not in stated:
             stated["shot_duration_s"] = None  # a new total or count overrides an earlier length per shot
         return self.model_copy(update=stated)

@@ -17,6 +17,7 @@ from reelwright.errors import ReelwrightError
 
 VIDEO_BACKENDS = "reelwright.video_backends"
 SPEECH_ENGINES = "reelwright.speech_engines"
+SOUND_BACKENDS = "reelwright.sound_backends"
 LLM_PROVIDERS = "reelwright.llm_providers"
 CHAT_SURFACES = "reelwright.chat_surfaces"
 

@@ -68,7 +68,15 @@ class Settings(BaseSettings):
     image_to_video_model: str | None = Field(
         default=None, description="A video model for shots with a source image, and for continuing long shots."
     )
-    tts_backend: str = Field(default="piper", description="Backend that speaks the narration.")
+    default_voice: str = Field(
+        default="joe",
+        description="The voice of plans that do not name one, where it speaks their language (`reelwright voices list`; "
+        "ENGINE:VOICE for a plugin's speech engine).",
+    )
+    music_backend: str = Field(default="procedural", description="What makes music beds and ambience: the procedural generator.")
+    music_model: str | None = Field(
+        default=None, description="A diffusers audio model for music and ambience (preset id, hub id or folder) instead of the generator."
+    )
     backend_options: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Each backend's own settings by backend name (TOML [backend_options.NAME]; JSON in the environment).",
@@ -137,6 +145,11 @@ class Settings(BaseSettings):
     @property
     def outputs_dir(self) -> Path:
         return self.data_dir / "outputs"
+
+    @property
+    def voices_dir(self) -> Path:
+        """Voices pulled or installed by hand (Piper ``.onnx`` files); coqui models live in coqui's own cache."""
+        return self.data_dir / "voices"
 
     @property
     def keys_dir(self) -> Path:

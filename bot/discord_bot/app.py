@@ -20,6 +20,7 @@ from reelwright.bot.discord_bot.preferences import Preferences
 from reelwright.bot.discord_bot.projects import Projects
 from reelwright.bot.discord_bot.queue import Queue
 from reelwright.bot.discord_bot.verify import Verify
+from reelwright.bot.discord_bot.voices import Voices
 from reelwright.bot.service import ConversationService
 from reelwright.errors import ReelwrightError
 from reelwright.settings import Settings
@@ -56,6 +57,7 @@ class ReelwrightBot(commands.Bot):
         await self.add_cog(Verify(self.service))
         await self.add_cog(Moderation(self.service))
         await self.add_cog(Preferences(self.service))
+        await self.add_cog(Voices(self.service))
         self.add_dynamic_items(ResultButton)
         await self.tree.sync()
         self.sweeper.start()

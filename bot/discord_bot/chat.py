@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
@@ -24,8 +25,16 @@ ASPECTS = [
 ]
 VOICES = [
     app_commands.Choice(name=name, value=value)
-    for name, value in (("default", "default"), ("higher (female-like)", "female"), ("slower", "slower"), ("faster", "faster"))
+    for name, value in (
+        ("default", "default"),
+        ("female", "female"),
+        ("male", "male"),
+        ("my cloned voice", "mine"),
+        ("slower", "slower"),
+        ("faster", "faster"),
+    )
 ]
+CONSENT_TIMEOUT_S = 600.0
 Origin = discord.Interaction | discord.Message
 
 
@@ -88,10 +97,12 @@ async def authorized(service: ConversationService, origin: Origin, project_id: s
 def overrides_from(duration: float | None, aspect: str | None, voice: str | None, narration: bool | None) -> Requirements:
     """Facts chosen with slash-command options rather than words."""
     facts: dict[str, object] = {"total_duration_s": duration, "aspect": aspect, "narration": narration}
-    if voice == "female":
-        facts["voice_pitch_semitones"] = 4.0
+    if voice in {"female", "male"}:
+        facts["voice_gender"] = voice
+    elif voice == "mine":
+        facts["voice_name"] = "clone:"
     elif voice == "default":
-        facts["voice_pitch_semitones"], facts["voice_speed"] = 0.0, 1.0
+        facts["voice_pitch_semitones"], facts["voice_speed"], facts["voice_name"] = 0.0, 1.0, ""
     elif voice in {"slower", "faster"}:
         facts["voice_speed"] = 0.8 if voice == "slower" else 1.25
     return Requirements.model_validate({k: v for k, v in facts.items() if v is not None})
@@ -150,3 +161,46 @@ async def project_named_or_here(service: ConversationService, interaction: disco
         command = interaction.command.name if interaction.command else "this command"
         await reply(interaction, f"Use `/{command}` inside a project thread, or name the `project`.", ephemeral=True)
     return project_id
+
+
+class ConsentPrompt(discord.ui.View):
+    """Asks the person who uploaded something to confirm ``statement``; confirming continues their request.
+
+    Only the uploader can answer. Nothing is made or stored before they confirm; a prompt left
+    unanswered expires and says so.
+    """
+
+    def __init__(
+        self, uploader: int, proceed: Callable[[discord.Interaction], Awaitable[None]], *, statement: str, declined: str, expired: str
+    ) -> None:
+        super().__init__(timeout=CONSENT_TIMEOUT_S)
+        self.uploader = uploader
+        self.proceed = proceed
+        self.statement = statement
+        self.declined = declined
+        self.expired = expired
+        self.message: discord.Message | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.uploader:
+            await interaction.response.send_message("Only the person who uploaded it can confirm this.", ephemeral=True)
+            return False
+        return True
+
+    @discord.ui.button(label="I confirm", style=discord.ButtonStyle.success)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[ConsentPrompt]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=f"✅ Confirmed: {self.statement}", view=None)
+        await self.proceed(interaction)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[ConsentPrompt]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=self.declined, view=None)
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            try:
+                await self.message.edit(content=self.expired, view=None)
+            except discord.HTTPException:
+                log.debug("could not close an expired consent prompt")

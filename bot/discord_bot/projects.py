@@ -12,7 +12,6 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import discord
@@ -25,6 +24,7 @@ from reelwright.bot.discord_bot.chat import (
     ASPECTS,
     SURFACE,
     VOICES,
+    ConsentPrompt,
     Origin,
     author_of,
     authorized,
@@ -50,50 +50,11 @@ log = logging.getLogger(__name__)
 
 PLANNING_PROGRESS_INTERVAL_S = 1.0
 #: How long an uploader has to confirm that their image may be animated.
-CONSENT_TIMEOUT_S = 600.0
 #: A project id where the bot writes one: button ids ("rw:edit:1a2b3c4d") and `1a2b3c4d` in its messages.
 PROJECT_IN_BUTTON = re.compile(r"^rw:[a-z]+:([0-9a-f]{8})$")
 PROJECT_IN_TEXT = re.compile(r"`([0-9a-f]{8})`")
 PRIVATE_NOTE = " The video comes to your DMs: this project is private."
 PROJECT_NAMED = re.compile(r"(?<![0-9A-Za-z])([0-9a-f]{8})(?![0-9A-Za-z])")
-
-
-class ConsentPrompt(discord.ui.View):
-    """Asks the uploader of an image to confirm ``CONSENT_STATEMENT``; confirming continues their request.
-
-    Only the uploader can answer. Nothing is planned or stored before they confirm; a prompt left
-    unanswered expires and says so.
-    """
-
-    def __init__(self, uploader: int, proceed: Callable[[discord.Interaction], Awaitable[None]]) -> None:
-        super().__init__(timeout=CONSENT_TIMEOUT_S)
-        self.uploader = uploader
-        self.proceed = proceed
-        self.message: discord.Message | None = None
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.uploader:
-            await interaction.response.send_message("Only the person who uploaded the image can confirm this.", ephemeral=True)
-            return False
-        return True
-
-    @discord.ui.button(label="I confirm", style=discord.ButtonStyle.success)
-    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[ConsentPrompt]) -> None:
-        self.stop()
-        await interaction.response.edit_message(content=f"✅ Confirmed: {CONSENT_STATEMENT}", view=None)
-        await self.proceed(interaction)
-
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[ConsentPrompt]) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Not animated; nothing was stored.", view=None)
-
-    async def on_timeout(self) -> None:
-        if self.message is not None:
-            try:
-                await self.message.edit(content="No confirmation came, so the image was not animated; nothing was stored.", view=None)
-            except discord.HTTPException:
-                log.debug("could not close an expired consent prompt")
 
 
 class Projects(commands.Cog):
@@ -271,7 +232,13 @@ class Projects(commands.Cog):
             await report_error(origin, error)
             return
         place = place_of(origin)
-        prompt = ConsentPrompt(author_of(origin).id, lambda confirmed: self.plan_and_render(confirmed, text, upload, overrides, place))
+        prompt = ConsentPrompt(
+            author_of(origin).id,
+            lambda confirmed: self.plan_and_render(confirmed, text, upload, overrides, place),
+            statement=CONSENT_STATEMENT,
+            declined="Not animated; nothing was stored.",
+            expired="No confirmation came, so the image was not animated; nothing was stored.",
+        )
         prompt.message = await reply(origin, f"Before I animate this image, please confirm: {CONSENT_STATEMENT}", view=prompt)
 
     async def plan_and_render(

@@ -41,10 +41,12 @@ def plan_embed(record: VersionRecord) -> discord.Embed:
 
 
 def planner_note(record: VersionRecord) -> str:
-    """A short line when the model could not write the plan; the fix command goes to the operator's log, not chat."""
-    if not record.planner.fallback:
-        return ""
-    return "\n⚠️ The language model was unavailable, so this plan was written from templates."
+    """Short lines when the model could not write the plan (the fix command goes to the operator's log, not chat)
+    or the narration will not sound as asked on this machine."""
+    note = "\n⚠️ The language model was unavailable, so this plan was written from templates." if record.planner.fallback else ""
+    if record.planner.voice_note:
+        note += f"\n🔈 {safe(record.planner.voice_note, 300)}"
+    return note
 
 
 def result_text(record: VersionRecord, note: str = "") -> str:

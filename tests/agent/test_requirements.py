@@ -16,7 +16,7 @@ from reelwright.plan import Requirements
         ),
         (
             "A 1 minute clip about the history of bread in 4 shots with a female voice",
-            {"total_duration_s": 60.0, "shot_count": 4, "voice_pitch_semitones": 4.0, "subject": "the history of bread"},
+            {"total_duration_s": 60.0, "shot_count": 4, "voice_gender": "female", "subject": "the history of bread"},
         ),
         (
             "Make a video for mobile: sunrise over mountains, 15s",

@@ -34,7 +34,7 @@ def test_every_shot_is_narrated_within_its_own_time(made: dict) -> None:
     import numpy as np
 
     with av.open(made["path"]) as container:
-        samples = np.concatenate([frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)])
+        samples = np.concatenate([frame.to_ndarray()[0] for frame in container.decode(audio=0)])  # planar: one row per channel
         rate = container.streams.audio[0].sample_rate
     start = 0.0
     for shot in made["plan"]["shots"]:

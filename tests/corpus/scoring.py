@@ -86,9 +86,10 @@ def check_plan_facts(plan: ShotPlan, expect: dict[str, Any], verdict: Verdict) -
         verdict.failures.append(f"total {plan.total_duration_s:g}s, stated {expect['total_duration_s']:g}s")
     if "aspect" in expect and plan.aspect != expect["aspect"]:
         verdict.failures.append(f"aspect {plan.aspect}, stated {expect['aspect']}")
-    for key in ("narration", "music"):
-        if key in expect and getattr(plan, key) != expect[key]:
-            verdict.failures.append(f"{key} {getattr(plan, key)}, stated {expect[key]}")
+    if "narration" in expect and plan.narration != expect["narration"]:
+        verdict.failures.append(f"narration {plan.narration}, stated {expect['narration']}")
+    if "music" in expect and (plan.music is not None) != expect["music"]:
+        verdict.failures.append(f"music {plan.music}, stated {expect['music']}")
     if "shot_count" in expect and len(plan.shots) != expect["shot_count"]:
         verdict.failures.append(f"{len(plan.shots)} shots, stated {expect['shot_count']}")
 
@@ -108,6 +109,10 @@ def judge_edit(item: dict[str, Any], plan_request: PlanRequest, edit_plan: EditP
         return verdict
     check_plan_facts(new, expect.get("plan", {}), verdict)
     for key, wanted in expect.get("voice", {}).items():
+        if key == "gender":
+            if new.voice.gender != wanted:
+                verdict.failures.append(f"voice gender is {new.voice.gender}, wanted {wanted}")
+            continue
         value = new.voice.speed if key == "speed" else new.voice.pitch_semitones
         ok = {"<1": value < 1, ">1": value > 1, ">0": value > 0, "<=0": value <= 0}[wanted]
         if not ok:

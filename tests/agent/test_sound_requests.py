@@ -1,0 +1,140 @@
+"""Music, ambience, language and voice: asked for in the request, changed by talking, kept in the plan."""
+
+import random
+
+import pytest
+
+from reelwright.agent.edit_ops import diff_plans
+from reelwright.agent.edits import edit_plan
+from reelwright.agent.planner import plan_video
+from reelwright.agent.requirements import extract_requirements
+from reelwright.errors import BadRequest
+from reelwright.plan import ShotPlan
+
+
+def planned(request: str) -> tuple[ShotPlan, object]:
+    facts = extract_requirements(request)
+    return plan_video(request, facts, None, rng=random.Random(3)).plan, facts
+
+
+def edited(request: str, *instructions: str) -> tuple[ShotPlan, ShotPlan]:
+    plan, facts = planned(request)
+    first = plan
+    for instruction in instructions:
+        plan, facts, _ = edit_plan(plan, instruction, facts, None, rng=random.Random(4))
+    return first, plan
+
+
+@pytest.mark.parametrize(
+    ("request_text", "music"),
+    [
+        ("a 12 second video of a fox in the snow with upbeat music", "upbeat"),
+        ("calm piano music over a sunset timelapse", "calm piano"),
+        ("a city at night with some lo-fi beats", "lo-fi beats"),
+        ("a tour of Paris narrated in French with soft music", "soft"),
+    ],
+)
+def test_music_asked_for_becomes_a_music_bed_with_what_was_said(request_text: str, music: str) -> None:
+    plan, _ = planned(request_text)
+    assert plan.music is not None and plan.music.prompt == music
+
+
+def test_no_music_is_asked_for_none_is_planned() -> None:
+    assert planned("a 10 second clip of a lighthouse")[0].music is None
+    assert planned("a 10 second clip of a lighthouse, no music")[0].music is None
+
+
+@pytest.mark.parametrize(
+    ("request_text", "ambience"),
+    [
+        ("a cafe scene with the sound of rain", "rain"),
+        ("a busy market with crowd chatter", "crowd chatter"),
+        ("a forest path with birdsong", "birdsong"),
+        ("a beach at dusk with ocean wave sounds", "ocean wave"),
+    ],
+)
+def test_an_ambience_asked_for_is_under_every_shot_and_not_in_the_picture(request_text: str, ambience: str) -> None:
+    plan, facts = planned(request_text)
+    assert {shot.ambience for shot in plan.shots} == {ambience}
+    assert "sound" not in (facts.subject or "")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "language"),
+    [
+        ("a video about Madrid narrated in Spanish", "es"),
+        ("ein Video über Berlin auf Deutsch", "de"),
+        ("un video sobre el mar en español", "es"),
+        ("a short film about tea with Japanese narration", "ja"),
+    ],
+)
+def test_a_stated_language_is_recorded_and_the_voice_is_chosen_again_for_it(request_text: str, language: str) -> None:
+    plan, _ = planned(request_text)
+    assert plan.language == language and plan.voice.name == ""
+
+
+def test_words_that_name_a_place_or_a_style_are_not_a_language() -> None:
+    assert planned("a spanish village at dawn")[0].language == "en"
+    assert planned("a kitchen in french style")[0].language == "en"
+
+
+def test_a_female_voice_is_a_gender_to_cast_not_a_pitch() -> None:
+    plan, _ = planned("a 20 second video about bread with a female voice")
+    assert (plan.voice.gender, plan.voice.pitch_semitones, plan.voice.name) == ("female", 0.0, "")
+
+
+def test_my_voice_asks_for_the_persons_cloned_voice() -> None:
+    assert planned("a video about my garden in my voice")[0].voice.name == "clone:"
+
+
+def test_make_the_music_quieter_lowers_only_the_music_level() -> None:
+    before, after = edited("a 12 second video of a fox in the snow with calm piano music", "make the music quieter")
+    assert after.music is not None and after.music.volume_db == -6
+    assert after.shots == before.shots and diff_plans(before, after) == ["music: calm piano -> calm piano at -6 dB"]
+
+
+def test_a_little_louder_is_a_smaller_step_than_louder() -> None:
+    _, after = edited("a video of a fox with calm piano music", "turn the music up a bit")
+    assert after.music is not None and after.music.volume_db == 3
+
+
+def test_no_music_removes_it_and_a_new_kind_replaces_it() -> None:
+    _, silent = edited("a video of a fox with calm piano music", "no music")
+    assert silent.music is None
+    _, jazz = edited("a video of a fox with calm piano music", "change the music to upbeat jazz")
+    assert jazz.music is not None and jazz.music.prompt == "upbeat jazz"
+
+
+def test_add_city_noise_to_shot_2_changes_only_shot_2s_sound() -> None:
+    before, after = edited("a 12 second video of a fox in the snow", "add city noise to shot 2")
+    assert [shot.ambience for shot in after.shots] == ["", "city", ""]
+    assert [shot.model_copy(update={"ambience": ""}) for shot in after.shots] == list(before.shots)
+
+
+def test_a_sound_and_a_picture_change_in_one_sentence_both_land_on_their_shot() -> None:
+    _, after = edited("a 12 second video of a fox in the snow", "make shot 2 darker and add rain sounds")
+    assert after.shots[1].ambience == "rain" and after.shots[1].grade.brightness < 0
+    assert after.shots[0].grade.brightness == 0 and after.shots[0].ambience == ""
+
+
+def test_removing_and_leveling_ambience() -> None:
+    _, after = edited("a cafe scene with the sound of rain", "make the background noise quieter", "remove the rain sounds from shot 1")
+    assert after.ambience_db == -6 and after.shots[0].ambience == "" and after.shots[1].ambience == "rain"
+
+
+def test_changing_the_level_of_music_that_is_not_there_says_so() -> None:
+    with pytest.raises(BadRequest, match="no music"):
+        edited("a video of a fox", "make the music quieter")
+
+
+def test_narrate_it_in_spanish_changes_the_language_and_recasts_the_voice() -> None:
+    before, after = edited("a video of a fox", "narrate it in Spanish")
+    assert after.language == "es" and after.voice.name == "" and after.shots == before.shots
+
+
+def test_plans_stored_before_music_had_a_prompt_still_load() -> None:
+    plan, _ = planned("a video of a fox")
+    old = plan.model_dump(mode="json") | {"music": True, "schema_version": 1}
+    old["shots"] = [{k: v for k, v in shot.items() if k != "ambience"} for shot in old["shots"]]
+    upgraded = ShotPlan.model_validate(old)
+    assert upgraded.music is not None and upgraded.music.prompt == "" and upgraded.schema_version == 2
