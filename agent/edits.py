@@ -1237,7 +1237,13 @@ def within_instruction(op: Operation, instruction: str, plan: ShotPlan) -> bool:
     if isinstance(op, (GradeShot, ScaleDuration)):
         return target is not None or not named
     if isinstance(op, SetSound):
-        return bool(re.search(r"\b(?:music|song|soundtrack|sounds?|noises?|ambien\w*|audio|volume|quiet\w*|loud\w*|rain|wind|waves?|birds?|crowd|traffic)\b", text, re.I))
+        return bool(
+            re.search(
+                r"\b(?:music|song|soundtrack|sounds?|noises?|ambien\w*|audio|volume|quiet\w*|loud\w*|rain|wind|waves?|birds?|crowd|traffic)\b",
+                text,
+                re.I,
+            )
+        )
     if isinstance(op, SetShot):
         if op.prompt is not None and not keywords(op.prompt) & keywords(text):
             return False  # a new description must come from the person's words

@@ -184,6 +184,10 @@ def plan_video(
         shots=tuple(shot.model_copy(update={"ambience": requirements.ambience or ""}) for shot in shots),
         video_model=requirements.video_model,
     )
+    language = requirements.language or "en"
+    if narration and language != "en" and (planner.engine == "template" or planner.fallback):
+        said = f"The narration lines are in English: the template planner writes no {language_name(language)}; edit the lines."
+        planner = planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})
     # Music, language and the voice follow the same rules as in every edit.
     return Planned(enforce(plan, requirements), planner)
 

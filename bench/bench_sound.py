@@ -24,10 +24,11 @@ import numpy as np
 import pyloudnorm
 from scipy import signal
 
+from reelwright.generation.ambience import ambience_for
 from reelwright.generation.backends import SoundRequest, Speech, SpeechRequest
 from reelwright.generation.mix import MIX_RATE, Cue, mix, stems
 from reelwright.generation.piper_tts import PiperSpeech
-from reelwright.generation.procedural_sound import ProceduralSound, ambience_for, score_for
+from reelwright.generation.procedural_sound import ProceduralSound, score_for
 from reelwright.plan import Voice
 
 MUSIC = ["upbeat pop", "calm piano", "dark noir", "epic cinematic", "lofi chill", "acoustic guitar"]

@@ -21,7 +21,6 @@ import inspect
 import math
 from dataclasses import dataclass
 from functools import cached_property, partial
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -29,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reelwright.errors import GenerationError
 from reelwright.generation.backends import Progress, Sound, SoundRequest
-from reelwright.generation.diffusers_backend import WARM, WEIGHT_SUFFIXES, ModelSource, free_memory, place, resolve_model
+from reelwright.generation.diffusers_backend import WARM, ModelSource, place, resolve_model, weakest_policy, weights_size
 from reelwright.generation.model_hub import NEEDS_EXTRA
 from reelwright.generation.presets import MEMORY_POLICIES
 
@@ -265,13 +264,7 @@ class DiffusersSound:
         return getattr(torch, name)
 
     def memory_policy(self, device: str) -> str:
-        """The weakest policy whose memory need fits in free GPU memory (always "none" on a CPU)."""
-        if device == "cpu":
-            return "none"
-        if self.options.memory != "auto":
-            return self.options.memory
-        free = free_memory(device)
-        return next((policy for policy in MEMORY_POLICIES if self.memory_needed(policy) < free * 0.9), MEMORY_POLICIES[-1])
+        return weakest_policy(device, self.options.memory, self.memory_needed)
 
     def memory_needed(self, policy: str) -> int:
         """Bytes the model needs under ``policy``: the preset's table, or 1.5x the folder's weights."""
@@ -281,8 +274,7 @@ class DiffusersSound:
 
     @cached_property
     def weights_bytes(self) -> int:
-        folder = Path(self.source.location)
-        return sum(p.stat().st_size for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES) if folder.is_dir() else 0
+        return weights_size(self.source.location)
 
     def pipeline_key(self, device: str, policy: str) -> tuple[object, ...]:
         """The warm cache's key (shared with the video models; the device must be third)."""

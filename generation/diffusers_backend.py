@@ -122,6 +122,23 @@ def cached_file(repo_id: str, filename: str) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
+def weakest_policy(device: str, chosen: str, needed: Callable[[str], int]) -> str:
+    """``chosen`` unless it is "auto", else the weakest memory policy whose need fits in free GPU memory
+    ("none" on a CPU): video and audio models choose the same way."""
+    if device == "cpu":
+        return "none"
+    if chosen != "auto":
+        return chosen
+    free = free_memory(device)
+    return next((policy for policy in MEMORY_POLICIES if needed(policy) < free * 0.9), MEMORY_POLICIES[-1])
+
+
+def weights_size(location: str) -> int:
+    """Bytes of a model folder's weight files (0 for a hub id)."""
+    folder = Path(location)
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES) if folder.is_dir() else 0
+
+
 class DiffusersBackend:
     """Text-to-video or image-to-video with a diffusers pipeline; which one follows from the model."""
 
@@ -249,16 +266,7 @@ class DiffusersBackend:
         return getattr(torch, name)
 
     def memory_policy(self, device: str) -> str:
-        """The weakest policy whose memory need fits in free GPU memory (always "none" on a CPU)."""
-        if device == "cpu":
-            return "none"
-        if self.options.memory != "auto":
-            return self.options.memory
-        free = free_memory(device)
-        for policy in MEMORY_POLICIES:
-            if self.memory_needed(policy) < free * 0.9:
-                return policy
-        return MEMORY_POLICIES[-1]
+        return weakest_policy(device, self.options.memory, self.memory_needed)
 
     def memory_needed(self, policy: str) -> int:
         """Bytes the model needs under ``policy``: the preset's table, or 1.5x the folder's weights."""
@@ -270,8 +278,7 @@ class DiffusersBackend:
     @cached_property
     def weights_bytes(self) -> int:
         """The size of a model folder's weight files, read once (renders ask for it every call)."""
-        folder = Path(self.source.location)
-        return sum(p.stat().st_size for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES) if folder.is_dir() else 0
+        return weights_size(self.source.location)
 
     def pipeline_key(self, device: str, policy: str) -> tuple[object, ...]:
         options = self.options

@@ -40,14 +40,18 @@ async def make_and_render(service: ConversationService, request: str) -> tuple[V
 
 
 @pytest.fixture(scope="module")
-def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, VersionRecord, RenderOutcome, VersionRecord, RenderOutcome, int, int]:
+def scored(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Settings, VersionRecord, RenderOutcome, VersionRecord, RenderOutcome, int, int]:
     """A narrated video with music and rain, then "make the music quieter", with the stems cached before and after."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), llm_provider="template")
 
     async def scenario():
         service = ConversationService(settings)
         try:
-            first, made = await make_and_render(service, "a 6 second video of a rainy street at night with calm piano music and the sound of rain")
+            first, made = await make_and_render(
+                service, "a 6 second video of a rainy street at night with calm piano music and the sound of rain"
+            )
             before = cached_stems(settings)
             quieter = await service.edit(ALICE, first.project_id, "make the music quieter")
             remixed = await (await service.render(ALICE, first.project_id)).result()
@@ -228,3 +232,25 @@ def test_my_voice_means_the_askers_own_clone_and_narrates_only_their_projects(se
     # Nothing here can clone (no XTTS-v2 installed): the default voice narrates, and the note says how to get one.
     assert mine.planner.voice_note and "voices pull xtts-v2" in mine.planner.voice_note
     assert "audio" in [s["codec_type"] for s in ffprobe(outcome.path)["streams"]]
+
+
+def test_a_diffusers_audio_model_folder_makes_the_music_of_a_render(tmp_path: Path) -> None:
+    """REELWRIGHT_MUSIC_MODEL with a Stable Audio folder (tiny random weights, loaded like real ones)."""
+    from audio_model_fixtures import stable_audio
+
+    folder = stable_audio(tmp_path / "stable-audio")
+    settings = Settings(
+        data_dir=tmp_path / "data", llm_provider="template", music_model=str(folder), backend_options={"diffusers-audio": {"steps": 2}}
+    )
+
+    async def scenario() -> RenderOutcome:
+        service = ConversationService(settings)
+        try:
+            return (await make_and_render(service, "a 3 second video of a harbour with calm music, no narration"))[1]
+        finally:
+            await service.close()
+
+    outcome = asyncio.run(scenario())
+    samples, _ = decoded_audio(outcome.path)
+    assert np.sqrt(np.mean(samples**2)) > 1e-3  # the model's (random) sound is there, mixed and mastered
+    assert np.abs(samples).max() < 1.0  # random weights make a spiky 2 kHz noise: the limiter, not the loudness target, decides its level

@@ -15,8 +15,9 @@ import pytest
 
 from reelwright import plugins
 from reelwright.errors import Cancelled, GenerationError
+from reelwright.generation.ambience import ambience_for
 from reelwright.generation.backends import SoundRequest
-from reelwright.generation.procedural_sound import PEAK_DBFS, SCALES, Key, ProceduralSound, Score, ambience_for, score_for
+from reelwright.generation.procedural_sound import PEAK_DBFS, SCALES, Key, ProceduralSound, Score, score_for
 
 RATE = 48000
 
