@@ -24,6 +24,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import inspect
+import json
 import os
 import threading
 import zlib
@@ -87,6 +88,28 @@ def _model_item(manager: Any, model_name: str) -> tuple[dict[str, Any], str]:
     except KeyError:
         raise GenerationError(f"coqui-tts has no model {model_name}; `tts --list_models` lists them.") from None
     return dict(item), full_name
+
+
+def could_be_installed(model_name: str) -> bool:
+    """Whether anything of the model is on disk, read without importing coqui (which imports torch: seconds a
+    process would pay to list voices): its folder in coqui's cache, or its repository in the hub cache.
+    ``installed_path`` then answers exactly."""
+    spec = importlib.util.find_spec("TTS")
+    if spec is None or not spec.submodule_search_locations or not is_model_name(model_name):
+        return False
+    model_type, language, dataset, model = model_name.split("/")
+    roots = [os.environ.get("TTS_HOME"), os.environ.get("XDG_DATA_HOME"), str(Path.home() / ".local" / "share")]
+    if any((Path(root).expanduser() / "tts" / f"{model_type}--{language}--{dataset}--{model}").is_dir() for root in roots if root):
+        return True
+    try:
+        catalogue = json.loads((Path(spec.submodule_search_locations[0]) / ".models.json").read_text(encoding="utf-8"))
+        repo_id = catalogue[model_type][language][dataset][model].get("repo_id")
+    except (OSError, KeyError, ValueError):
+        return True  # coqui's own lookup decides
+    if not repo_id:
+        return False
+    hub = os.environ.get("HF_HUB_CACHE") or str(Path(os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface") / "hub")
+    return (Path(hub) / f"models--{repo_id.replace('/', '--')}").is_dir()
 
 
 def installed_path(model_name: str) -> Path | None:

@@ -237,11 +237,9 @@ class VoiceBank:
         if voice.engine == "piper":
             return (self.piper_dir / f"{voice.model}.onnx").is_file() and (self.piper_dir / f"{voice.model}.onnx.json").is_file()
         if voice.engine == "coqui":
-            try:
-                from reelwright.generation.coqui_tts import installed_path
-            except ImportError:
-                return False
-            return installed_path(voice.model) is not None
+            from reelwright.generation.coqui_tts import could_be_installed, installed_path
+
+            return could_be_installed(voice.model) and installed_path(voice.model) is not None
         return False
 
     def piper_extras(self) -> list[VoicePreset]:

@@ -23,7 +23,7 @@ from coqui_fixtures import tiny_vits, tiny_xtts, tiny_your_tts, voice_sample
 
 from reelwright.errors import GenerationError
 from reelwright.generation.backends import SpeechRequest
-from reelwright.generation.coqui_tts import CoquiSpeech, download, installed_path
+from reelwright.generation.coqui_tts import CoquiSpeech, could_be_installed, download, installed_path
 from reelwright.plan import Voice
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,9 +229,12 @@ def test_your_tts_clones_a_voice_through_its_speaker_encoder(models: Path, sampl
 
 def test_a_model_name_loads_the_folder_coqui_installed_it_in(vits_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TTS_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     name = "tts_models/en/ljspeech/vits"
     assert installed_path(name) is None
+    assert not could_be_installed(name) and not could_be_installed("tts_models/multilingual/multi-dataset/xtts_v2")
     shutil.copytree(vits_folder, tmp_path / "tts" / "tts_models--en--ljspeech--vits")
+    assert could_be_installed(name)  # read without importing coqui: listing voices costs no torch import
     assert installed_path(name) == tmp_path / "tts" / "tts_models--en--ljspeech--vits"
     speech = CoquiSpeech(CoquiSpeech.Options(model=name)).speak(line("Installed."))
     assert speech.sample_rate == 16000 and len(speech.samples) > 0
