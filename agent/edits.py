@@ -795,7 +795,8 @@ _AMBIENCE_WORD = r"(?:ambien(?:ce|t(?:\s+sounds?)?)|background\s+(?:noise|sounds
 _LEVEL_CHANGE = re.compile(
     rf"\b(?:make|turn|set|put|bring|keep)?\s*(?:the\s+)?(?P<what>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:a\s+)?(?P<amount>(?:(?:little|tad|touch|bit)\s+|slightly\s+|much\s+|a\s+lot\s+)*)(?P<dir>{_LEVEL_DOWN}|{_LEVEL_UP})\b(?P<after>\s+(?:a\s+)?(?:little|tad|touch|bit|lot)(?:\s+bit)?)?"
     rf"|\b(?P<verb>turn\s+down|lower|reduce|soften|quiet(?:en)?|turn\s+up|raise|boost|increase)\s+(?:the\s+)?(?P<what2>{_MUSIC_WORD}|{_AMBIENCE_WORD})(?:\s+(?:volume|level))?\b"
-    rf"|\b(?P<what3>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:volume|level)\s+(?P<dir3>{_LEVEL_DOWN}|{_LEVEL_UP})\b",
+    rf"|\b(?P<what3>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:volume|level)\s+(?P<dir3>{_LEVEL_DOWN}|{_LEVEL_UP})\b"
+    rf"|\b(?P<what4>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:is|are|sounds?)\s+(?:(?:way|much|a\s+bit|a\s+little|slightly)\s+)?too\s+(?P<dir4>loud|quiet|soft|low|faint)\b",
     re.I,
 )
 _SHOT_TAIL = re.compile(r"^\s*(?:to|in|on|for|under|over)\s+(?:the\s+)?(?:shot|scene|clip)s?\s*#?\s*\w+", re.I)
@@ -807,8 +808,10 @@ def _sound_ops(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]
     ops: list[Operation] = []
     spans: list[tuple[int, int]] = []
     for match in _LEVEL_CHANGE.finditer(text):
-        what = (match.group("what") or match.group("what2") or match.group("what3")).lower()
-        direction = (match.group("dir") or match.group("verb") or match.group("dir3")).lower()
+        what = (match.group("what") or match.group("what2") or match.group("what3") or match.group("what4")).lower()
+        direction = (match.group("dir") or match.group("verb") or match.group("dir3") or "").lower()
+        if match.group("dir4"):
+            direction = "down" if match.group("dir4").lower() == "loud" else "up"  # "too loud": turn it down
         down = bool(re.match(_LEVEL_DOWN + r"|turn\s+down|lower|reduce|soften|quiet", direction, re.I))
         amount = f"{match.group('amount') or ''} {match.group('after') or ''}".lower()
         step = 3.0 if re.search(r"little|tad|touch|bit|slightly", amount) else 10.0 if re.search(r"much|\blot\b", amount) else 6.0

@@ -92,13 +92,13 @@ _MUSIC = re.compile(
 )
 #: "change the music to jazz", "music: calm piano", "the music should be more upbeat".
 _MUSIC_IS = re.compile(
-    r"\b(?:music|soundtrack|song)\s*(?::|=|\bto\b|\binto\b|\bshould be\b|\bbe\b|\bis\b)\s*(?:a\s+|an\s+|some\s+|more\s+)?(?P<what>[\w' -]{2,60}?)\s*(?:music|track|song)?\s*(?=$|[,.;!?]|\band\b|\bwith\b|\bin\b)",
+    r"\b(?:music|soundtrack|song)\s*(?::|=|\bto\b|\binto\b|\bshould be\b)\s*(?:a\s+|an\s+|some\s+|more\s+)?(?P<what>[\w' -]{2,60}?)\s*(?:music|track|song)?\s*(?=$|[,.;!?]|\band\b|\bwith\b|\bin\b)",
     re.I,
 )
 _MUSIC_WORDS_DROPPED = re.compile(
     r"\b(?:with|add|and|plus|over|to|avec|con|com|mit|a|an|some|the|background|bg|de|la|della|music|soundtrack|musik|m[uú]sica|musique|musica|"
     r"play(?:ing)?|nice|good|cool|little|bit|of|make|turn|set|change|put|keep|let|have|use|want|need|please|pls|lower|raise|it|its|this|that|"
-    r"your|my|our|quieter|louder|softer|up|down|more|less|volume|level)\b",
+    r"your|my|our|quieter|louder|softer|up|down|more|less|volume|level|songs?|tunes?|score|beats?)\b",
     re.I,
 )
 _AMBIENCE_NOUN = r"(?:sounds?|noises?|ambien(?:ce|t(?:\s+sounds?)?)|soundscape|atmosphere|sfx|sound\s+effects?)"
@@ -109,6 +109,15 @@ _AMBIENCE = re.compile(
     + _AMBIENCE_NOUN
     + r"\b"
     r"|\b(?:with|add|plus)\s+(?:the\s+|some\s+)?(?P<bare>birdsong|bird\s*song|crickets|rainfall|thunder(?:storm)?|crowd\s+chatter|chatter|waves\s+crashing|crashing\s+waves|traffic|wind\s+howling)\b",
+    re.I,
+)
+#: "make it sound like a busy cafe", "a street that sounds like heavy rain".
+_SOUNDS_LIKE = re.compile(r"\bsounds?\s+like\s+(?:an?\s+|the\s+)?(?P<like>[\w' -]{2,40}?)\s*(?=$|[,.;!?]|\band\b|\bwith\b)", re.I)
+#: Words that show a match is a sentence about sound ("a video that sounds epic", "make it sound like"), not a sound.
+_NOT_A_SOUND = re.compile(
+    r"\d|\b(?:it|its|to|the|a|an|about|video|clip|film|shot|scene|make|makes|made|making|that|this|which|what|who|how|of|"
+    r"and|with|more|less|like|would|should|can|could|will|be|is|are|so|very|really|too|my|your|our|their|explaining|"
+    r"listening|hear|hearing|background|sound|music|voice|narration|narrator|speech|no|any|pollution|waves? travel)\b",
     re.I,
 )
 NO_AMBIENCE = re.compile(
@@ -169,9 +178,9 @@ def language_name(code: str) -> str:
 _LANGUAGE_NAMES = "|".join(sorted((re.escape(name) for name in _LANGUAGES), key=len, reverse=True))
 #: "in Spanish", "narrated in German", "auf Deutsch", "en español", "with French narration", "Spanish voiceover".
 _LANGUAGE = re.compile(
-    r"\b(?:in|into|auf|en|em|in\s+the)\s+(?P<a>"
+    r"\b(?:in|into|auf|en|em)\s+(?P<a>"
     + _LANGUAGE_NAMES
-    + r")\b(?!\s+(?:style|styled|food|cuisine|village|town|city|countryside|restaurant|people|flag|guitar|architecture))"
+    + r")\b(?=\s*(?:$|[,.;!?)]|\b(?:and|with|please|pls|narration|voice|voice[- ]?over|audio|subtitles)\b))"
     r"|\b(?P<b>" + _LANGUAGE_NAMES + r")\s+(?:narration|narrator|voice[- ]?over|voice|audio|speaker|language)\b"
     r"|\b(?:speak|speaks|speaking|spoken|narrate|narrated|say|said)\s+(?:in\s+)?(?P<c>" + _LANGUAGE_NAMES + r")\b",
     re.I,
@@ -207,7 +216,7 @@ _LEADING_ASK = re.compile(
     r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so)\b[\s,!]*)?(?:(?:pls|plz|please)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?(?:make|create|generate|render|produce|give\s+me|gimme|lemme\s+(?:see|get|have)|(?:can|could|may)\s+i\s+(?:get|have|see)|i\s+(?:want|need|wanna)(?:\s+(?:to\s+)?see)?|wanna(?:\s+see)?|need|want|i'?d\s+(?:like|love)|i\s+would\s+(?:like|love)|build|do|show(?:\s+me)?|animate|film|shoot|craft|put\s+together|cook\s+up|whip\s+up|hazme|haz|cr[eé]ame|crea|genera|fais(?:-moi)?|cr[eé]e|faz|fammi|mach(?:\s+mir)?|erstelle)?\s*(?:it\b\s*[:,-]?\s*)?"
     r"(?:me\s+|us\s+)?(?:(?:an?|the|some|my|one)\s+)?(?:(?:short|quick|little|small|tiny|cool|nice|fun|cute|simple|brief|new)\s+)*"
     r"(?:(?:ai\s+)?(?:video|vid|vidoe|viedo|vdeo|clip|film|movie|animation|reel|short|tiktok|montage|sequence|ad|commercial|promo|trailer|explainer|teaser)s?\s*)?"
-    r"(?:of|about|abt|bout|showing|with|that\s+shows|featuring|on|where|explaining|for)?\s*"
+    r"(?:(?:of|about|abt|bout|showing|with|that\s+shows|featuring|on|where|explaining|for)\b)?\s*"
     r"(?:(?:un|une|una|uno|um|uma|ein|eine|einen)\s+(?:v[ií]d[eé]o|clip|film)\s+(?:de|d'|di|do|da|del|von|über|uber|sur|sobre|su)\s*)?"
     r"(?:(?:de|d'|di|del|von|über|uber|sur|sobre)\s+)*",
     re.I,
@@ -301,8 +310,8 @@ def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, ob
             described = _sound_words(_MUSIC_WORDS_DROPPED.sub(" ", found.group(0)))
             noun = re.search(r"\b(beats?|score|song|tune)\b", found.group(0), re.I)
             noun_word = noun.group(1).lower() if noun else ""
-            if noun_word and not described.endswith(noun_word):
-                described = f"{described} {noun_word}".strip()
+            if described and noun_word and not described.endswith(noun_word):
+                described = f"{described} {noun_word}"
             if described:
                 facts["music_prompt"] = described
         if facts.get("music_prompt"):
@@ -310,16 +319,16 @@ def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, ob
         else:
             facts.pop("music_prompt", None)
     if not NO_AMBIENCE.search(text):
-        for match in _AMBIENCE.finditer(text):
+        matches = sorted(_AMBIENCE.finditer(text), key=lambda m: (m.group("of") is None, m.start()))
+        for match in matches:
             what = _sound_words(match.group("of") or match.group("what") or match.group("bare") or "")
-            if (
-                what
-                and what not in {"background", "sound", "music", "voice", "narration", "my", "the", "your", "no"}
-                and not re.search(r"\b(?:music|voice|narration|narrator|speech)\b", what)
-            ):
+            if what and not _NOT_A_SOUND.search(what) and not re.match(r"\s+like\b", text[match.end() :], re.I):
                 facts["ambience"] = what
                 spans.append(match.span())
                 break
+        if "ambience" not in facts and (like := _SOUNDS_LIKE.search(text)):
+            facts["ambience"] = _sound_words(like.group("like"))
+            spans.append(like.span())
     if match := _LANGUAGE.search(text):
         name = (match.group("a") or match.group("b") or match.group("c")).lower()
         facts["language"] = _LANGUAGES[name]
@@ -328,7 +337,7 @@ def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, ob
         name = match.group("name") or match.group("named")
         if name is None:
             facts["voice_name"] = "clone:" + (match.group("mine") or "")
-        elif name.lower() not in {"a", "an", "the", "female", "male", "deep", "slower", "faster", "over", "overs"}:
+        elif name.lower() not in {"a", "an", "the", "of", "female", "male", "deep", "slower", "faster", "over", "overs"}:
             facts["voice_name"] = name
         if "voice_name" in facts:
             spans.append(match.span())

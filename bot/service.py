@@ -327,7 +327,7 @@ class ConversationService:
             request, requirements, self.llm(), image_sha=image_sha, max_total_s=self.settings.max_total_duration_s, progress=progress
         )
         self.moderator.check_plan(user, guild, planned.plan, "plan")
-        plan, planner = self._voiced(user, planned.plan, self._unavailable() or planned.planner)
+        plan, planner, requirements = self._voiced(user, planned.plan, self._unavailable() or planned.planner, requirements)
         return self.repository.create_project(
             user,
             request,
@@ -339,24 +339,35 @@ class ConversationService:
         )
 
     def _voiced(
-        self, user: UserRef, plan: ShotPlan, planner: PlannerInfo, *, project_id: str | None = None
-    ) -> tuple[ShotPlan, PlannerInfo]:
-        """The plan with "my voice" made the person's cloned voice, and the planner's note saying how it will be
-        narrated on this machine when that is not what was asked (no voice of that gender or language here)."""
-        if plan.voice.name.startswith(CLONE_PREFIX):
-            if project_id is not None and self.repository.role(project_id, user) is not Role.OWNER:
+        self,
+        user: UserRef,
+        plan: ShotPlan,
+        planner: PlannerInfo,
+        requirements: Requirements,
+        *,
+        current: ShotPlan | None = None,
+        project_id: str | None = None,
+    ) -> tuple[ShotPlan, PlannerInfo, Requirements]:
+        """The plan with "my voice" made the person's cloned voice (and the stated fact with it, so later
+        edits keep that voice), and the planner's note saying how it will be narrated on this machine when
+        that is not what was asked (no voice of that gender or language here). A cloned voice is checked
+        only when this version chooses it: anyone who may edit a project can still change other things."""
+        owner = self.repository.role(project_id, user) is Role.OWNER if project_id is not None else True
+        chosen = plan.voice.name.startswith(CLONE_PREFIX) and (current is None or plan.voice.name != current.voice.name)
+        if chosen:
+            if not owner:
                 raise NotAllowed("A cloned voice narrates only its owner's projects; ask the project's owner.")
-            plan = plan.model_copy(
-                update={"voice": plan.voice.model_copy(update={"name": CLONE_PREFIX + self._own_voice(user, plan.voice.name)})}
-            )
+            name = CLONE_PREFIX + self._own_voice(user, plan.voice.name)
+            plan = plan.model_copy(update={"voice": plan.voice.model_copy(update={"name": name})})
+            requirements = requirements.model_copy(update={"voice_name": name})
         if not plan.narration:
-            return plan, planner
+            return plan, planner, requirements
         sample = None
-        if plan.voice.name.startswith(CLONE_PREFIX):
+        if plan.voice.name.startswith(CLONE_PREFIX) and owner:
             clone = self.repository.cloned_voice(user, plan.voice.name.removeprefix(CLONE_PREFIX))
             sample = self.store.path_of(clone.sample_sha256) if clone is not None else None
         note = self.renders.voices.choose(plan.voice, plan.language, clone_sample=sample).note
-        return plan, planner.model_copy(update={"voice_note": note})
+        return plan, planner.model_copy(update={"voice_note": note}), requirements
 
     def _own_voice(self, user: UserRef, said: str) -> str:
         """Which of the person's cloned voices "clone:NAME" (or just "my voice") means."""
@@ -449,7 +460,7 @@ class ConversationService:
         plan, requirements, planner = edit_plan(
             current.plan, instruction, project.requirements, self.llm(), max_total_s=self.settings.max_total_duration_s
         )
-        plan, planner = self._voiced(user, plan, planner, project_id=project_id)
+        plan, planner, requirements = self._voiced(user, plan, planner, requirements, current=current.plan, project_id=project_id)
         diff = diff_plans(current.plan, plan)
         if not diff:
             raise BadRequest("That would not change anything in the current version.")

@@ -353,7 +353,7 @@ class RenderPipeline:
         self, plan: ShotPlan, ranges: list[tuple[int, int]], narration: list[Speech | None], progress: Progress
     ) -> np.ndarray | None:
         """The mixed stereo track: narration over the music bed and each shot's ambience (None: a silent cut)."""
-        ambient = [(shot, start) for shot, (start, _) in zip(plan.shots, ranges, strict=True) if shot.ambience.strip()]
+        ambient = ambience_runs(plan, ranges)
         if not any(speech is not None for speech in narration) and plan.music is None and not ambient:
             return None
         total_s = sum(count for _, count in ranges) / plan.fps
@@ -361,13 +361,10 @@ class RenderPipeline:
         if plan.music is not None:
             prompt = plan.music.prompt or plan.style
             music = self.sound(SoundRequest(prompt, "music", total_s, _seed_of(prompt, plan.style), plan.style), progress)
+        # Ambience ignores the style (only music takes a mood from it): a style edit re-makes no ambience.
         ambience = [
-            Cue(
-                self.sound(SoundRequest(shot.ambience, "ambience", shot.duration_s, shot.seed, plan.style), progress),
-                start / plan.fps,
-                shot.duration_s,
-            )
-            for shot, start in ambient
+            Cue(self.sound(SoundRequest(prompt, "ambience", length_s, seed), progress), start_s, length_s)
+            for prompt, start_s, length_s, seed in ambient
         ]
         spoken = [
             Cue(speech, start / plan.fps + NARRATION_LEAD_S)
@@ -379,7 +376,7 @@ class RenderPipeline:
 
     def sound(self, request: SoundRequest, progress: Progress) -> Sound:
         """A music bed or ambience stem, cached under the sound backend's identity and the request."""
-        key = content_hash({**backend_identity(self.sounds), "request": request.__dict__, "duration_s": round(request.duration_s, 3)})
+        key = content_hash({**backend_identity(self.sounds), "request": {**request.__dict__, "duration_s": round(request.duration_s, 3)}})
         cached = self.clips.lookup(key)
         if cached is not None:
             return read_sound(cached)
@@ -389,6 +386,23 @@ class RenderPipeline:
             write_sound(sound, path)
             self.clips.store(key, path, "audio", sound.duration_s)
         return sound
+
+
+def ambience_runs(plan: ShotPlan, ranges: list[tuple[int, int]]) -> list[tuple[str, float, float, int]]:
+    """(prompt, start s, length s, seed) of each run of neighbouring shots with the same ambience: one sound
+    across the cut, not a fade to silence at every shot."""
+    runs: list[tuple[str, float, float, int]] = []
+    for shot, (start, count) in zip(plan.shots, ranges, strict=True):
+        prompt = shot.ambience.strip()
+        if not prompt:
+            continue
+        start_s, length_s = start / plan.fps, count / plan.fps
+        if runs and runs[-1][0] == prompt and abs(runs[-1][1] + runs[-1][2] - start_s) < 1e-6:
+            previous = runs[-1]
+            runs[-1] = (prompt, previous[1], previous[2] + length_s, previous[3])
+        else:
+            runs.append((prompt, start_s, length_s, shot.seed))
+    return runs
 
 
 def _seed_of(*words: str) -> int:

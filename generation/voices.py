@@ -321,7 +321,8 @@ class VoiceBank:
         shifted = pitch if pitch else (FALLBACK_PITCH[gender] if base.gender and base.gender != gender else 0.0)
         wanted = [p.name for p in PRESETS if p.gender == gender and set(p.languages) & set(base.languages)]
         hint = f" `reelwright voices pull {wanted[0]}` gives a real {gender} voice." if wanted else ""
-        return VoiceChoice(base, shifted, note=f"No {gender} voice is installed: {base.name} with its pitch shifted.{hint}")
+        how = f"{base.name} with its pitch shifted" if shifted else base.name
+        return VoiceChoice(base, shifted, note=f"No {gender} voice is installed: {how}.{hint}")
 
     def pull_hint(self) -> str:
         return "`reelwright voices pull xtts-v2` speaks 17 languages (`reelwright voices list` shows the others)."

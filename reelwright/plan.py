@@ -48,8 +48,8 @@ class Voice(BaseModel):
     """Who narrates and how fast. ``speed`` > 1 speaks faster.
 
     ``name`` is a voice from the voice catalog (``reelwright voices list``), a person's cloned voice
-    (``clone:NAME``), or "" for "the best installed voice for the plan's language and ``gender``", which the
-    conversation service resolves before a version is stored. ``pitch_semitones`` is applied with a
+    (``clone:NAME``, resolved from "my voice" before a version is stored), or "" for "the best installed
+    voice for the plan's language and ``gender``", cast by the machine that renders it. ``pitch_semitones`` is applied with a
     formant-keeping shift, for "a higher voice" or when no voice of the wanted gender is installed.
     """
 
@@ -186,7 +186,7 @@ class Requirements(BaseModel):
     #: The narration's language (ISO 639-1), "in Spanish", "auf Deutsch".
     language: str | None = None
     voice_gender: Gender | None = None
-    #: A voice by name ("use the voice amy", ``--voice``), or "clone:NAME" for a person's cloned voice.
+    #: A voice by name ("use the voice amy"), or "clone:NAME" for a person's cloned voice.
     voice_name: str | None = None
     shot_count: int | None = None
     voice_pitch_semitones: float | None = None
@@ -204,8 +204,9 @@ class Requirements(BaseModel):
         stated.pop("subject", None)
         stated.pop("shots", None)
         stated.pop("ambience", None)
-        if "voice_gender" in stated and "voice_name" not in stated:
-            stated["voice_name"] = None  # "use a female voice" replaces a voice chosen by name
+        if "voice_gender" in stated:
+            stated.setdefault("voice_name", None)  # "use a female voice" replaces a voice chosen by name
+            stated.setdefault("voice_pitch_semitones", None)  # and a pitch asked for before (versions before genders)
         if ("total_duration_s" in stated or "shot_count" in stated) and "shot_duration_s" not in stated:
             stated["shot_duration_s"] = None  # a new total or count overrides an earlier length per shot
         return self.model_copy(update=stated)

@@ -34,6 +34,7 @@ VOICES = [
         ("faster", "faster"),
     )
 ]
+#: How long an uploader has to confirm what they uploaded (an image to animate, a voice to clone).
 CONSENT_TIMEOUT_S = 600.0
 Origin = discord.Interaction | discord.Message
 

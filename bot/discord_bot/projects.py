@@ -49,7 +49,6 @@ from reelwright.settings import Settings
 log = logging.getLogger(__name__)
 
 PLANNING_PROGRESS_INTERVAL_S = 1.0
-#: How long an uploader has to confirm that their image may be animated.
 #: A project id where the bot writes one: button ids ("rw:edit:1a2b3c4d") and `1a2b3c4d` in its messages.
 PROJECT_IN_BUTTON = re.compile(r"^rw:[a-z]+:([0-9a-f]{8})$")
 PROJECT_IN_TEXT = re.compile(r"`([0-9a-f]{8})`")

@@ -32,10 +32,10 @@ class Voices(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         catalog = [info for info in await self.service.voices() if info.installed]
         mine = await self.service.cloned_voices(user_ref(interaction.user))
-        lines = ["**Voices here**"]
-        lines += [f"`{info.preset.name}` — {info.preset.description}; {', '.join(info.preset.languages[:8])}" for info in catalog]
-        lines.append("**Your cloned voices**" if mine else "You have no cloned voice: `/voice clone` with a 10-30 s recording.")
+        lines = ["**Your cloned voices**" if mine else "You have no cloned voice: `/voice clone` with a 10-30 s recording."]
         lines += [f"`clone:{record.name}` ({record.sample_seconds:.0f} s)" for record in mine]
+        lines.append("**Voices here**")
+        lines += [f"`{info.preset.name}` — {info.preset.description}; {', '.join(info.preset.languages[:8])}" for info in catalog]
         await reply(interaction, "\n".join(lines), ephemeral=True)
 
     @voice.command(name="clone", description="Store your voice for your own videos (10-30 s of clear speech).")

@@ -138,3 +138,42 @@ def test_plans_stored_before_music_had_a_prompt_still_load() -> None:
     old["shots"] = [{k: v for k, v in shot.items() if k != "ambience"} for shot in old["shots"]]
     upgraded = ShotPlan.model_validate(old)
     assert upgraded.music is not None and upgraded.music.prompt == "" and upgraded.schema_version == 2
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "make a video about dragons that sounds epic",
+        "a video about noise pollution in cities",
+        "a 20 second explainer on how sound waves travel",
+        "a video about how music is made",
+        "a walk in the Japanese garden",
+        "a castle in the German forest",
+        "a bakery in French Quarter",
+        "a forest path at dawn",
+    ],
+)
+def test_sentences_about_sound_music_or_places_keep_their_subject_and_ask_for_no_sound(request_text: str) -> None:
+    facts = extract_requirements(request_text)
+    assert (facts.ambience, facts.music_prompt, facts.language) == (None, None, None)
+    assert facts.subject and len(facts.subject.split()) >= 2
+
+
+def test_sounds_like_is_an_ambience() -> None:
+    _, after = edited("a 12 second video of a fox in the snow", "make shot 2 sound like heavy rain")
+    assert [shot.ambience for shot in after.shots] == ["", "heavy rain", ""]
+
+
+@pytest.mark.parametrize(
+    ("instruction", "level"), [("the music is too loud", -6), ("the music is a bit too quiet", 6), ("make the song quieter", -6)]
+)
+def test_a_complaint_about_the_music_level_changes_its_level_not_what_it_is(instruction: str, level: float) -> None:
+    _, after = edited("a video of a fox with calm piano music", instruction)
+    assert after.music is not None and (after.music.prompt, after.music.volume_db) == ("calm piano", level)
+
+
+def test_a_gender_replaces_a_pitch_stated_before_genders_existed() -> None:
+    plan, facts = planned("a video of a fox with narration")
+    old_facts = facts.model_copy(update={"voice_pitch_semitones": 4.0})  # how "female voice" was stored before
+    after, _, _ = edit_plan(plan, "use a male voice", old_facts, None, rng=random.Random(4))
+    assert (after.voice.gender, after.voice.pitch_semitones) == ("male", 0.0)

@@ -222,6 +222,11 @@ def test_my_voice_means_the_askers_own_clone_and_narrates_only_their_projects(se
             await service.share(mine.project_id, BOB)
             with pytest.raises(NotAllowed, match="only its owner's projects"):
                 await service.edit(BOB, mine.project_id, "use my voice")
+            shared_edit = await service.edit(BOB, mine.project_id, "make shot 1 darker")  # sharing still lets Bob edit
+            sample_two = voice_recording(tmp_path / "two.wav", 5.0)
+            await service.clone_voice(ALICE, "second", sample_two, confirmed=True)
+            owner_edit = await service.edit(ALICE, mine.project_id, "make shot 1 brighter")  # her voice stays chosen
+            assert shared_edit.plan.voice.name == owner_edit.plan.voice.name == "clone:garden-voice"
             outcome = await (await service.render(BOB, mine.project_id)).result()
             return mine, outcome
         finally:

@@ -97,3 +97,15 @@ def test_removing_a_pulled_voice_deletes_its_files(bank: VoiceBank) -> None:
     install_piper_voice(bank, "es_ES-davefx-medium")
     assert bank.remove("es_ES-davefx-medium") and not list(bank.piper_dir.glob("es_ES-davefx-medium*"))
     assert not bank.remove("joe")  # the bundled voice stays
+
+
+def test_neighbouring_shots_with_the_same_ambience_are_one_sound_across_the_cut() -> None:
+    from reelwright.agent.planner import plan_video
+    from reelwright.agent.requirements import extract_requirements
+    from reelwright.generation.compose import frame_ranges
+    from reelwright.generation.pipeline import ambience_runs
+
+    plan = plan_video("x", extract_requirements("a 12 second video of a cafe in 3 shots with the sound of rain"), None).plan
+    plan = plan.model_copy(update={"shots": (*plan.shots[:2], plan.shots[2].model_copy(update={"ambience": "city"}))})
+    runs = ambience_runs(plan, frame_ranges([shot.duration_s for shot in plan.shots], plan.fps))
+    assert [(prompt, round(start, 2), round(length, 2)) for prompt, start, length, _ in runs] == [("rain", 0.0, 8.0), ("city", 8.0, 4.0)]
