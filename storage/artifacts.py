@@ -17,6 +17,7 @@ from pathlib import Path
 
 import fsspec
 from sqlalchemy import ColumnElement, Text, cast, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelwright.errors import StorageError
@@ -133,14 +134,20 @@ class ArtifactStore:
             raise StorageError(f"Cannot write to the artifact store {self.root}: {error.strerror}.") from error
         if self.shared is not None:
             self.shared.upload(target, relative.as_posix())
-        with self.sessions.begin() as session:
-            artifact = session.get(Artifact, sha)
-            if artifact is None:
-                artifact = Artifact(
-                    sha256=sha, kind=kind, path=relative.as_posix(), size_bytes=target.stat().st_size, duration_s=duration_s
-                )
-                session.add(artifact)
-            return artifact
+        row = Artifact(sha256=sha, kind=kind, path=relative.as_posix(), size_bytes=target.stat().st_size, duration_s=duration_s)
+        try:
+            with self.sessions.begin() as session:
+                artifact = session.get(Artifact, sha)
+                if artifact is None:
+                    artifact = row
+                    session.add(artifact)
+                return artifact
+        except IntegrityError:  # another process stored the same file at the same moment: its row is ours too
+            with self.sessions() as session:
+                stored = session.get(Artifact, sha)
+                if stored is None:
+                    raise
+                return stored
 
     # ClipStore (generation.pipeline): rendered clips and narration cached by content hash.
     def lookup(self, cache_key: str) -> Path | None:
@@ -154,8 +161,11 @@ class ArtifactStore:
 
     def store(self, cache_key: str, file: Path, kind: str, duration_s: float) -> Path:
         artifact = self.put(file, kind, duration_s)
-        with self.sessions.begin() as session:
-            session.merge(CachedClip(cache_key=cache_key, artifact_sha256=artifact.sha256))
+        try:
+            with self.sessions.begin() as session:
+                session.merge(CachedClip(cache_key=cache_key, artifact_sha256=artifact.sha256))
+        except IntegrityError:  # the same clip cached by another process at the same moment: same content, same key
+            pass
         return self.root / artifact.path
 
     def forget(self, sha256: str) -> bool:
