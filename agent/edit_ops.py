@@ -138,10 +138,10 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
                 shots[i] = shots[i].model_copy(
                     update={
                         "grade": Grade(
-                            brightness=_clip(grade.brightness + op.brightness, 0.8),
-                            contrast=_clip(grade.contrast + op.contrast, 0.8),
-                            saturation=_clip(grade.saturation + op.saturation, 1.0),
-                            warmth=_clip(grade.warmth + op.warmth, 0.8),
+                            brightness=_clip(grade.brightness + op.brightness, low=-0.8, high=0.8),
+                            contrast=_clip(grade.contrast + op.contrast, low=-0.8, high=0.8),
+                            saturation=_clip(grade.saturation + op.saturation, low=-1.0, high=1.0),
+                            warmth=_clip(grade.warmth + op.warmth, low=-0.8, high=0.8),
                         )
                     }
                 )
@@ -177,7 +177,7 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
                     raise BadRequest('This video has no music to change. Say e.g. "add calm piano music".')
                 music = plan_updates.get("music", plan.music)
                 plan_updates["music"] = music.model_copy(
-                    update={"volume_db": _clip(music.volume_db + op.music_volume_db, 30, low=-30, high=12)}
+                    update={"volume_db": _clip(music.volume_db + op.music_volume_db, low=-30, high=12)}
                 )
             if op.ambience is not None:
                 for i in range(len(shots)) if op.shot is None else [index_of(op.shot)]:
@@ -186,7 +186,7 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
                 if not any(shot.ambience for shot in shots):
                     raise BadRequest('This video has no ambient sound to change. Say e.g. "add rain sounds to shot 2".')
                 level = plan_updates.get("ambience_db", plan.ambience_db)
-                plan_updates["ambience_db"] = _clip(level + op.ambience_volume_db, 30, low=-30, high=12)
+                plan_updates["ambience_db"] = _clip(level + op.ambience_volume_db, low=-30, high=12)
         elif isinstance(op, Reroll):
             targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
             for i in targets:
@@ -199,8 +199,8 @@ def _clamp_duration(value: float) -> float:
     return round(min(MAX_SHOT_S, max(MIN_SHOT_S, value)), 1)
 
 
-def _clip(value: float, limit: float, *, low: float | None = None, high: float | None = None) -> float:
-    return max(-limit if low is None else low, min(limit if high is None else high, value))
+def _clip(value: float, *, low: float, high: float) -> float:
+    return max(low, min(high, value))
 
 
 def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:

@@ -33,7 +33,7 @@ from reelwright.agent.edit_ops import (
 )
 from reelwright.agent.json_reply import InvalidModelOutput
 from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
-from reelwright.agent.requirements import NO_AMBIENCE, enforce, extract_requirements, keywords, sound_requirements
+from reelwright.agent.requirements import NO_AMBIENCE, enforce, extract_requirements, keywords, language_name, sound_requirements
 from reelwright.agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
@@ -792,11 +792,20 @@ _LEVEL_DOWN = r"(?:quieter|softer|lower|down|less\s+loud|more\s+quiet|more\s+sub
 _LEVEL_UP = r"(?:louder|up|higher|more\s+present|stronger|more\s+audible)"
 _MUSIC_WORD = r"(?:music|soundtrack|song|bgm|score)"
 _AMBIENCE_WORD = r"(?:ambien(?:ce|t(?:\s+sounds?)?)|background\s+(?:noise|sounds?)|sound\s+effects?|sfx|atmosphere|soundscape|(?:rain|city|street|traffic|wind|wave|ocean|crowd|forest|bird)\s+(?:sounds?|noises?))"
+
+
+def _amount_after(group: str) -> str:
+    """ "… a little", "… just a tad", "… slightly", "… a lot", "… a little bit" after the change, as ``group``."""
+    return rf"(?P<{group}>\s+(?:just\s+)?(?:(?:a\s+)?(?:little|tad|touch|bit|lot)(?:\s+bit)?|slightly))?"
+
+
+#: One bed or both: "the music", "the ambience", "the music and the ambience".
+_BEDS = rf"(?:{_MUSIC_WORD}|{_AMBIENCE_WORD})(?:\s+(?:and|&)\s+(?:the\s+)?(?:{_MUSIC_WORD}|{_AMBIENCE_WORD}))?"
 _LEVEL_CHANGE = re.compile(
-    rf"\b(?:make|turn|set|put|bring|keep)?\s*(?:the\s+)?(?P<what>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:a\s+)?(?P<amount>(?:(?:little|tad|touch|bit)\s+|slightly\s+|much\s+|a\s+lot\s+)*)(?P<dir>{_LEVEL_DOWN}|{_LEVEL_UP})\b(?P<after>\s+(?:a\s+)?(?:little|tad|touch|bit|lot)(?:\s+bit)?)?"
-    rf"|\b(?P<verb>turn\s+down|lower|reduce|soften|quiet(?:en)?|turn\s+up|raise|boost|increase)\s+(?:the\s+)?(?P<what2>{_MUSIC_WORD}|{_AMBIENCE_WORD})(?:\s+(?:volume|level))?\b"
-    rf"|\b(?P<what3>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:volume|level)\s+(?P<dir3>{_LEVEL_DOWN}|{_LEVEL_UP})\b"
-    rf"|\b(?P<what4>{_MUSIC_WORD}|{_AMBIENCE_WORD})\s+(?:is|are|sounds?)\s+(?:(?:way|much|a\s+bit|a\s+little|slightly)\s+)?too\s+(?P<dir4>loud|quiet|soft|low|faint)\b",
+    rf"\b(?:make|turn|set|put|bring|keep)?\s*(?:the\s+)?(?P<what>{_BEDS})\s+(?:a\s+)?(?P<amount>(?:(?:little|tad|touch|bit)\s+|slightly\s+|much\s+|a\s+lot\s+)*)(?P<dir>{_LEVEL_DOWN}|{_LEVEL_UP})\b{_amount_after('after')}"
+    rf"|\b(?P<verb>turn\s+down|lower|reduce|soften|quiet(?:en)?|turn\s+up|raise|boost|increase)\s+(?:the\s+)?(?P<what2>{_BEDS})(?:\s+(?:volume|level))?\b{_amount_after('after2')}"
+    rf"|\b(?P<what3>{_BEDS})\s+(?:volume|level)s?\s+(?P<dir3>{_LEVEL_DOWN}|{_LEVEL_UP})\b"
+    rf"|\b(?P<what4>{_BEDS})\s+(?:is|are|sounds?)\s+(?:(?:way|much|a\s+bit|a\s+little|slightly)\s+)?too\s+(?P<dir4>loud|quiet|soft|low|faint)\b",
     re.I,
 )
 _SHOT_TAIL = re.compile(r"^\s*(?:to|in|on|for|under|over)\s+(?:the\s+)?(?:shot|scene|clip)s?\s*#?\s*\w+", re.I)
@@ -813,13 +822,12 @@ def _sound_ops(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]
         if match.group("dir4"):
             direction = "down" if match.group("dir4").lower() == "loud" else "up"  # "too loud": turn it down
         down = bool(re.match(_LEVEL_DOWN + r"|turn\s+down|lower|reduce|soften|quiet", direction, re.I))
-        amount = f"{match.group('amount') or ''} {match.group('after') or ''}".lower()
+        amount = f"{match.group('amount') or ''} {match.group('after') or ''} {match.group('after2') or ''}".lower()
         step = 3.0 if re.search(r"little|tad|touch|bit|slightly", amount) else 10.0 if re.search(r"much|\blot\b", amount) else 6.0
         change = -step if down else step
-        if re.fullmatch(_MUSIC_WORD, what, re.I):
-            ops.append(SetSound(music_volume_db=change))
-        else:
-            ops.append(SetSound(ambience_volume_db=change))
+        music = bool(re.search(rf"\b{_MUSIC_WORD}\b", what, re.I))
+        ambience = bool(re.search(rf"\b{_AMBIENCE_WORD}\b", what, re.I))
+        ops.append(SetSound(music_volume_db=change if music else 0.0, ambience_volume_db=change if ambience else 0.0))
         spans.append(match.span())
     ids = [number for number, _ in refs]
     said, said_spans = sound_requirements(text)
@@ -836,8 +844,23 @@ def _sound_ops(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]
     return ops, spans
 
 
+#: Clauses that keep something as it is ("the music is fine, …", "keep the voice as it is", "shot 1 looks great but …"):
+#: they change nothing, and their words must not become a shot's content.
+_KEEP_AS_IS = re.compile(
+    r"(?:^|(?<=[,;.!?])|\b(?:but|and)\b)\s*(?:"
+    r"(?:the\s+|this\s+|that\s+|its?\s+)?(?:[\w#-]+\s+){0,2}?(?:is|are|'s|looks?|sounds?|seems?)\s+(?:just\s+|really\s+|totally\s+|perfectly\s+|already\s+)?"
+    r"(?:fine|good|ok(?:ay)?|great|perfect|nice|right|lovely|alright|all\s+right)(?:\s+(?:as\s+(?:it\s+is|is)|now))?"
+    r"|(?:keep|leave)\s+(?:the\s+)?(?:music|soundtrack|narration|voice|ambience|sound|audio|title|style)\s+(?:as\s+(?:it\s+is|is)|alone|the\s+same|unchanged)"
+    r"|don'?t\s+(?:change|touch)\s+(?:the\s+)?(?:music|soundtrack|narration|voice|ambience|sound|audio|title|style)"
+    r")\s*(?=$|[,;.!?]|\b(?:but|and|just|only)\b)",
+    re.I,
+)
+
+
 def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     text = normalise_instruction(instruction)
+    if kept := [match.span() for match in _KEEP_AS_IS.finditer(text)]:
+        text = _blank_spans(text, kept)
     refs = shot_refs(text, plan)
     sound, spans = _sound_ops(text, plan, refs)
     if sound:
@@ -1294,4 +1317,10 @@ def edit_plan(
     check_total(new_plan.total_duration_s, max_total_s)
     if len(new_plan.shots) > MAX_SHOTS:
         raise BadRequest(f"At most {MAX_SHOTS} shots per video; this edit would make {len(new_plan.shots)}.")
+    if new_plan.narration and new_plan.language != plan.language:
+        said = (
+            f"The narration is now to be spoken in {language_name(new_plan.language)}, but its lines are as they were: "
+            'I do not translate them; give each shot its new line ("shot 1 says: …").'
+        )
+        info = info.model_copy(update={"note": f"{info.note} {said}" if info.note else said})
     return new_plan, requirements, info

@@ -87,7 +87,9 @@ _NO_MUSIC = re.compile(
 _MUSIC = re.compile(
     r"(?:\b(?:with|add|and|plus|over|to|avec|con|com|mit)\s+|(?<=[,;])\s*|^\s*)(?:a\s+|an\s+|some\s+|the\s+|de\s+la\s+|de\s+|della\s+|m[uú]sica|)?(?:[\w-]+\s+){0,2}(?:"
     + _MUSIC_NOUN[3:-1]
-    + r"|beats?|score|song|tune)\b(?:\s+(?:douce|suave|tranquila|calma|leggera|ruhige|sanfte))?",
+    + r"|beats?|score|song|tune)\b"
+    # A music video, a song's subject ("a song about the sea") and "songs of" are what the video is about, not a bed.
+    r"(?!\s+(?:videos?|clips?|about|of)\b)(?:\s+(?:douce|suave|tranquila|calma|leggera|ruhige|sanfte))?",
     re.I,
 )
 #: "change the music to jazz", "music: calm piano", "the music should be more upbeat".
@@ -108,7 +110,8 @@ _AMBIENCE = re.compile(
     r"|\b(?:(?:with|add|plus|and|over)\s+)?(?:the\s+|some\s+)?(?P<what>(?!(?:no|any|the|with|add|and|plus|over|sound|background)\b)[\w'-]+(?:\s+(?!(?:no|any|with|add|and|plus|over|background)\b)[\w'-]+)?)\s+"
     + _AMBIENCE_NOUN
     + r"\b"
-    r"|\b(?:with|add|plus)\s+(?:the\s+|some\s+)?(?P<bare>birdsong|bird\s*song|crickets|rainfall|thunder(?:storm)?|crowd\s+chatter|chatter|waves\s+crashing|crashing\s+waves|traffic|wind\s+howling)\b",
+    r"|\b(?:with|add|plus|put|lay|play)\s+(?:the\s+|some\s+|a\s+bit\s+of\s+)?(?P<bare>birdsong|bird\s*song|birds\s+chirping|chirping\s+birds|"
+    r"crickets(?:\s+chirping)?|rainfall|thunder(?:storm)?|crowd\s+chatter|chatter|waves\s+crashing|crashing\s+waves|traffic|wind\s+howling)\b",
     re.I,
 )
 #: "make it sound like a busy cafe", "a street that sounds like heavy rain".
@@ -202,7 +205,7 @@ _FASTER = re.compile(
     re.I,
 )
 _STYLE = re.compile(
-    r"\bin\s+(?:an?\s+|the\s+)?(?P<a>(?:(?!in\b)[\w'-]+\s+){0,2}(?!in\b)[\w'-]+)\s+style\b|\bin\s+the\s+style\s+of\s+(?:an?\s+)?(?P<b>[^,.;!?]{2,40})|\b(?P<c>[\w'-]{3,20})[- ]style(?:d)?\b",
+    r"\bin\s+the\s+style\s+of\s+(?:an?\s+)?(?P<b>[^,.;!?]{2,40})|\bin\s+(?:an?\s+|the\s+)?(?P<a>(?:(?!in\b)[\w'-]+\s+){0,2}(?!in\b)[\w'-]+)\s+style\b|\b(?P<c>[\w'-]{3,20})[- ]style(?:d)?\b",
     re.I,
 )
 #: Clauses that are about the video, not what it shows: cut out of the subject.

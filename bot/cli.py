@@ -156,12 +156,13 @@ async def plan_with_status(
 
 
 def report_planner(record: VersionRecord) -> None:
-    """One line on stderr when the configured model could not write the plan, with the command that fixes it."""
+    """A line on stderr when the plan is not quite what was asked: the configured model could not write it (with
+    the command that fixes it), the lines are not in the narration's language, or the voice is not as asked."""
     planner = record.planner
-    if planner.fallback and planner.note:
+    if planner.note:
         err.print(f"[yellow]note:[/yellow] {escape(planner.note)}", highlight=False, markup=True, soft_wrap=True)
-        if planner.fix:
-            err.print(f"  fix: {planner.fix}", highlight=False, soft_wrap=True)
+    if planner.fallback and planner.fix:
+        err.print(f"  fix: {planner.fix}", highlight=False, soft_wrap=True)
     if planner.voice_note:
         err.print(f"[yellow]voice:[/yellow] {escape(planner.voice_note)}", highlight=False, markup=True, soft_wrap=True)
 

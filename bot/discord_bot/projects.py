@@ -200,7 +200,7 @@ class Projects(commands.Cog):
             await report_error(message, error)
             return
         if shown_here(record, message):
-            await reply(message, f"Version {version.number}: {safe('; '.join(version.diff), 1500)}")
+            await reply(message, f"Version {version.number}: {safe('; '.join(version.diff), 1500)}{planner_note(version, voice=False)}")
             self.deliver(message.channel, user_ref(message.author), version, upload_limit(message))
         else:  # nothing of a private project is said in a server channel
             await reply(message, f"Version {version.number} is made.{PRIVATE_NOTE}")
@@ -313,7 +313,7 @@ class Projects(commands.Cog):
             return
         here = shown_here(project, interaction) and isinstance(interaction.channel, discord.abc.Messageable)
         target: discord.abc.Messageable = interaction.channel if here else interaction.user  # type: ignore[assignment]  # narrowed by `here`
-        text = f"Version {record.number}: {safe('; '.join(record.diff), 1500)}{elsewhere(target, interaction)}"
+        text = f"Version {record.number}: {safe('; '.join(record.diff), 1500)}{planner_note(record, voice=False)}{elsewhere(target, interaction)}"
         await reply(interaction, text, ephemeral=not here)
         self.deliver(target, user_ref(interaction.user), record, upload_limit(interaction))
 

@@ -40,11 +40,15 @@ def plan_embed(record: VersionRecord) -> discord.Embed:
     return embed
 
 
-def planner_note(record: VersionRecord) -> str:
-    """Short lines when the model could not write the plan (the fix command goes to the operator's log, not chat)
-    or the narration will not sound as asked on this machine."""
-    note = "\n⚠️ The language model was unavailable, so this plan was written from templates." if record.planner.fallback else ""
-    if record.planner.voice_note:
+def planner_note(record: VersionRecord, *, voice: bool = True) -> str:
+    """Short lines when the model could not write the plan (its reason and fix go to the operator's log, not
+    chat), when the plan is not quite as asked (lines not in the narration's language), or the narration will
+    not sound as asked on this machine (said once, when planning: ``voice=False`` for edits)."""
+    if record.planner.fallback:
+        note = "\n⚠️ The language model was unavailable, so this plan was written from templates."
+    else:
+        note = f"\nℹ️ {safe(record.planner.note, 300)}" if record.planner.note else ""
+    if voice and record.planner.voice_note:
         note += f"\n🔈 {safe(record.planner.voice_note, 300)}"
     return note
 

@@ -177,3 +177,64 @@ def test_a_gender_replaces_a_pitch_stated_before_genders_existed() -> None:
     old_facts = facts.model_copy(update={"voice_pitch_semitones": 4.0})  # how "female voice" was stored before
     after, _, _ = edit_plan(plan, "use a male voice", old_facts, None, rng=random.Random(4))
     assert (after.voice.gender, after.voice.pitch_semitones) == ("male", 0.0)
+
+
+@pytest.mark.parametrize(
+    ("instruction", "shot"),
+    [("put some birdsong under shot 3", 3), ("add birdsong to shot 1", 1), ("lay crickets chirping under scene 2", 2)],
+)
+def test_a_bare_sound_put_under_a_shot_is_that_shots_ambience_not_its_picture(instruction: str, shot: int) -> None:
+    before, after = edited("a 12 second video of a fox in the snow, 3 shots", instruction)
+    assert [s.ambience != "" for s in after.shots] == [index == shot for index in (1, 2, 3)]
+    assert [s.prompt for s in after.shots] == [s.prompt for s in before.shots]
+
+
+@pytest.mark.parametrize(
+    ("instruction", "level"),
+    [
+        ("can you turn down the music a little", -3),
+        ("lower the music slightly", -3),
+        ("turn down the music just a tad", -3),
+        ("turn up the music a lot", 10),
+        ("turn the music down a little bit", -3),
+    ],
+)
+def test_how_much_is_read_wherever_it_is_said(instruction: str, level: float) -> None:
+    _, after = edited("a video of a fox with calm piano music", instruction)
+    assert after.music is not None and after.music.volume_db == level
+
+
+def test_the_music_and_the_ambience_in_one_change_both_change() -> None:
+    _, after = edited("a cafe scene with calm piano music and the sound of rain", "make the music and the ambience quieter")
+    assert after.music is not None and (after.music.volume_db, after.ambience_db) == (-6, -6)
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "the music is fine, make shot 2 darker",
+        "shot 1 looks great but make shot 2 darker",
+        "keep the music as it is and make shot 2 darker",
+    ],
+)
+def test_saying_something_is_fine_changes_nothing_of_it(instruction: str) -> None:
+    before, after = edited("a 12 second video of a fox in the snow with calm piano music, 3 shots", instruction)
+    assert after.shots[1].grade.brightness < 0 and after.shots[1].prompt == before.shots[1].prompt
+    assert after.shots[0] == before.shots[0] and after.music == before.music
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["a song about the sea in the style of a music video", "a music video about a summer road trip", "songs of the humpback whale"],
+)
+def test_a_song_or_music_video_as_the_subject_is_not_a_music_bed(request_text: str) -> None:
+    facts = extract_requirements(request_text)
+    assert facts.music_prompt is None
+    assert facts.subject and "of a music" not in facts.subject and len(facts.subject.split()) >= 2
+
+
+def test_changing_the_language_in_an_edit_says_the_lines_are_not_translated() -> None:
+    plan, facts = planned("a video of a fox with narration")
+    after, _, info = edit_plan(plan, "narrate it in Spanish", facts, None, rng=random.Random(4))
+    assert after.language == "es" and after.shots[0].narration == plan.shots[0].narration
+    assert info.note and "Spanish" in info.note and "shot 1 says" in info.note
