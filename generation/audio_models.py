@@ -31,6 +31,7 @@ from reelwright.generation.backends import Progress, Sound, SoundRequest
 from reelwright.generation.diffusers_backend import WARM, ModelSource, place, resolve_model, weakest_policy, weights_size
 from reelwright.generation.model_hub import NEEDS_EXTRA
 from reelwright.generation.presets import MEMORY_POLICIES
+from reelwright.generation.procedural_sound import ProceduralSound
 
 Kind = Literal["music", "ambience"]
 #: Pipeline classes this backend can drive (from a preset, or named by a folder's model_index.json).
@@ -167,8 +168,10 @@ class DiffusersSound:
                 f"{options.model} is a {self.source.pipeline}, not a sound model Reelwright can drive ({', '.join(AUDIO_PIPELINES)})."
             )
         self.model_identity = self.source.identity
-        #: What the model suits; any model makes either kind when asked.
+        #: What the model makes (a folder or hub id: both); the other kind comes from the procedural generator,
+        #: so a music-only model never turns rain into a tune.
         self.kinds: tuple[Kind, ...] = self.preset.kinds if self.preset else ("music", "ambience")
+        self.other_kinds = ProceduralSound()
 
     @property
     def steps(self) -> int | None:
@@ -183,6 +186,8 @@ class DiffusersSound:
 
     def generate(self, request: SoundRequest, progress: Progress) -> Sound:
         """Make the sound; on running out of memory, free the model and try once more under the next policy."""
+        if request.kind not in self.kinds:
+            return self.other_kinds.generate(request, progress)
         import torch
 
         device = self.device()

@@ -31,6 +31,7 @@ from reelwright.generation.audio_models import (
 )
 from reelwright.generation.backends import Sound, SoundRequest
 from reelwright.generation.presets import MEMORY_POLICIES
+from reelwright.generation.procedural_sound import ProceduralSound
 
 FAMILIES = ["stable-audio", "audioldm2"]
 CHANNELS = {"stable-audio": 2, "audioldm2": 1}
@@ -212,3 +213,20 @@ def test_a_preset_loads_from_the_hub_cache_and_a_missing_one_names_the_pull_comm
     with pytest.raises(GenerationError, match=r"run `reelwright models pull cvssp/audioldm2`\.") as missing:
         sound_model("audioldm2").generate(request(), quiet)
     assert "\n" not in str(missing.value)
+
+
+def test_a_music_only_preset_leaves_ambience_to_the_procedural_generator(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AudioLDM2-music makes tunes: asked for rain, it would play rain as music."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))  # an empty cache
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    music_only = sound_model("audioldm2-music")
+    assert music_only.kinds == ("music",)
+
+    rain = music_only.generate(request(kind="ambience"), quiet)  # no weights needed: the model is not asked
+
+    procedural = ProceduralSound().generate(request(kind="ambience"), quiet)
+    assert rain.sample_rate == procedural.sample_rate and np.array_equal(rain.samples, procedural.samples)
+    with pytest.raises(GenerationError, match="reelwright models pull"):
+        music_only.generate(request(kind="music"), quiet)
