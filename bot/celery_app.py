@@ -38,7 +38,7 @@ from reelwright.generation.keys import watermark_key
 from reelwright.generation.watermark import Watermarker
 from reelwright.records import JobRecord
 from reelwright.settings import Settings
-from reelwright.storage.artifacts import ArtifactStore
+from reelwright.storage.artifacts import ArtifactStore, sweep_private
 from reelwright.storage.db import open_database, safe_url
 from reelwright.storage.repository import Repository
 from reelwright.storage.scratch import ScratchSpace
@@ -238,19 +238,25 @@ def build_runtime(app: Celery) -> WorkerRuntime:
     renders = RenderService(settings, repository, store, scratch.path, Watermarker(watermark_key(settings)), CeleryHelpers(app, locks))
     executor = JobExecutor(repository, RedisBus(settings.broker_url or ""), renders.run, settings.job_lease_s)
     stopping = threading.Event()
+    sweep_private(store)
     sweeper = threading.Thread(
-        target=sweep_forever, args=(app, repository, settings.job_lease_s, stopping), name="reelwright-sweeper", daemon=True
+        target=sweep_forever, args=(app, repository, store, settings.job_lease_s, stopping), name="reelwright-sweeper", daemon=True
     )
     sweeper.start()
     return WorkerRuntime(executor, renders, scratch, sweeper, stopping)
 
 
-def sweep_forever(app: Celery, repository: Repository, lease_s: float, stop: threading.Event) -> None:
-    """Every beat until ``stop``: take jobs back from workers that died, and make sure every waiting job has a task."""
+def sweep_forever(app: Celery, repository: Repository, store: ArtifactStore, lease_s: float, stop: threading.Event) -> None:
+    """Every beat until ``stop``: take jobs back from workers that died, and make sure every waiting job has a task;
+    every lease, erase this machine's copies of deleted voice samples."""
+    beat = 0
     while not stop.wait(lease_s / BEATS_PER_LEASE):
+        beat += 1
         try:
             repository.settle_abandoned_jobs()
             top_up(app, repository.waiting_by_queue())
+            if beat % BEATS_PER_LEASE == 0:
+                sweep_private(store)
         except Exception:  # the sweeper must outlive a database or broker restart
             log.exception("sweeping abandoned jobs failed; trying again")
 

@@ -27,7 +27,17 @@ from reelwright.bot.inputs import check_request, load_image
 from reelwright.bot.jobs import InProcessJobRunner, JobExecutor, JobHandle, LocalBus, ProgressBus, follow
 from reelwright.bot.moderation import Moderator, categories
 from reelwright.bot.render_service import RenderOutcome, RenderService
-from reelwright.errors import BadRequest, Cancelled, Conflict, ConsentNeeded, LLMUnavailable, NotAllowed, NotFound, ReelwrightError
+from reelwright.errors import (
+    BadRequest,
+    Cancelled,
+    Conflict,
+    ConsentNeeded,
+    LLMUnavailable,
+    NotAllowed,
+    NotFound,
+    ReelwrightError,
+    StorageError,
+)
 from reelwright.generation import model_hub
 from reelwright.generation.backends import VideoBackend
 from reelwright.generation.compose import partial_path
@@ -52,7 +62,7 @@ from reelwright.records import (
     VersionRecord,
 )
 from reelwright.settings import Settings
-from reelwright.storage.artifacts import ArtifactStore
+from reelwright.storage.artifacts import ArtifactStore, sweep_private
 from reelwright.storage.db import open_database
 from reelwright.storage.repository import DeliveryClaim, Repository
 from reelwright.storage.scratch import ScratchSpace
@@ -230,6 +240,7 @@ class ConversationService:
         self.scratch.remove_abandoned()
         remove_abandoned_partials(self.repository)
         self.store = ArtifactStore(settings.artifacts_dir, sessions, self.scratch.path, settings.artifact_url)
+        sweep_private(self.store)
         self.watermarker = Watermarker(watermark_key(settings))
         self.moderator = Moderator(settings, self.repository)
         self.renders = RenderService(settings, self.repository, self.store, self.scratch.path, self.watermarker)
@@ -418,11 +429,16 @@ class ConversationService:
         return await asyncio.to_thread(self.repository.cloned_voices, user)
 
     async def delete_voice(self, user: UserRef, name: str) -> ClonedVoiceRecord:
-        """Delete the person's cloned voice and its sample file (the file stays only while another row needs it)."""
+        """Delete the person's cloned voice and its sample file (the file stays only while another row needs it).
+        The voice is gone once its row is: a file that cannot be erased now is erased by a later sweep, as are the
+        copies other machines fetched (``ArtifactStore.sweep_private``)."""
 
         def delete() -> ClonedVoiceRecord:
             record = self.repository.delete_cloned_voice(user, name.removeprefix(CLONE_PREFIX))
-            self.store.forget(record.sample_sha256)
+            try:
+                self.store.forget(record.sample_sha256)
+            except StorageError as error:
+                log.warning("the sample of a deleted voice is erased at the next sweep: %s", error)
             return record
 
         return await asyncio.to_thread(delete)
@@ -640,6 +656,7 @@ class ConversationService:
         hand the queued ones to a runner; a long-running surface calls this now and then."""
         settled = await asyncio.to_thread(self.repository.settle_abandoned_jobs)
         await asyncio.to_thread(lambda: self.dispatcher.top_up(self.repository.waiting_by_queue()))
+        await asyncio.to_thread(sweep_private, self.store)
         return settled
 
     async def set_notice(self, job_id: int, ref: str | None) -> None:
@@ -735,7 +752,7 @@ class ConversationService:
         else:
             version = await self.edit(user, project_id, text)
             reply = f"Version {version.number}: " + "; ".join(version.diff)
-        if version.planner.fallback and version.planner.note:
+        if version.planner.note:
             reply += f" (Note: {version.planner.note})"
         if version.planner.voice_note:
             reply += f" (Voice: {version.planner.voice_note})"

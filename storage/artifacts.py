@@ -9,10 +9,12 @@ workers on different machines share shot clips, narration, images and finished v
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import fsspec
@@ -21,7 +23,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelwright.errors import StorageError
-from reelwright.storage.models import Artifact, CachedClip, ClonedVoice, Consent, PlanVersion, Render
+from reelwright.storage.models import Artifact, CachedClip, ClonedVoice, Consent, PlanVersion, Render, utcnow
+
+log = logging.getLogger(__name__)
+
+#: Kinds of artifact that are a person's own (a cloned voice's sample). They live apart, under ``root/<kind>/``,
+#: so every machine can find and erase its copies once their owner deletes them (``sweep_private``).
+PRIVATE_KINDS = frozenset({"voice"})
+#: How old an unreferenced private artifact must be before a sweep erases it: a sample is stored a moment
+#: before the row that refers to it, and must not be swept in between.
+PRIVATE_GRACE = timedelta(hours=1)
 
 
 def sha256_of(path: Path) -> str:
@@ -121,7 +132,7 @@ class ArtifactStore:
 
     def put(self, file: Path, kind: str, duration_s: float | None = None) -> Artifact:
         sha = sha256_of(file)
-        relative = Path(sha[:2]) / f"{sha}{file.suffix.lower()}"
+        relative = Path(kind if kind in PRIVATE_KINDS else sha[:2]) / f"{sha}{file.suffix.lower()}"
         target = self.root / relative
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -194,6 +205,31 @@ class ArtifactStore:
             session.delete(artifact)
             return True
 
+    def sweep_private(self) -> int:
+        """Erase the private files nothing refers to any more; the number erased. A deleted voice's sample whose
+        erasing failed halfway (its row left behind) is erased now, and the copies this machine fetched of
+        samples deleted elsewhere (their row gone) go too. Run at every start and sweep, on every machine."""
+        erased = 0
+        with self.sessions() as session:
+            unclaimed = session.scalars(
+                select(Artifact.sha256).where(
+                    Artifact.kind.in_(PRIVATE_KINDS),
+                    Artifact.created_at < utcnow() - PRIVATE_GRACE,
+                    ~exists().where(ClonedVoice.sample_sha256 == Artifact.sha256),
+                )
+            ).all()
+        for sha in unclaimed:
+            erased += self.forget(sha)
+        copies = {path.stem: path for kind in PRIVATE_KINDS for path in (self.root / kind).glob("*") if path.is_file()}
+        if copies:
+            with self.sessions() as session:
+                known = set(session.scalars(select(Artifact.sha256).where(Artifact.sha256.in_(list(copies)))))
+            for sha, path in copies.items():
+                if sha not in known:
+                    path.unlink(missing_ok=True)
+                    erased += 1
+        return erased
+
 
 def referenced(sha256: str) -> ColumnElement[bool]:
     """Whether any row refers to the artifact: every column that holds an artifact's sha256, and plans,
@@ -205,3 +241,13 @@ def referenced(sha256: str) -> ColumnElement[bool]:
         exists().where(ClonedVoice.sample_sha256 == sha256),
         exists().where(cast(PlanVersion.plan, Text).contains(sha256, autoescape=True)),
     )
+
+
+def sweep_private(store: ArtifactStore) -> None:
+    """``store.sweep_private()`` for a start-up or a periodic sweep: a store that cannot be reached now is tried
+    again at the next sweep, and never stops the process."""
+    try:
+        if erased := store.sweep_private():
+            log.info("erased %d private file(s) that nothing refers to any more", erased)
+    except (StorageError, OSError) as error:
+        log.warning("could not sweep deleted voice samples; trying again at the next sweep: %s", error)

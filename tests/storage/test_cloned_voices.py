@@ -13,15 +13,15 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelwright.errors import BadRequest
 from reelwright.plan import PlannerInfo, Requirements, Shot, ShotPlan
 from reelwright.records import UserRef
-from reelwright.storage.artifacts import ArtifactStore, referenced
+from reelwright.storage.artifacts import PRIVATE_GRACE, ArtifactStore, referenced
 from reelwright.storage.db import alembic_config, open_database
-from reelwright.storage.models import Artifact, Base, CachedClip
+from reelwright.storage.models import Artifact, Base, CachedClip, utcnow
 from reelwright.storage.repository import Repository
 
 POSTGRES_URL = os.environ.get("REELWRIGHT_TEST_POSTGRES_URL")
@@ -223,6 +223,57 @@ def test_a_sample_whose_file_is_already_missing_is_still_forgotten(
 
     assert store.forget(sha)
     assert artifact_row(sessions, sha) is None
+
+
+def voice_sample(store: ArtifactStore, tmp_path: Path, content: bytes) -> str:
+    """Stores a sample as cloning does (kind "voice"); its sha256."""
+    file = tmp_path / "sample.wav"
+    file.write_bytes(content)
+    return store.put(file, "voice", 6.0).sha256
+
+
+def stored_long_ago(sessions: sessionmaker[Session], sha256: str) -> None:
+    with sessions.begin() as session:
+        session.execute(update(Artifact).where(Artifact.sha256 == sha256).values(created_at=utcnow() - 2 * PRIVATE_GRACE))
+
+
+def test_a_sample_left_behind_when_erasing_it_failed_is_erased_by_the_next_sweep(
+    repository: Repository, store: ArtifactStore, sessions: sessionmaker[Session], shared: Path, tmp_path: Path
+) -> None:
+    sha = voice_sample(store, tmp_path, b"ann says hello")
+    local = store.path_of(sha)
+    repository.add_cloned_voice(ANN, "narrator", sha, 6.0, STATEMENT)
+    repository.delete_cloned_voice(ANN, "narrator")  # ... and the process died before it could forget the file
+    stored_long_ago(sessions, sha)
+
+    assert store.sweep_private() == 1
+    assert not local.exists() and not (shared / local.relative_to(store.root)).exists()
+    assert artifact_row(sessions, sha) is None
+
+
+def test_a_new_sample_not_yet_claimed_by_its_voice_is_not_swept(
+    repository: Repository, store: ArtifactStore, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    sha = voice_sample(store, tmp_path, b"ann says hello")  # cloning writes the voice's row a moment later
+
+    assert store.sweep_private() == 0
+    assert store.path_of(sha).exists() and artifact_row(sessions, sha) is not None
+
+
+def test_another_machines_copy_of_a_deleted_sample_is_erased_by_its_sweep(
+    repository: Repository, store: ArtifactStore, sessions: sessionmaker[Session], shared: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "worker-scratch").mkdir()
+    worker = ArtifactStore(tmp_path / "worker-artifacts", sessions, tmp_path / "worker-scratch", shared=f"file://{shared}")
+    sha = voice_sample(store, tmp_path, b"ann says hello")
+    repository.add_cloned_voice(ANN, "narrator", sha, 6.0, STATEMENT)
+    copy = worker.path_of(sha)  # the worker narrated with it
+    assert copy.exists() and worker.sweep_private() == 0  # still her voice
+
+    store.forget(repository.delete_cloned_voice(ANN, "narrator").sample_sha256)
+
+    assert copy.exists()  # erased on the machine that deleted it; the worker's copy goes at its next sweep
+    assert worker.sweep_private() == 1 and not copy.exists()
 
 
 def _another_voice(repository: Repository, sha: str, sessions: sessionmaker[Session]) -> None:
