@@ -34,11 +34,12 @@ def rules_json(rules: Capabilities) -> dict[str, Any]:
     }
 
 
-def preset_json(preset: Preset, installed: model_hub.Installed | None) -> dict[str, Any]:
+def _common_json(preset: Preset | AudioPreset, role: str, installed: model_hub.Installed | None) -> dict[str, Any]:
+    """What video and sound presets both say: where the weights are, how they run, what they need."""
     return {
         "id": preset.id,
         "title": preset.title,
-        "role": preset.role,
+        "role": role,
         "hub_id": preset.hub_id,
         "revision": preset.revision,
         "pipeline": preset.pipeline,
@@ -48,30 +49,20 @@ def preset_json(preset: Preset, installed: model_hub.Installed | None) -> dict[s
         "licence": preset.licence,
         "memory_gb": preset.memory_gb,
         "memory_source": preset.memory_source,
-        "rules": rules_json(preset.capabilities),
         "downloaded": installed is not None,
         "size_bytes": installed.size_bytes if installed else None,
     }
 
 
+def preset_json(preset: Preset, installed: model_hub.Installed | None) -> dict[str, Any]:
+    return {**_common_json(preset, preset.role, installed), "rules": rules_json(preset.capabilities)}
+
+
 def audio_preset_json(preset: AudioPreset, installed: model_hub.Installed | None) -> dict[str, Any]:
     return {
-        "id": preset.id,
-        "title": preset.title,
-        "role": "/".join(preset.kinds),
-        "hub_id": preset.hub_id,
-        "revision": preset.revision,
-        "pipeline": preset.pipeline,
-        "dtype": preset.dtype,
-        "steps": preset.steps,
-        "guidance": preset.guidance,
-        "licence": preset.licence,
-        "memory_gb": preset.memory_gb,
-        "memory_source": preset.memory_source,
+        **_common_json(preset, "/".join(preset.kinds), installed),
         "audio": {"sample_rate": preset.sample_rate, "channels": preset.channels, "longest_call_s": preset.longest_s},
         "gated": preset.gated,
-        "downloaded": installed is not None,
-        "size_bytes": installed.size_bytes if installed else None,
     }
 
 

@@ -49,6 +49,31 @@ class VoicePreset:
     bundled: bool = False
 
 
+#: Multi-speaker models whose speakers are presets of their own.
+_XTTS_V2 = VoicePreset(
+    "xtts-v2",
+    "coqui",
+    "tts_models/multilingual/multi-dataset/xtts_v2",
+    ("en", "es", "fr", "de", "it", "pt", "pl", "tr", "ru", "nl", "cs", "ar", "zh", "ja", "hu", "ko", "hi"),
+    "female",
+    "Multilingual, clones a voice from a short sample; default speaker adult female",
+    "Coqui Public Model License 1.0.0 (non-commercial)",
+    1870,
+    speaker="Ana Florence",
+    clones=True,
+)
+_VCTK_P225 = VoicePreset(
+    "vctk-p225",
+    "coqui",
+    "tts_models/en/vctk/vits",
+    ("en",),
+    "female",
+    "VITS, young adult female, Southern English",
+    "Apache-2.0",
+    150,
+    speaker="p225",
+)
+
 #: Piper voices: the bundled one and voices whose training data is freely licensed (per each voice's model card).
 #: coqui-tts models: licences as coqui's own model catalogue (TTS/.models.json) states them.
 PRESETS: tuple[VoicePreset, ...] = (
@@ -74,30 +99,8 @@ PRESETS: tuple[VoicePreset, ...] = (
     VoicePreset(
         "es_ES-davefx-medium", "piper", "es_ES-davefx-medium", ("es",), "male", "Adult male, Spanish (Spain)", "davefx data: CC0-1.0", 63
     ),
-    VoicePreset(
-        "xtts-v2",
-        "coqui",
-        "tts_models/multilingual/multi-dataset/xtts_v2",
-        ("en", "es", "fr", "de", "it", "pt", "pl", "tr", "ru", "nl", "cs", "ar", "zh", "ja", "hu", "ko", "hi"),
-        "female",
-        "Multilingual, clones a voice from a short sample; default speaker adult female",
-        "Coqui Public Model License 1.0.0 (non-commercial)",
-        1870,
-        speaker="Ana Florence",
-        clones=True,
-    ),
-    VoicePreset(
-        "xtts-v2-male",
-        "coqui",
-        "tts_models/multilingual/multi-dataset/xtts_v2",
-        ("en", "es", "fr", "de", "it", "pt", "pl", "tr", "ru", "nl", "cs", "ar", "zh", "ja", "hu", "ko", "hi"),
-        "male",
-        "Multilingual XTTS-v2, adult male speaker",
-        "Coqui Public Model License 1.0.0 (non-commercial)",
-        1870,
-        speaker="Damien Black",
-        clones=True,
-    ),
+    _XTTS_V2,
+    replace(_XTTS_V2, name="xtts-v2-male", gender="male", description="Multilingual XTTS-v2, adult male speaker", speaker="Damien Black"),
     VoicePreset(
         "your-tts",
         "coqui",
@@ -109,28 +112,8 @@ PRESETS: tuple[VoicePreset, ...] = (
         360,
         clones=True,
     ),
-    VoicePreset(
-        "vctk-p225",
-        "coqui",
-        "tts_models/en/vctk/vits",
-        ("en",),
-        "female",
-        "VITS, young adult female, Southern English",
-        "Apache-2.0",
-        150,
-        speaker="p225",
-    ),
-    VoicePreset(
-        "vctk-p226",
-        "coqui",
-        "tts_models/en/vctk/vits",
-        ("en",),
-        "male",
-        "VITS, adult male, Southern English",
-        "Apache-2.0",
-        150,
-        speaker="p226",
-    ),
+    _VCTK_P225,
+    replace(_VCTK_P225, name="vctk-p226", gender="male", description="VITS, adult male, Southern English", speaker="p226"),
     VoicePreset("thorsten-vits", "coqui", "tts_models/de/thorsten/vits", ("de",), "male", "VITS, adult male, German", "Apache-2.0", 140),
     VoicePreset("css10-es-vits", "coqui", "tts_models/es/css10/vits", ("es",), None, "VITS, Spanish", "BSD-3-Clause", 140),
     VoicePreset("css10-fr-vits", "coqui", "tts_models/fr/css10/vits", ("fr",), "male", "VITS, adult male, French", "BSD-3-Clause", 140),
