@@ -243,7 +243,7 @@ def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
         for field in ("prompt", "camera", "narration", "duration_s", "ambience"):
             a, b = getattr(before, field), getattr(shot, field)
             if a != b:
-                a, b = (f"{a:g}s", f"{b:g}s") if field == "duration_s" else (str(a)[:60], str(b)[:60])
+                a, b = (f"{a:g}s", f"{b:g}s") if field == "duration_s" else (str(a)[:60] or "none", str(b)[:60] or "none")
                 lines.append(f"shot {shot.id} {field.removesuffix('_s')}: {a} -> {b}")
         if before.grade != shot.grade:
             lines.append(f"shot {shot.id} grade: {_grade(shot.grade)}")

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -33,7 +34,15 @@ from reelwright.agent.edit_ops import (
 )
 from reelwright.agent.json_reply import InvalidModelOutput
 from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
-from reelwright.agent.requirements import NO_AMBIENCE, enforce, extract_requirements, keywords, language_name, sound_requirements
+from reelwright.agent.requirements import (
+    DROP_WORDS,
+    NO_AMBIENCE,
+    enforce,
+    extract_requirements,
+    keywords,
+    language_name,
+    sound_requirements,
+)
 from reelwright.agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
@@ -502,6 +511,8 @@ class Reading:
 
     ops: list[Operation]
     named: set[int]
+    #: Stated facts the instruction changes by referring to the plan ("swap the piano for strings": the music).
+    facts: dict[str, object] = field(default_factory=dict)
 
 
 def normalise_instruction(instruction: str) -> str:
@@ -799,38 +810,103 @@ def _amount_after(group: str) -> str:
     return rf"(?P<{group}>\s+(?:just\s+)?(?:(?:a\s+)?(?:little|tad|touch|bit|lot)(?:\s+bit)?|slightly))?"
 
 
-#: One bed or both: "the music", "the ambience", "the music and the ambience".
-_BEDS = rf"(?:{_MUSIC_WORD}|{_AMBIENCE_WORD})(?:\s+(?:and|&)\s+(?:the\s+)?(?:{_MUSIC_WORD}|{_AMBIENCE_WORD}))?"
-_LEVEL_CHANGE = re.compile(
-    rf"\b(?:make|turn|set|put|bring|keep)?\s*(?:the\s+)?(?P<what>{_BEDS})\s+(?:a\s+)?(?P<amount>(?:(?:little|tad|touch|bit)\s+|slightly\s+|much\s+|a\s+lot\s+)*)(?P<dir>{_LEVEL_DOWN}|{_LEVEL_UP})\b{_amount_after('after')}"
-    rf"|\b(?P<verb>turn\s+down|lower|reduce|soften|quiet(?:en)?|turn\s+up|raise|boost|increase)\s+(?:the\s+)?(?P<what2>{_BEDS})(?:\s+(?:volume|level))?\b{_amount_after('after2')}"
-    rf"|\b(?P<what3>{_BEDS})\s+(?:volume|level)s?\s+(?P<dir3>{_LEVEL_DOWN}|{_LEVEL_UP})\b"
-    rf"|\b(?P<what4>{_BEDS})\s+(?:is|are|sounds?)\s+(?:(?:way|much|a\s+bit|a\s+little|slightly)\s+)?too\s+(?P<dir4>loud|quiet|soft|low|faint)\b",
+_AMOUNT_BEFORE = r"(?:a\s+)?(?:(?:little|tad|touch|bit)\s+|slightly\s+|much\s+|a\s+lot\s+|way\s+)*"
+_DIRECTION = r"turn\s+down|lower|reduce|soften|quiet(?:en)?|turn\s+up|raise|boost|increase"
+
+
+@lru_cache(maxsize=64)
+def _level_change(ambiences: tuple[str, ...]) -> re.Pattern[str]:
+    """Level changes of the music or ambience; ``ambiences``, the plan's own ("wind"), name it too."""
+    names = "".join(f"|{re.escape(name)}" for name in sorted(ambiences, key=len, reverse=True))
+    bed = rf"(?:{_MUSIC_WORD}|{_AMBIENCE_WORD}{names})"
+    beds = rf"{bed}(?:\s+(?:and|&)\s+(?:the\s+)?{bed})?"  # one bed or both: "the music and the ambience"
+    where = r"(?:\s+(?:in|on|of|for|under)\s+(?:the\s+)?(?:shot|scene|clip)s?\s*#?\s*\w+)?"
+    return re.compile(
+        rf"\b(?:make|turn|set|put|bring|keep)?\s*(?:the\s+)?(?P<what>{beds})\s+(?P<amount>{_AMOUNT_BEFORE})(?P<dir>{_LEVEL_DOWN}|{_LEVEL_UP})\b{_amount_after('after')}"
+        rf"|\b(?P<verb>{_DIRECTION})\s+(?:the\s+)?(?:(?:volume|level)\s+of\s+(?:the\s+)?)?(?P<what2>{beds})(?:\s+(?:volume|level))?\b{_amount_after('after2')}"
+        rf"|\b(?P<what3>{beds})\s+(?:volume|level)s?\s+(?P<dir3>{_LEVEL_DOWN}|{_LEVEL_UP})\b"
+        rf"|\b(?P<what4>{beds}){where}\s+(?:is|are|sounds?)\s+(?:(?:way|much|a\s+bit|a\s+little|slightly)\s+)?too\s+(?P<dir4>loud|quiet|soft|low|faint)\b"
+        rf"|\b(?P<what5>{beds}){where}\s+(?:should|could|needs?\s+to|has\s+to|must)\s+be\s+(?P<amount5>{_AMOUNT_BEFORE})(?P<dir5>{_LEVEL_DOWN}|{_LEVEL_UP})\b"
+        rf"|\b(?P<dir6>less|more)\s+(?P<what6>{beds})\b(?!\s+(?:sounds?|noises?))",
+        re.I,
+    )
+
+
+_SHOT_TAIL = re.compile(r"^\s*(?:to|in|on|for|under|over|from)\s+(?:the\s+)?(?:shot|scene|clip)s?\s*#?\s*\w+", re.I)
+
+
+@lru_cache(maxsize=64)
+def _ambience_dropped(ambiences: tuple[str, ...]) -> re.Pattern[str]:
+    """ "get rid of the wind", "no more rain": one of the plan's own ambiences named and removed."""
+    names = "|".join(re.escape(name) for name in sorted(ambiences, key=len, reverse=True))
+    return re.compile(
+        rf"\b(?:{DROP_WORDS}|no\s+more)\s+(?:the\s+|all\s+the\s+|any\s+)?(?P<name>{names})\b(?:\s+(?:sounds?|noises?))?", re.I
+    )
+
+
+#: "swap the piano for strings": words of the music's description replaced.
+_MUSIC_SWAP = re.compile(
+    r"\b(?:swap|replace|change|switch|trade|exchange)\s+(?:the\s+)?(?P<old>[\w' -]{2,40}?)\s+(?:for|with|to|into)\s+(?:some\s+|a\s+|an\s+)?"
+    r"(?P<new>[\w' -]{2,40}?)\s*(?=$|[,.;!?]|\band\b)",
     re.I,
 )
-_SHOT_TAIL = re.compile(r"^\s*(?:to|in|on|for|under|over)\s+(?:the\s+)?(?:shot|scene|clip)s?\s*#?\s*\w+", re.I)
+#: "make the music more dramatic": a new mood for the same music.
+_MUSIC_MOOD = re.compile(
+    rf"\b(?:make|let)\s+(?:the\s+)?{_MUSIC_WORD}\s+(?:(?:a\s+)?(?:bit|little|lot|much)\s+)?(?:more\s+)?(?!(?:{_LEVEL_DOWN}|{_LEVEL_UP})\b)(?P<mood>[\w-]{{3,20}})\b",
+    re.I,
+)
+#: Words that say how music feels; a new one replaces them ("calm piano" made more dramatic is "dramatic piano").
+_MOODS = frozenset(
+    "calm upbeat dramatic epic sad happy dark gentle soft chill relaxing relaxed energetic tense cheerful melancholic melancholy "
+    "mysterious romantic playful uplifting peaceful intense eerie spooky joyful moody hopeful serene triumphant nostalgic "
+    "suspenseful lively mellow fast slow warm bright somber sombre".split()
+)
 
 
-def _sound_ops(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]]) -> tuple[list[Operation], list[tuple[int, int]]]:
-    """Level changes of the music or ambience, and ambience added or removed (for the shots named, else all),
-    with the spans that said so: a sound change re-renders no shot."""
+def _music_description(text: str, plan: ShotPlan) -> tuple[str, tuple[int, int]] | None:
+    """A new description of the plan's music said with reference to the old one ("swap the piano for strings",
+    "make the music more dramatic"), and where it was said."""
+    described = plan.music.prompt if plan.music is not None else ""
+    if (swap := _MUSIC_SWAP.search(text)) and described:
+        old = re.sub(rf"\s*\b{_MUSIC_WORD}\b\s*", " ", swap.group("old"), flags=re.I).strip()
+        if old and re.search(rf"\b{re.escape(old)}\b", described, re.I):
+            new = re.sub(rf"\s*\b{_MUSIC_WORD}\b\s*", " ", swap.group("new"), flags=re.I).strip()
+            return re.sub(rf"\b{re.escape(old)}\b", new, described, count=1, flags=re.I), swap.span()
+    if mood := _MUSIC_MOOD.search(text):
+        kept = [word for word in described.split() if word.lower() not in _MOODS]
+        return " ".join([mood.group("mood").lower(), *kept]), mood.span()
+    return None
+
+
+def _sound_ops(
+    text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]]
+) -> tuple[list[Operation], dict[str, object], list[tuple[int, int]]]:
+    """Level changes of the music or ambience, ambience added or removed (for the shots named, else all), a new
+    description of the music (a stated fact), and the spans that said so: a sound change re-renders no shot."""
     ops: list[Operation] = []
+    facts: dict[str, object] = {}
     spans: list[tuple[int, int]] = []
-    for match in _LEVEL_CHANGE.finditer(text):
-        what = (match.group("what") or match.group("what2") or match.group("what3") or match.group("what4")).lower()
-        direction = (match.group("dir") or match.group("verb") or match.group("dir3") or "").lower()
-        if match.group("dir4"):
-            direction = "down" if match.group("dir4").lower() == "loud" else "up"  # "too loud": turn it down
-        down = bool(re.match(_LEVEL_DOWN + r"|turn\s+down|lower|reduce|soften|quiet", direction, re.I))
-        amount = f"{match.group('amount') or ''} {match.group('after') or ''} {match.group('after2') or ''}".lower()
-        step = 3.0 if re.search(r"little|tad|touch|bit|slightly", amount) else 10.0 if re.search(r"much|\blot\b", amount) else 6.0
+    ambiences = tuple(sorted({shot.ambience.lower() for shot in plan.shots if shot.ambience}))
+    for match in _level_change(ambiences).finditer(text):
+        groups = {name: value.lower() for name, value in match.groupdict().items() if value}
+        what = next(groups[name] for name in ("what", "what2", "what3", "what4", "what5", "what6") if name in groups)
+        direction = next((groups[name] for name in ("dir", "verb", "dir3", "dir5", "dir6") if name in groups), "")
+        if "dir4" in groups:
+            direction = "down" if groups["dir4"] == "loud" else "up"  # "too loud": turn it down
+        down = bool(re.match(_LEVEL_DOWN + r"|turn\s+down|lower|reduce|soften|quiet|less", direction, re.I))
+        amount = " ".join(groups.get(name, "") for name in ("amount", "after", "after2", "amount5"))
+        step = 3.0 if re.search(r"little|tad|touch|bit|slightly", amount) else 10.0 if re.search(r"much|\blot\b|\bway\b", amount) else 6.0
         change = -step if down else step
         music = bool(re.search(rf"\b{_MUSIC_WORD}\b", what, re.I))
-        ambience = bool(re.search(rf"\b{_AMBIENCE_WORD}\b", what, re.I))
+        ambience = bool(re.search(rf"\b{_AMBIENCE_WORD}\b", what, re.I)) or any(re.search(rf"\b{re.escape(a)}\b", what) for a in ambiences)
         ops.append(SetSound(music_volume_db=change if music else 0.0, ambience_volume_db=change if ambience else 0.0))
         spans.append(match.span())
+    if described := _music_description(_blank_spans(text, spans, keep_places=True), plan):
+        facts = {"music": True, "music_prompt": described[0]}
+        spans.append(described[1])
     ids = [number for number, _ in refs]
     said, said_spans = sound_requirements(text)
+    dropped = _ambience_dropped(ambiences).search(text) if ambiences else None
     if "ambience" in said and not any(isinstance(op, SetSound) and op.ambience_volume_db for op in ops):
         targets: list[int | None] = list(dict.fromkeys(ids)) or [None]
         ops += [SetSound(ambience=str(said["ambience"]), shot=shot) for shot in targets]
@@ -841,7 +917,14 @@ def _sound_ops(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]
         targets = list(dict.fromkeys(ids)) or [None]
         ops += [SetSound(ambience="", shot=shot) for shot in targets]
         spans.append(cleared.span())
-    return ops, spans
+    elif dropped:
+        name = dropped.group("name").lower()
+        having = [shot.id for shot in plan.shots if shot.ambience.lower() == name]
+        ops += [SetSound(ambience="", shot=shot) for shot in (list(dict.fromkeys(ids)) or having)]
+        spans.append(dropped.span())
+        if tail := _SHOT_TAIL.match(text[dropped.end() :]):
+            spans.append((dropped.end(), dropped.end() + tail.end()))
+    return ops, facts, spans
 
 
 #: Clauses that keep something as it is ("the music is fine, …", "keep the voice as it is", "shot 1 looks great but …"):
@@ -862,19 +945,20 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     if kept := [match.span() for match in _KEEP_AS_IS.finditer(text)]:
         text = _blank_spans(text, kept)
     refs = shot_refs(text, plan)
-    sound, spans = _sound_ops(text, plan, refs)
-    if sound:
+    sound, facts, spans = _sound_ops(text, plan, refs)
+    if sound or facts:
         rest = _blank_spans(text, spans)
         remaining = read_picture_instruction(rest, plan) if _substance(rest) else Reading([], set())
-        return Reading(sound + remaining.ops, remaining.named)
+        return Reading(sound + remaining.ops, remaining.named, facts)
     return read_picture_instruction(text, plan)
 
 
-def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+def _blank_spans(text: str, spans: list[tuple[int, int]], *, keep_places: bool = False) -> str:
+    """``text`` without the spans; ``keep_places``: blanked, so later positions still point where they did."""
     chars = list(text)
     for start, end in spans:
         chars[start:end] = [" "] * (end - start)
-    return re.sub(r"\s+", " ", "".join(chars)).strip(" ,.;")
+    return "".join(chars) if keep_places else re.sub(r"\s+", " ", "".join(chars)).strip(" ,.;")
 
 
 def read_picture_instruction(text: str, plan: ShotPlan) -> Reading:
@@ -1290,7 +1374,7 @@ def edit_plan(
     rng = rng or random.Random()
     normalised = normalise_instruction(instruction)
     reading = read_instruction(instruction, plan)
-    stated = extract_requirements(normalised, with_subject=False).model_copy(update={"style": None})
+    stated = extract_requirements(normalised, with_subject=False).model_copy(update={"style": None, **reading.facts})
     if reading.named and not re.search(r"\b(?:total|whole|overall|entire|altogether|all together|the video|in all)\b", normalised, re.I):
         stated = stated.model_copy(update={"total_duration_s": None, "shot_duration_s": None})
     if reading.ops or reading.named:

@@ -64,11 +64,19 @@ _PLATFORMS = re.compile(
 )
 _NARRATION_NOUN = r"(?:narration|narrator|voice[- ]?overs?|voiceovers?|narra[cç][aã]o|narraci[oó]n|narrazione|erz[aä]hler|sprecher|voz en off|voix off|voix-off|locu[cç][aã]o|locuci[oó]n)"
 _MUSIC_NOUN = r"(?:music|soundtrack|musik|m[uú]sica|musique|musica)"
+#: Ways of saying a sound should go: "no music", "get rid of the narration", "I don't want any ambience".
+DROP_WORDS = r"(?:no|without|w/o|remove|drop|mute|kill|lose|skip|cut(?:\s+out)?|get\s+rid\s+of|take\s+out|turn\s+off|switch\s+off|disable|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:want|need))"
+#: The whole soundtrack off: "mute everything", "no sound at all", "without audio" (but "no sound effects" is ambience).
+_SILENCE = (
+    r"|\bmute\s+(?:everything|it\s+all|all\s+(?:the\s+)?(?:sounds?|audio))\b|\bsilence\s+(?:everything|it\s+all)\b"
+    r"|\b(?:no|without(?:\s+any)?)\s+(?:sound|audio)\b(?!\s+effects?)(?:\s+at\s+all)?"
+)
 _NO_NARRATION = re.compile(
-    r"\b(?:no|without|w/o|remove|drop|turn off|disable|mute|cut|kill|lose|skip)\s+(?:the\s+|any\s+)?(?:narration|narrator|voice[- ]?overs?|vo|voice|speech|talking|words)\b"
+    r"\b" + DROP_WORDS + r"\s+(?:the\s+|any\s+)?(?:narration|narrator|voice[- ]?overs?|vo|voice|speech|talking|words)\b"
     r"|\bnarration\s+off\b|\bsilent(?:ly)?\b|\bno one (?:talking|speaking)\b|\bno talking\b|\b(?:sans|sin|sem|senza|ohne)\s+(?:la\s+|a\s+|de\s+)?"
     + _NARRATION_NOUN
-    + r"\b",
+    + r"\b"
+    + _SILENCE,
     re.I,
 )
 _NARRATION = re.compile(
@@ -79,9 +87,12 @@ _NARRATION = re.compile(
     re.I,
 )
 _NO_MUSIC = re.compile(
-    r"\b(?:no|without|w/o|remove|drop|mute|kill|lose|skip|sans|sin|sem|senza|ohne)\s+(?:the\s+|any\s+|de\s+|la\s+|a\s+)?(?:background\s+)?(?:"
+    r"\b(?:"
+    + DROP_WORDS[3:-1]
+    + r"|sans|sin|sem|senza|ohne)\s+(?:the\s+|any\s+|de\s+|la\s+|a\s+)?(?:background\s+)?(?:"
     + _MUSIC_NOUN[3:-1]
-    + r"|song)\b",
+    + r"|song)\b"
+    + _SILENCE,
     re.I,
 )
 _MUSIC = re.compile(
@@ -124,8 +135,11 @@ _NOT_A_SOUND = re.compile(
     re.I,
 )
 NO_AMBIENCE = re.compile(
-    r"\b(?:no|without|w/o|remove|drop|mute|kill|lose|skip)\s+(?:the\s+|any\s+)?(?:background\s+)?(?:ambien(?:ce|t\s+sounds?)|sound\s+effects?|sfx|background\s+(?:noise|sounds?)|noise|soundscape)\b"
-    r"|\b(?:remove|drop|mute|kill|lose|skip)\s+(?:the\s+|any\s+)?(?!music\b|voice\b)[\w-]+(?:\s+[\w-]+)?\s+(?:sounds?|noises?|ambience)\b",
+    r"\b"
+    + DROP_WORDS
+    + r"\s+(?:the\s+|any\s+)?(?:background\s+)?(?:ambien(?:ce|t\s+sounds?)|sound\s+effects?|sfx|background\s+(?:noise|sounds?)|noise|soundscape)\b"
+    r"|\b(?:remove|drop|mute|kill|lose|skip|get\s+rid\s+of|take\s+out)\s+(?:the\s+|any\s+)?(?!music\b|voice\b)[\w-]+(?:\s+[\w-]+)?\s+(?:sounds?|noises?|ambience)\b"
+    + _SILENCE,
     re.I,
 )
 #: Language names, in English and in their own words, to ISO 639-1.

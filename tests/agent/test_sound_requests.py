@@ -238,3 +238,50 @@ def test_changing_the_language_in_an_edit_says_the_lines_are_not_translated() ->
     after, _, info = edit_plan(plan, "narrate it in Spanish", facts, None, rng=random.Random(4))
     assert after.language == "es" and after.shots[0].narration == plan.shots[0].narration
     assert info.note and "Spanish" in info.note and "shot 1 says" in info.note
+
+
+WINDY = "a 12 second video of a fox in the snow with calm piano music and the sound of wind, 3 shots"
+
+
+@pytest.mark.parametrize(("instruction", "level"), [("less music", -6), ("lower the volume of the music", -6), ("more music", 6)])
+def test_less_or_more_of_a_bed_changes_its_level(instruction: str, level: float) -> None:
+    _, after = edited(WINDY, instruction)
+    assert after.music is not None and after.music.volume_db == level
+
+
+@pytest.mark.parametrize("instruction", ["can we get rid of the wind", "no more wind", "remove the wind"])
+def test_a_plans_own_ambience_named_and_removed_is_removed(instruction: str) -> None:
+    before, after = edited(WINDY, instruction)
+    assert [shot.ambience for shot in after.shots] == ["", "", ""]
+    assert [shot.prompt for shot in after.shots] == [shot.prompt for shot in before.shots]
+
+
+@pytest.mark.parametrize("instruction", ["more wind please", "the wind in shot 2 should be louder", "turn up the wind"])
+def test_a_plans_own_ambience_named_louder_is_its_level(instruction: str) -> None:
+    before, after = edited(WINDY, instruction)
+    assert after.ambience_db > 0 and after.shots == before.shots
+
+
+@pytest.mark.parametrize(
+    ("instruction", "music"),
+    [
+        ("swap the piano for strings", "calm strings"),
+        ("make the music more dramatic", "dramatic piano"),
+        ("replace the piano with a guitar", "calm guitar"),
+    ],
+)
+def test_the_music_changed_by_referring_to_it_keeps_the_rest_of_it(instruction: str, music: str) -> None:
+    _, after = edited(WINDY, instruction)
+    assert after.music is not None and after.music.prompt == music
+
+
+@pytest.mark.parametrize("instruction", ["mute everything", "no sound at all"])
+def test_muting_everything_leaves_no_sound(instruction: str) -> None:
+    _, after = edited(WINDY + ", with narration", instruction)
+    assert (after.narration, after.music, {shot.ambience for shot in after.shots}) == (False, None, {""})
+
+
+@pytest.mark.parametrize("instruction", ["I don't want music", "get rid of the music", "turn off the music"])
+def test_every_way_of_saying_no_music_removes_it(instruction: str) -> None:
+    _, after = edited(WINDY, instruction)
+    assert after.music is None and {shot.ambience for shot in after.shots} == {"wind"}
