@@ -83,7 +83,8 @@ _NARRATION = re.compile(
     r"(?:(?<=[,;:])|^)\s*(?:(?:a|an|some|the|with|avec|con|com|mit)\s+)?(?:[\w'-]+\s+){0,3}?" + _NARRATION_NOUN + r"\b"
     r"|\b(?:avec|con|com|mit)\s+(?:une?\s+|la\s+|el\s+|a\s+|einem?\s+)?" + _NARRATION_NOUN + r"\b|\b" + _NARRATION_NOUN + r"\b"
     r"|\b(?:with|add|turn on|enable|put back|and)\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:[\w-]+\s+){0,2}(?:narration|narrator|voice[- ]?overs?)\b"
-    r"|\b(?:[\w-]+\s+){0,2}voice\s+narrating\b|\bnarrating\b|\bnarrated\b(?:\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}(?:voice|narrator|man|woman|guy|girl|person))?|\bnarration\s+on\b|\bvoice[- ]?over\b",
+    r"|\b(?:[\w-]+\s+){0,2}voice\s+narrating\b|\bnarrating\b|\bnarrated\b(?:\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}(?:voice|narrator|man|woman|guy|girl|person))?|\bnarration\s+on\b|\bvoice[- ]?over\b"
+    r"|\b(?:spoken|voiced)\s+(?:in|by|with)\b",
     re.I,
 )
 _NO_MUSIC = re.compile(
@@ -199,7 +200,11 @@ _LANGUAGE = re.compile(
     + _LANGUAGE_NAMES
     + r")\b(?=\s*(?:$|[,.;!?)]|\b(?:and|with|please|pls|narration|voice|voice[- ]?over|audio|subtitles)\b))"
     r"|\b(?P<b>" + _LANGUAGE_NAMES + r")\s+(?:narration|narrator|voice[- ]?over|voice|audio|speaker|language)\b"
-    r"|\b(?:speak|speaks|speaking|spoken|narrate|narrated|say|said)\s+(?:in\s+)?(?P<c>" + _LANGUAGE_NAMES + r")\b",
+    r"|\b(?:speak|speaks|speaking|spoken|narrate|narrated|say|said)\s+(?:in\s+)?(?P<c>" + _LANGUAGE_NAMES + r")\b"
+    # "a video in Portuguese about carnival": a video in a language is its narration's language.
+    r"|\b(?:video|clip|film|reel|explainer|version|short|vid)\s+in\s+(?P<d>"
+    + _LANGUAGE_NAMES
+    + r")\b(?!\s+(?:style|food|cuisine|village|town|city)\b)",
     re.I,
 )
 #: "use the voice amy", "voice: en_US-amy-medium", "in my cloned voice", "with my voice".
@@ -209,8 +214,21 @@ _VOICE_NAME = re.compile(
     r"|\b(?:use|with|using|in)\s+my\s+(?:own\s+|cloned\s+)?voice(?:\s+[\"'“](?P<mine>[\w.:-]{1,80})[\"'”])?",
     re.I,
 )
-_FEMALE = re.compile(r"\b(?:female|woman'?s?|women'?s?|feminine|girl'?s?|lady'?s?)\s+(?:voice|narrator|narration|voice[- ]?over)\b", re.I)
-_MALE = re.compile(r"\b(?:male|man'?s?|men'?s?|masculine|guy'?s?|deep)\s+(?:voice|narrator|narration|voice[- ]?over)\b", re.I)
+_VOICED_BY = r"\b(?:narrated|voiced|read|told|spoken)\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+)?"
+_FEMALE = re.compile(
+    r"\b(?:female|woman'?s?|women'?s?|feminine|girl'?s?|lady'?s?)\s+(?:[\w-]+\s+)?(?:voice|narrator|narration|voice[- ]?over)\b"
+    + r"|"
+    + _VOICED_BY
+    + r"(?:woman|female|girl|lady)\b",
+    re.I,
+)
+_MALE = re.compile(
+    r"\b(?:male|man'?s?|men'?s?|masculine|guy'?s?|deep)\s+(?:[\w-]+\s+)?(?:voice|narrator|narration|voice[- ]?over)\b"
+    + r"|"
+    + _VOICED_BY
+    + r"(?:man|male|guy|boy)\b",
+    re.I,
+)
 _SLOWER = re.compile(
     r"\bslow(?:er)?\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?slow(?:er|ly)?\b", re.I
 )
@@ -224,7 +242,8 @@ _STYLE = re.compile(
 )
 #: Clauses that are about the video, not what it shows: cut out of the subject.
 _ABOUT_THE_VIDEO = re.compile(
-    r"\b(?:with|in|using)\s+(?:a\s+|an\s+)?(?:calm|soft|gentle|deep|warm|friendly|dramatic|epic|upbeat|happy|british|american|female|male|slow|fast|[\w-]+)\s+(?:voice|tone)\b"
+    r"\b(?:(?:spoken|narrated|read|told|voiced)\s+)?(?:with|in|using)\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}[\w-]+\s+(?:voice|tone)\b"
+    r"|\b(?:narrated|voiced|read|told|spoken)\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+)?(?:woman|female|girl|lady|man|male|guy|boy)\b"
     r"|\b(?:in|at)\s+(?:4k|8k|hd|full\s*hd|uhd|1080p|720p|high\s+quality|hq|high\s+res(?:olution)?)\b|\b(?:4k|8k|1080p|720p|hd|uhd)\b"
     r"|\b(?:format|aspect(?:\s+ratio)?|orientation|ratio)\b|\b(?:pls|plz|please|thx|thanks|ty|asap|kthx|lol|lmao|haha|xd|omg|tysm|rn)\b",
     re.I,
@@ -347,7 +366,7 @@ def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, ob
             facts["ambience"] = _sound_words(like.group("like"))
             spans.append(like.span())
     if match := _LANGUAGE.search(text):
-        name = (match.group("a") or match.group("b") or match.group("c")).lower()
+        name = (match.group("a") or match.group("b") or match.group("c") or match.group("d")).lower()
         facts["language"] = _LANGUAGES[name]
         spans.append(match.span())
     if match := _VOICE_NAME.search(text):

@@ -285,3 +285,22 @@ def test_muting_everything_leaves_no_sound(instruction: str) -> None:
 def test_every_way_of_saying_no_music_removes_it(instruction: str) -> None:
     _, after = edited(WINDY, instruction)
     assert after.music is None and {shot.ambience for shot in after.shots} == {"wind"}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "gender"),
+    [
+        ("a sunrise over the ocean, narrated by a woman", "female"),
+        ("a meditation video with calming music, spoken in a gentle female voice", "female"),
+        ("a car commercial voiced by a man", "male"),
+    ],
+)
+def test_who_narrates_is_a_voice_to_cast_and_not_part_of_the_picture(request_text: str, gender: str) -> None:
+    facts = extract_requirements(request_text)
+    assert (facts.voice_gender, facts.narration) == (gender, True)
+    assert facts.subject and not any(word in facts.subject for word in ("voice", "narrated", "spoken", "woman", "man "))
+
+
+def test_a_video_in_a_language_is_narrated_in_it() -> None:
+    facts = extract_requirements("a video in portuguese about carnival in rio")
+    assert (facts.language, facts.subject) == ("pt", "carnival in rio")
