@@ -935,15 +935,24 @@ _KEEP_AS_IS = re.compile(
     r"(?:fine|good|ok(?:ay)?|great|perfect|nice|right|lovely|alright|all\s+right)(?:\s+(?:as\s+(?:it\s+is|is)|now))?"
     r"|(?:keep|leave)\s+(?:the\s+)?(?:music|soundtrack|narration|voice|ambience|sound|audio|title|style)\s+(?:as\s+(?:it\s+is|is)|alone|the\s+same|unchanged)"
     r"|don'?t\s+(?:change|touch)\s+(?:the\s+)?(?:music|soundtrack|narration|voice|ambience|sound|audio|title|style)"
-    r")\s*(?=$|[,;.!?]|\b(?:but|and|just|only)\b)",
+    r")\s*(?=$|[,;.!?]|\b(?:but|and|just|only|now|then)\b)"
+    # "perfect, now make …", "great! …", "love it. …"
+    r"|^\s*(?:(?:that'?s|it'?s|this\s+is|looks|sounds)\s+)?(?:perfect|great|nice|cool|awesome|good|ok(?:ay)?|thanks?|thank\s+you|love\s+it|lovely|"
+    r"amazing|wow|beautiful|excellent|brilliant|sweet|yes|yep|yeah)\b[\s!.,]*(?=$|[,!.]|\b(?:now|then|but|and|just|only|can|could|please|make)\b)",
     re.I,
 )
 
 
+def without_kept(text: str) -> str:
+    """The instruction without its clauses that keep things as they are: only what it changes."""
+    kept = [match.span() for match in _KEEP_AS_IS.finditer(text)]
+    if not kept:
+        return text
+    return re.sub(r"^(?:(?:but|and|so|then|now|just|only)\b[\s,]*)+", "", _blank_spans(text, kept), flags=re.I)
+
+
 def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
-    text = normalise_instruction(instruction)
-    if kept := [match.span() for match in _KEEP_AS_IS.finditer(text)]:
-        text = _blank_spans(text, kept)
+    text = without_kept(normalise_instruction(instruction))
     refs = shot_refs(text, plan)
     sound, facts, spans = _sound_ops(text, plan, refs)
     if sound or facts:
@@ -1204,6 +1213,12 @@ _NOT_CONTENT = {
     "plz",
     "thanks",
     "camera",
+    "nice",
+    "good",
+    "great",
+    "better",
+    "perfect",
+    "cool",
 }
 
 
@@ -1372,7 +1387,9 @@ def edit_plan(
 ) -> tuple[ShotPlan, Requirements, PlannerInfo]:
     """A new plan from ``plan`` and an instruction, with the conversation's stated facts enforced."""
     rng = rng or random.Random()
-    normalised = normalise_instruction(instruction)
+    normalised = without_kept(normalise_instruction(instruction))
+    if not _substance(normalised) and normalised != normalise_instruction(instruction):
+        raise BadRequest("Glad it works: nothing to change, then. Say what to change whenever you want another version.")
     reading = read_instruction(instruction, plan)
     stated = extract_requirements(normalised, with_subject=False).model_copy(update={"style": None, **reading.facts})
     if reading.named and not re.search(r"\b(?:total|whole|overall|entire|altogether|all together|the video|in all)\b", normalised, re.I):

@@ -304,3 +304,24 @@ def test_who_narrates_is_a_voice_to_cast_and_not_part_of_the_picture(request_tex
 def test_a_video_in_a_language_is_narrated_in_it() -> None:
     facts = extract_requirements("a video in portuguese about carnival in rio")
     assert (facts.language, facts.subject) == ("pt", "carnival in rio")
+
+
+@pytest.mark.parametrize(
+    ("instruction", "expected"),
+    [
+        ("perfect, now make the last shot longer", ["shot 1 duration: 4s -> 3s", "shot 2 duration: 4s -> 3s", "shot 3 duration: 4s -> 6s"]),
+        (
+            "shot 2 is good but shot 3 should be a close-up of the fox",
+            ["shot 3 prompt: final wide shot of a fox in the snow -> a close-up of the fox"],
+        ),
+        ("keep the music the same and switch shot 1 and 3", ["shot 3 moved to position 1", "shot 1 moved to position 3"]),
+    ],
+)
+def test_praise_around_a_change_is_not_part_of_it(instruction: str, expected: list[str]) -> None:
+    before, after = edited("a 12 second video of a fox in the snow with narration, 3 shots", instruction)
+    assert diff_plans(before, after) == expected
+
+
+def test_praise_alone_changes_nothing_and_says_so() -> None:
+    with pytest.raises(BadRequest, match="nothing to change"):
+        edited("a video of a fox", "looks great!")
