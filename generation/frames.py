@@ -2,61 +2,86 @@
 
 from __future__ import annotations
 
-import math
-import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from reelwright.generation import typography
 from reelwright.plan import CameraMove, Grade
-
-#: How much bigger than the frame the "world" image is, so pans and zooms never show its edge.
-OVERSCAN = 1.3
 
 
 @lru_cache(maxsize=16)
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """Pillow's bundled scalable font: no system fonts needed."""
-    return ImageFont.load_default(size=size)
+    """Noto Sans (Latin, Greek, Cyrillic) at ``size`` px; Pillow's bundled font where the font package is missing.
+
+    Text in any script goes through ``text_panel`` (``typography``), which picks a face per character."""
+    face = typography.text_face()
+    return typography.load(face, size) if face is not None else ImageFont.load_default(size=size)
 
 
-def ease(t: float) -> float:
-    return 0.5 - 0.5 * math.cos(math.pi * t)
+#: How far the camera travels in a shot, as fractions of the frame: a pan covers this much ground per second
+#: (at least PAN_MIN, at most PAN_MAX of the width in all), a tilt likewise of the height; a zoom ends at ZOOM x.
+PAN_PER_S, PAN_MIN, PAN_MAX = 0.14, 0.3, 0.6
+TILT_PER_S, TILT_MIN, TILT_MAX = 0.1, 0.22, 0.4
+ORBIT = 0.7
+ZOOM = 1.35
+#: Seconds a move takes to reach full speed (and to stop): short, so a move reads within the first second.
+RAMP_S = 0.3
 
 
-def camera_frames(world: Image.Image, move: CameraMove, size: tuple[int, int], count: int) -> Iterator[Image.Image]:
-    """Frames of ``size`` that move a virtual camera over ``world`` (at least OVERSCAN x the frame)."""
-    world_w, world_h = world.size
-    for index in range(count):
-        t = ease(index / max(1, count - 1))
-        zoom = {"zoom_in": 1 + 0.25 * t, "zoom_out": 1.25 - 0.25 * t}.get(move, 1.0)
-        view_w, view_h = world_w / OVERSCAN / zoom, world_h / OVERSCAN / zoom
-        spare_x, spare_y = world_w - view_w, world_h - view_h
-        fx, fy = {
-            "pan_left": (1 - t, 0.5),
-            "pan_right": (t, 0.5),
-            "tilt_up": (0.5, 1 - t),
-            "tilt_down": (0.5, t),
-            "orbit": (0.5 + 0.4 * math.sin(2 * math.pi * t) * 0.5, 0.5),
-        }.get(move, (0.5, 0.5))
-        left, top = spare_x * fx, spare_y * fy
-        box = (left, top, left + view_w, top + view_h)
-        if move == "orbit":
-            yield orbit_view(world, box, size, t)
-        else:
-            yield world.resize(size, Image.Resampling.BILINEAR, box=box)
+@dataclass(frozen=True)
+class CameraShift:
+    """Where the camera is at one frame: the view's offset over the ground plane in pixels (right and down
+    positive), its zoom, and whether the move is an orbit (layers move relative to the subject's plane)."""
+
+    x: float
+    y: float
+    zoom: float
+    orbit: bool = False
+
+    def offset(self, rate: float) -> tuple[float, float]:
+        """How far a layer that moves ``rate`` times as fast as the ground is shifted (parallax)."""
+        factor = rate - 1 if self.orbit else rate
+        return self.x * factor, self.y * factor
 
 
-def orbit_view(world: Image.Image, box: tuple[float, float, float, float], size: tuple[int, int], t: float) -> Image.Image:
-    """Parallax: the bottom of the picture (the foreground) slides further than the top."""
-    left, top, right, bottom = box
-    sx, sy = (right - left) / size[0], (bottom - top) / size[1]
-    shear = 0.08 * math.sin(2 * math.pi * t)
-    coefficients = (sx, shear * sx, left - shear * sx * size[1] / 2, 0, sy, top)
-    return world.transform(size, Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR)
+def progress(seconds: float, duration: float) -> float:
+    """0 -> 1 over ``duration`` at constant speed, with RAMP_S to start and to stop: no slow cosine start,
+    so a pan has visibly moved well before the first second is over."""
+    ramp = min(RAMP_S, duration / 4)
+    if duration <= 0:
+        return 1.0
+    seconds = min(max(seconds, 0.0), duration)
+    if seconds < ramp:
+        done = seconds * seconds / (2 * ramp)
+    elif seconds <= duration - ramp:
+        done = ramp / 2 + (seconds - ramp)
+    else:
+        done = duration - ramp - (duration - seconds) ** 2 / (2 * ramp)
+    return done / (duration - ramp)
+
+
+def camera_at(move: CameraMove, index: int, count: int, fps: int, size: tuple[int, int]) -> CameraShift:
+    """The camera at frame ``index`` of ``count``: strong enough to read on a phone, the same for every renderer."""
+    width, height = size
+    duration = max(1, count - 1) / fps
+    done = progress(index / fps, duration)
+    pan = min(max(PAN_PER_S * duration, PAN_MIN), PAN_MAX) * width
+    tilt = min(max(TILT_PER_S * duration, TILT_MIN), TILT_MAX) * height
+    if move in ("pan_left", "pan_right"):
+        direction = 1 if move == "pan_right" else -1
+        return CameraShift(direction * pan * (done - 0.5), 0.0, 1.0)
+    if move == "tilt_up":  # from the ground up to the sky, ending where the ground is still in view
+        return CameraShift(0.0, tilt * (0.8 - done), 1.0)
+    if move == "tilt_down":
+        return CameraShift(0.0, tilt * (done - 0.2), 1.0)
+    if move in ("zoom_in", "zoom_out"):
+        return CameraShift(0.0, 0.0, 1 + (ZOOM - 1) * (done if move == "zoom_in" else 1 - done))
+    if move == "orbit":
+        return CameraShift(ORBIT * width * (done - 0.5), 0.0, 1.0, orbit=True)
+    return CameraShift(0.0, 0.0, 1.0)
 
 
 def apply_grade(frame: np.ndarray, grade: Grade) -> np.ndarray:
@@ -72,25 +97,36 @@ def apply_grade(frame: np.ndarray, grade: Grade) -> np.ndarray:
     return (np.clip(pixels, 0, 1) * 255).astype(np.uint8)
 
 
-def text_panel(size: tuple[int, int], text: str, *, font_px: int, anchor: str, max_chars: int, opacity: int = 150) -> Image.Image:
-    """A transparent RGBA layer with ``text`` on a dark rounded panel, at the top or bottom."""
+def text_panel(
+    size: tuple[int, int],
+    text: str,
+    *,
+    font_px: int,
+    anchor: str,
+    opacity: int = 150,
+    max_lines: int = 4,
+    width_fraction: float = 0.9,
+    language: str | None = None,
+) -> Image.Image:
+    """A transparent RGBA layer with ``text`` (white, dark-outlined) on a dark rounded panel, at the top or bottom.
+
+    The text wraps by pixel width so the panel spans at most ``width_fraction`` of the frame, in faces that have
+    its script (``typography``); text that needs more than ``max_lines`` (or than the frame holds) ends in an
+    ellipsis. ``language`` (ISO 639-1, the plan's) picks the CJK face and the direction of neutral text.
+    """
     width, height = size
     layer = Image.new("RGBA", size, (0, 0, 0, 0))
-    lines = textwrap.wrap(text, width=max_chars)[:4]
+    pad = font_px // 2
+    room = max(1, (int(height * 0.87) - 2 * pad) // round(font_px * typography.LINE_SPACING))
+    max_width = width * width_fraction - 2 * pad
+    lines = typography.wrap(text, size=font_px, max_width=max_width, max_lines=min(max_lines, room), language=language)
     if not lines:
         return layer
-    draw = ImageDraw.Draw(layer)
-    face = font(font_px)
-    line_h = int(font_px * 1.25)
-    pad = font_px // 2
-    block_h = line_h * len(lines) + 2 * pad
-    block_w = max(int(draw.textlength(line, font=face)) for line in lines) + 2 * pad
-    x0 = (width - block_w) // 2
-    y0 = int(height * 0.05) if anchor == "top" else height - block_h - int(height * 0.08)
-    draw.rounded_rectangle((x0, y0, x0 + block_w, y0 + block_h), radius=pad, fill=(0, 0, 0, opacity))
-    for index, line in enumerate(lines):
-        line_w = draw.textlength(line, font=face)
-        draw.text(((width - line_w) / 2, y0 + pad + index * line_h), line, font=face, fill=(255, 255, 255, 255))
+    block = typography.render_block(lines, font_px, pad=pad, outline=max(1, font_px // 24))
+    x0 = (width - block.width) // 2
+    y0 = int(height * 0.05) if anchor == "top" else max(0, height - block.height - int(height * 0.08))
+    ImageDraw.Draw(layer).rounded_rectangle((x0, y0, x0 + block.width - 1, y0 + block.height - 1), radius=pad, fill=(0, 0, 0, opacity))
+    layer.alpha_composite(block, (x0, y0))
     return layer
 
 

@@ -6,7 +6,8 @@ frame rate. The clip is a pure function of the model's identity, the settings th
 and the shot's content, so it is cached under the hash of those: an edit that changes one shot
 re-renders only that shot, new weights re-render everything, and a caption re-renders nothing.
 Sound is made of stems cached the same way (each narration line, the music bed, each shot's ambience),
-so "make the music quieter" only mixes again.
+so "make the music quieter" only mixes again. The steps overlap on the machine's cores (``render``): the
+soundtrack is made while the shots render, and a new shot is composed as its frames come.
 """
 
 from __future__ import annotations
@@ -14,14 +15,19 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from reelwright.errors import Cancelled, GenerationError
 from reelwright.generation.backends import (
     ClipRequest,
     Progress,
@@ -34,9 +40,10 @@ from reelwright.generation.backends import (
     VideoBackend,
     capabilities_of,
 )
-from reelwright.generation.compose import NARRATION_LEAD_S, ComposedShot, Provenance, compose, frame_ranges
+from reelwright.generation.compose import NARRATION_LEAD_S, ComposedShot, Composer, Provenance, frame_ranges
 from reelwright.generation.mix import Cue, Levels, mix
-from reelwright.generation.video_io import read_sound, read_wav, write_clip, write_sound, write_wav
+from reelwright.generation.typography import credits_for
+from reelwright.generation.video_io import FrameFeed, read_sound, read_wav, write_clip, write_sound, write_wav, yuv_planes
 from reelwright.generation.voice_shift import shift_pitch
 from reelwright.generation.voices import VoiceChoice, VoicePreset
 from reelwright.generation.watermark import Watermarker
@@ -47,7 +54,10 @@ StageProgress = Callable[[str, float, str], None]
 #: Makes every shot's clip of a plan: (plan, frame count per shot, images, progress) -> (clip, result) per shot.
 ShotMaker = Callable[[ShotPlan, list[int], dict[str, Path], StageProgress], list[tuple[Path, "ShotResult"]]]
 
-SHOTS_SHARE, NARRATION_SHARE, SOUND_SHARE = 0.6, 0.1, 0.05
+#: Progress: the shots' share when other workers make them (composing them follows); when this process
+#: renders and composes at once, the frames' share (the soundtrack and finishing the file follow).
+SHOTS_SHARE, STREAMED_SHARE = 0.6, 0.95
+PROGRESS_EVERY_S = 0.05
 #: A bound on chained calls for one shot (a 120 s shot of a 49-frame, 8 fps model takes 20).
 MAX_CALLS_PER_SHOT = 64
 MAX_SPEEDUP = 2.0
@@ -184,72 +194,172 @@ class RenderPipeline:
         shots: ShotMaker | None = None,
         voice_sample: Path | None = None,
     ) -> RenderResult:
-        """Shots (made by ``shots``, this process one after another by default), narration, sound bed, mix,
-        composition. ``voice_sample``: the plan's cloned voice (``clone:NAME``), its owner's sample."""
+        """Shots, narration, sound bed, mix, composition, with the work spread over the cores: the soundtrack
+        (narration, music, ambience, mix) is made on a thread of its own while the shots render, and each new
+        shot's frames are composed as they are rendered while its clip is encoded and cached on another
+        thread (x264, swscale and the speech model release the GIL). ``shots``: who makes the clips instead
+        (other workers, ``bot/fan_out.py``); their clips are composed once all are there. ``voice_sample``:
+        the plan's cloned voice (``clone:NAME``), its owner's sample."""
         ranges = frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)
-        counts = [count for _, count in ranges]
-
-        def shots_progress(stage: str, fraction: float, detail: str) -> None:
-            progress(stage, SHOTS_SHARE * fraction, detail)
-
-        made = (shots or self.render_shots)(plan, counts, images, shots_progress)
-        clips = [clip for clip, _ in made]
-        results = [result for _, result in made]
-
-        narration: list[Speech | None] = [None] * len(plan.shots)
-        choice = self.voices.choose(plan.voice, plan.language, clone_sample=voice_sample)
-        if plan.narration and choice.preset is not None:
-            for index, shot in enumerate(plan.shots):
-                progress("narrating", SHOTS_SHARE + NARRATION_SHARE * index / len(plan.shots), f"shot {shot.id}/{len(plan.shots)}")
-                if shot.narration.strip():
-                    narration[index] = self.narrate(shot.narration, plan, choice, shot.duration_s - NARRATION_LEAD_S - 0.1)
-
-        def sound_progress(fraction: float) -> None:
-            progress("sound", SHOTS_SHARE + NARRATION_SHARE + SOUND_SHARE * fraction, "music and ambience")
-
-        track = self.soundtrack(plan, ranges, narration, sound_progress)
         composed = [
             ComposedShot(
-                clip=clip,
+                clip=None,
                 start_frame=start,
                 frame_count=count,
                 caption=shot.narration if plan.narration else "",
                 grade=shot.grade,
+                tag=f"SHOT {index}/{len(plan.shots)}" if self.is_draft(plan, shot) else "",
             )
-            for clip, shot, (start, count) in zip(clips, plan.shots, ranges, strict=True)
+            for index, (shot, (start, count)) in enumerate(zip(plan.shots, ranges, strict=True), start=1)
         ]
-        done = SHOTS_SHARE + NARRATION_SHARE + SOUND_SHARE
-        compose(
-            composed,
-            out_path=out_path,
-            width=plan.width,
-            height=plan.height,
-            fps=plan.fps,
-            audio=track,
-            captions=plan.narration,
-            provenance=Provenance(self.tool_name, project_id, version, mark_id, plan.title),
-            watermarker=self.watermarker,
-            progress=lambda fraction: progress("composing", done + (1 - done) * fraction, "encode, label, watermark"),
-        )
+        provenance = Provenance(self.tool_name, project_id, version, mark_id, plan.title, credits=self.credits_of(plan))
+
+        def compose_progress(fraction: float) -> None:
+            progress("composing", SHOTS_SHARE + (1 - SHOTS_SHARE) * fraction, "encode, label, watermark")
+
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="reelwright-sound") as sound,
+            ThreadPoolExecutor(1, thread_name_prefix="reelwright-clip") as clip_encoder,
+            Composer(
+                out_path=out_path,
+                width=plan.width,
+                height=plan.height,
+                fps=plan.fps,
+                total_frames=sum(count for _, count in ranges),
+                captions=plan.narration,
+                provenance=provenance,
+                watermarker=self.watermarker,
+                language=plan.language,
+            ) as composer,
+        ):
+            stopping = threading.Event()
+            # Drafts render on the CPU, so the soundtrack is made meanwhile; beside a GPU model it waits for the
+            # shots, so a voice or sound model never competes with the video model for GPU memory.
+            shots_done = threading.Event()
+            if all(self.is_draft(plan, shot) for shot in plan.shots):
+                shots_done.set()
+            soundtrack = sound.submit(self.soundtrack_of, plan, ranges, voice_sample, shots_done, stopping)
+            try:
+                if shots is not None:
+
+                    def shots_progress(stage: str, fraction: float, detail: str) -> None:
+                        progress(stage, SHOTS_SHARE * fraction, detail)
+
+                    made = shots(plan, [count for _, count in ranges], images, shots_progress)
+                    shots_done.set()
+                    self.wait_for(soundtrack, composer, progress, SHOTS_SHARE)
+                    for (clip, _), shot in zip(made, composed, strict=True):
+                        composer.add_shot(replace(shot, clip=clip), progress=compose_progress)
+                    results = [result for _, result in made]
+                else:
+                    results = self.render_and_compose(plan, composed, images, composer, soundtrack, clip_encoder, progress)
+                    shots_done.set()
+                    self.wait_for(soundtrack, composer, progress, STREAMED_SHARE)
+            except BaseException:
+                stopping.set()  # a cancel or failure does not wait for the rest of the narration
+                raise
+            progress("composing", 1.0 if shots is not None else STREAMED_SHARE, "encode, label, watermark")
+            composer.finish()
         progress("done", 1.0, "")
         return RenderResult(out_path, results)
 
-    def render_shots(
-        self, plan: ShotPlan, counts: list[int], images: dict[str, Path], progress: StageProgress
-    ) -> list[tuple[Path, ShotResult]]:
-        """Every shot's clip, one after another (``progress`` fractions are of the shots' share)."""
-        made = []
-        for index, (shot, count) in enumerate(zip(plan.shots, counts, strict=True)):
+    def credits_of(self, plan: ShotPlan) -> str:
+        """Who the pictures ask to be named: the shots' backends' ``credits`` (a storyboard's pictograms) and
+        the fonts of emoji in the captions."""
+        owed = [str(getattr(self.backend_for(plan, shot), "credits", "")) for shot in plan.shots]
+        if plan.narration:
+            owed += [credits_for(shot.narration, language=plan.language) for shot in plan.shots]
+        return "; ".join(dict.fromkeys(credit for credit in owed if credit))
 
-            def shot_progress(fraction: float, index: int = index, shot: Shot = shot) -> None:
-                progress("rendering", (index + fraction) / len(plan.shots), f"shot {shot.id}/{len(plan.shots)}")
+    def is_draft(self, plan: ShotPlan, shot: Shot) -> bool:
+        """Whether the shot's backend makes drafts (storyboards): those carry their shot number."""
+        return bool(getattr(self.backend_for(plan, shot), "draft", False))
 
-            made.append(self.render_shot(plan, shot, count, images, shot_progress))
-        return made
+    def render_and_compose(
+        self,
+        plan: ShotPlan,
+        composed: list[ComposedShot],
+        images: dict[str, Path],
+        composer: Composer,
+        soundtrack: Future[np.ndarray | None],
+        clip_encoder: ThreadPoolExecutor,
+        progress: StageProgress,
+    ) -> list[ShotResult]:
+        """Every shot into the composer, in order: a cached clip is decoded; a new shot's frames go to the
+        composer as they are rendered, and to ``clip_encoder``, which encodes and caches its clip meanwhile."""
+        total = composer.total_frames
+        shown, shown_at, shown_detail = 0.0, 0.0, ""
+
+        def report(fraction: float, detail: str) -> None:
+            """At most every PROGRESS_EVERY_S (each report is an event to every follower; a cancel is heard
+            at the next one), and never backwards: the renderer runs a frame or two ahead of the composer."""
+            nonlocal shown, shown_at, shown_detail
+            if soundtrack.done() and (failed := soundtrack.exception()) is not None:
+                raise failed  # a narration that failed stops the render now, not after the last shot
+            now = time.monotonic()
+            if detail == shown_detail and now - shown_at < PROGRESS_EVERY_S:
+                return
+            shown, shown_at, shown_detail = max(shown, fraction), now, detail
+            progress("rendering", STREAMED_SHARE * shown, detail)
+
+        results, stored = [], []
+        for shot, look in zip(plan.shots, composed, strict=True):
+            detail = f"shot {shot.id}/{len(plan.shots)}"
+
+            def composed_progress(fraction: float, detail: str = detail) -> None:
+                report(fraction, detail)
+
+            backend = self.backend_for(plan, shot)
+            key = self.clip_key(plan, shot, look.frame_count, backend)
+            cached = self.clips.lookup(key)
+            if cached is not None:
+                composer.add_shot(replace(look, clip=cached), progress=composed_progress)
+                results.append(ShotResult(shot.id, key, reused=True))
+            else:
+
+                def shot_progress(fraction: float, look: ComposedShot = look, detail: str = detail) -> None:
+                    report((look.start_frame + fraction * look.frame_count) / total, detail)
+
+                feed = FrameFeed()
+                stored.append(clip_encoder.submit(self.store_clip, key, feed, plan, look.frame_count, draft=bool(look.tag)))
+                try:
+                    with tempfile.TemporaryDirectory(prefix="shot-", dir=self.scratch) as scratch:
+                        frames = self.shot_frames(plan, shot, look.frame_count, backend, images, Path(scratch), shot_progress)
+                        composer.add_shot(look, fed(frames, feed), composed_progress)
+                except BaseException:
+                    feed.abandon()
+                    raise
+                feed.close()
+                results.append(ShotResult(shot.id, key, reused=False))
+            if soundtrack.done() and composer.waiting is not None:
+                composer.add_soundtrack(soundtrack.result())  # a failed narration stops the render here
+        for clip in stored:
+            clip.result()
+        return results
+
+    def wait_for(self, soundtrack: Future[np.ndarray | None], composer: Composer, progress: StageProgress, at: float) -> None:
+        """Give the composer the soundtrack once it is made (reporting, so a cancel is heard while waiting)."""
+        while composer.waiting is not None:
+            try:
+                composer.add_soundtrack(soundtrack.result(timeout=0.25))
+            except FutureTimeout:
+                progress("sound", at, "narration, music and ambience")
+
+    def store_clip(self, key: str, frames: FrameFeed, plan: ShotPlan, frame_count: int, *, draft: bool) -> Path:
+        """Encode the frames handed over and cache them as the shot's clip (on the clip encoder's thread)."""
+        try:
+            with tempfile.TemporaryDirectory(prefix="clip-", dir=self.scratch) as scratch:
+                path = Path(scratch) / "clip.mp4"
+                if write_clip(frames, path, plan.fps, plan.width, plan.height, draft=draft) != frame_count:
+                    raise GenerationError(f"A shot's clip came out short of its {frame_count} frames.")
+                return self.clips.store(key, path, "clip", frame_count / plan.fps)
+        finally:
+            frames.stop()
 
     def render_shot(
         self, plan: ShotPlan, shot: Shot, frame_count: int, images: dict[str, Path], progress: Callable[[float], None]
     ) -> tuple[Path, ShotResult]:
+        """One shot's clip, from the cache or rendered and cached (what a worker helping with a job makes)."""
         backend = self.backend_for(plan, shot)
         key = self.clip_key(plan, shot, frame_count, backend)
         cached = self.clips.lookup(key)
@@ -257,13 +367,27 @@ class RenderPipeline:
             progress(1.0)
             return cached, ShotResult(shot.id, key, reused=True)
         with tempfile.TemporaryDirectory(prefix="shot-", dir=self.scratch) as scratch:
-            timed = self.call_backends(plan, shot, frame_count, backend, images.get(shot.source_image or ""), Path(scratch), progress)
             path = Path(scratch) / "clip.mp4"
-            write_clip(resample(timed, plan.fps, frame_count, (plan.width, plan.height)), path, plan.fps, plan.width, plan.height)
+            frames = self.shot_frames(plan, shot, frame_count, backend, images, Path(scratch), progress)
+            write_clip(frames, path, plan.fps, plan.width, plan.height, draft=bool(getattr(backend, "draft", False)))
             stored = self.clips.store(key, path, "clip", frame_count / plan.fps)
         return stored, ShotResult(shot.id, key, reused=False)
 
-    def call_backends(
+    def shot_frames(
+        self,
+        plan: ShotPlan,
+        shot: Shot,
+        frame_count: int,
+        backend: VideoBackend,
+        images: dict[str, Path],
+        scratch: Path,
+        progress: Callable[[float], None],
+    ) -> Iterator[np.ndarray]:
+        """The shot's ``frame_count`` frames at the plan's size and rate, each as soon as the backend made it."""
+        timed = self.timed_frames(plan, shot, frame_count, backend, images.get(shot.source_image or ""), scratch, progress)
+        return resample(timed, plan.fps, frame_count, (plan.width, plan.height))
+
+    def timed_frames(
         self,
         plan: ShotPlan,
         shot: Shot,
@@ -272,22 +396,22 @@ class RenderPipeline:
         image: Path | None,
         scratch: Path,
         progress: Callable[[float], None],
-    ) -> list[tuple[float, np.ndarray]]:
+    ) -> Iterator[tuple[float, np.ndarray]]:
         """The shot's frames with their times in seconds, made in as many calls as the model needs: each
         at a size and length it supports, each after the first continuing from the last frame so far."""
         capabilities = capabilities_of(backend)
         calls = capabilities.calls_for(self.frames_at_model_rate(plan, frame_count, backend))
-        timed: list[tuple[float, np.ndarray]] = []
+        last: tuple[float, np.ndarray] | None = None
         for index in range(MAX_CALLS_PER_SHOT):
             caller = backend if index == 0 else self.continuation_for(plan, backend)
             rules = capabilities_of(caller)
             fps = rules.fps or plan.fps
-            start = timed[-1][0] if timed else 0.0
+            start = last[0] if last is not None else 0.0
             remaining = max(1, round((frame_count / plan.fps - start) * fps))
-            count = rules.frames.at_least(remaining + (1 if timed else 0))
-            if timed:
+            count = rules.frames.at_least(remaining + (1 if last is not None else 0))
+            if last is not None:
                 image = scratch / f"continue-{index}.png"
-                Image.fromarray(timed[-1][1]).save(image)
+                Image.fromarray(last[1]).save(image)
             width, height = rules.frame_size(plan.width, plan.height)
             request = ClipRequest(
                 prompt=shot.prompt,
@@ -305,12 +429,42 @@ class RenderPipeline:
             def call_progress(fraction: float, index: int = index) -> None:
                 progress(min(1.0, (index + fraction) / len(calls)))
 
-            frames = list(caller.render(request, call_progress))
-            skip = 1 if timed else 0  # a continuation's first frame is the frame it continued from
-            timed.extend((start + number / fps, frame) for number, frame in enumerate(frames) if number >= skip)
-            if timed[-1][0] >= (frame_count - 1) / plan.fps:
+            skip = 1 if last is not None else 0  # a continuation's first frame is the frame it continued from
+            for number, frame in enumerate(caller.render(request, call_progress)):
+                if number >= skip:
+                    last = (start + number / fps, frame)
+                    yield last
+            if last is None:
+                raise GenerationError(f"The video model {getattr(caller, 'name', '')} made no frames.")
+            if last[0] >= (frame_count - 1) / plan.fps:
                 break
-        return timed
+
+    def soundtrack_of(
+        self,
+        plan: ShotPlan,
+        ranges: list[tuple[int, int]],
+        voice_sample: Path | None,
+        start: threading.Event,
+        stopping: threading.Event,
+    ) -> np.ndarray | None:
+        """Narration spoken by the voice cast for the plan, then the music bed and ambience, mixed (on the
+        sound thread, once ``start`` is set; ``stopping``: the render failed or was cancelled, so no more is
+        made: it is heard between lines and at every step of a sound model)."""
+
+        def heard(fraction: float) -> None:
+            if stopping.is_set():
+                raise Cancelled("The render stopped.")
+
+        while not start.wait(0.25):
+            heard(0.0)
+        narration: list[Speech | None] = [None] * len(plan.shots)
+        choice = self.voices.choose(plan.voice, plan.language, clone_sample=voice_sample)
+        if plan.narration and choice.preset is not None:
+            for index, shot in enumerate(plan.shots):
+                heard(index / len(plan.shots))
+                if shot.narration.strip():
+                    narration[index] = self.narrate(shot.narration, plan, choice, shot.duration_s - NARRATION_LEAD_S - 0.1)
+        return self.soundtrack(plan, ranges, narration, heard)
 
     def narrate(self, text: str, plan: ShotPlan, choice: VoiceChoice, max_s: float) -> Speech:
         """Speak ``text`` with the chosen voice so it fits in ``max_s``, speeding the voice up rather than
@@ -417,15 +571,28 @@ def _file_identity(path: Path | None) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def resample(timed: list[tuple[float, np.ndarray]], fps: int, count: int, size: tuple[int, int]) -> Iterator[np.ndarray]:
-    """``count`` frames at ``fps`` and ``size`` from frames made at their own times and size: each output
-    frame is the latest source frame at its time, scaled and centre-cropped to fill the frame."""
-    index = 0
+def resample(timed: Iterable[tuple[float, np.ndarray]], fps: int, count: int, size: tuple[int, int]) -> Iterator[np.ndarray]:
+    """``count`` frames at ``fps`` and ``size`` from frames made at their own times and size, as they come:
+    each output frame is the latest source frame at its time, scaled and centre-cropped to fill the frame."""
+    source = iter(timed)
+    current = next(source, None)
+    if current is None:
+        return
+    upcoming = next(source, None)
     for number in range(count):
         moment = number / fps + 1e-6
-        while index + 1 < len(timed) and timed[index + 1][0] <= moment:
-            index += 1
-        frame = timed[index][1]
+        while upcoming is not None and upcoming[0] <= moment:
+            current, upcoming = upcoming, next(source, None)
+        frame = current[1]
         if (frame.shape[1], frame.shape[0]) != size:
             frame = np.asarray(ImageOps.fit(Image.fromarray(frame), size, Image.Resampling.LANCZOS))
         yield frame
+
+
+def fed(frames: Iterable[np.ndarray], feed: FrameFeed) -> Iterator[np.ndarray]:
+    """``frames`` as yuv420p planes, converted once for both encoders: each is handed to ``feed`` (the thread
+    encoding the shot's clip) and yielded (to the composer)."""
+    for frame in frames:
+        planes = yuv_planes(frame)
+        feed.put(planes)
+        yield planes

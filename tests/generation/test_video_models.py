@@ -215,7 +215,7 @@ def test_a_long_shot_is_chained_from_its_last_frame_and_keeps_moving(tiny: dict[
             pipeline = service.renders.pipeline()
             shot = plan.shots[0]
             frame_count = round(shot.duration_s * plan.fps)
-            return pipeline.call_backends(plan, shot, frame_count, pipeline.backend_for(plan, shot), None, tmp_path, lambda f: None)
+            return list(pipeline.timed_frames(plan, shot, frame_count, pipeline.backend_for(plan, shot), None, tmp_path, lambda f: None))
         finally:
             await service.close()
 
