@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import av
+from reference_encode import bare_medium_encode
 
 from reelwright.bot.render_service import RenderOutcome
 from reelwright.bot.service import ConversationService
@@ -55,20 +56,6 @@ def plain_encode(frames: list, path: Path, fps: int) -> None:
             container.mux(packet)
 
 
-def bare_medium_encode(frames: list[av.VideoFrame], path: Path, fps: int) -> None:
-    """x264 ``medium`` alone on yuv420p frames: the reference of issue #13."""
-    with av.open(str(path), "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = frames[0].width, frames[0].height, "yuv420p"
-        stream.thread_type = "FRAME"
-        stream.options = {"crf": FINAL_CRF, "preset": "medium"}
-        for frame in frames:
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(data_dir=Path(scratch) / "data", llm_provider="template")
@@ -88,7 +75,7 @@ def main() -> None:
                 renders.append(await render_once(request))
                 if not yuv:  # the reference's frames: as many as one render's, at its size
                     yuv.extend(yuv_frame(yuv_planes(frame), index) for index, frame in enumerate(read_frames(renders[0][2].path)))
-                medium_runs.append(timed(lambda: bare_medium_encode(yuv, Path(scratch) / "medium.mp4", renders[0][1].plan.fps)))
+                medium_runs.append(bare_medium_encode(yuv, Path(scratch) / "medium.mp4", renders[0][1].plan.fps))
             await service.close()
 
         asyncio.run(run_all())

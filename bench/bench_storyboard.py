@@ -19,8 +19,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+from reference_encode import bare_medium_encode
 
-from reelwright.generation.compose import FINAL_CRF
 from reelwright.generation.storyboard import Storyboard, layout_for
 from reelwright.plan import CameraMove
 
@@ -52,21 +52,6 @@ def as_yuv(frame: np.ndarray, pts: int) -> av.VideoFrame:
     return converted
 
 
-def bare_medium_encode(frames: list[av.VideoFrame], path: Path) -> float:
-    start = time.perf_counter()
-    with av.open(str(path), "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
-        stream.thread_type = "FRAME"
-        stream.options = {"crf": FINAL_CRF, "preset": "medium"}
-        for frame in frames:
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     renders, encodes = [], []
     with tempfile.TemporaryDirectory() as scratch:
@@ -74,7 +59,7 @@ def main() -> None:
             frames, wall, cpu = render_all()
             renders.append((wall, cpu))
             yuv = [as_yuv(frame, index) for index, frame in enumerate(frames)]
-            encodes.append(bare_medium_encode(yuv, Path(scratch) / "medium.mp4"))
+            encodes.append(bare_medium_encode(yuv, Path(scratch) / "medium.mp4", FPS))
     count = len(SHOTS) * SHOT_FRAMES
     wall = statistics.median(wall for wall, _ in renders)
     cpu = statistics.median(cpu for _, cpu in renders)
