@@ -80,12 +80,15 @@ class Speech:
 
 @dataclass(frozen=True)
 class SpeechRequest:
-    """One line to speak. ``reference_audio`` is a cloned voice's sample (engines that clone use it)."""
+    """One line to speak. ``reference_audio`` is a cloned voice's sample (engines that clone use it);
+    ``speaker`` one voice of a multi-speaker model (None: the engine's own choice), so one loaded model
+    speaks as any of its speakers."""
 
     text: str
     voice: Voice
     language: str = "en"
     reference_audio: Path | None = None
+    speaker: str | None = None
 
 
 class SpeechBackend(Protocol):

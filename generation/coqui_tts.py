@@ -29,7 +29,7 @@ import os
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -271,8 +271,18 @@ class CoquiSpeech:
                     samples = self._speak_plain(voice, request, language)
         return Speech(np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0), voice.sample_rate)
 
+    def _check_speaker(self, speaker: str, speakers: Sequence[str]) -> None:
+        if speaker not in speakers:
+            listed = ", ".join(speakers[:12]) + (" …" if len(speakers) > 12 else "")
+            raise GenerationError(
+                f"{self.options.model} has no speaker {speaker!r}"
+                + (f"; it has: {listed}." if speakers else "; it has one voice (leave speaker unset).")
+            )
+
     def _speak_plain(self, voice: _Voice, request: SpeechRequest, language: str) -> np.ndarray:
-        speaker = self.options.speaker or (voice.speakers[0] if voice.speakers else None)
+        if request.speaker is not None:
+            self._check_speaker(request.speaker, voice.speakers)
+        speaker = request.speaker or self.options.speaker or (voice.speakers[0] if voice.speakers else None)
         if voice.kind == "xtts" and speaker is None:
             raise GenerationError(f"{self.options.model} speaks only in a cloned voice: give the narration a voice sample.")
         if voice.length_scale is not None:
@@ -398,12 +408,8 @@ class CoquiSpeech:
         if kind == "xtts":
             _pass_cache_through(model.gpt.gpt_inference)
         speakers = _speaker_names(model)
-        if self.options.speaker is not None and self.options.speaker not in speakers:
-            listed = ", ".join(speakers[:12]) + (" …" if len(speakers) > 12 else "")
-            raise GenerationError(
-                f"{self.options.model} has no speaker {self.options.speaker!r}"
-                + (f"; it has: {listed}." if speakers else "; it has one voice (leave speaker unset).")
-            )
+        if self.options.speaker is not None:
+            self._check_speaker(self.options.speaker, speakers)
         manager = getattr(model, "speaker_manager", None)
         clones = kind == "xtts" or (kind == "vits" and manager is not None and manager.encoder is not None)
         return _Voice(

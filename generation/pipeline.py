@@ -489,7 +489,7 @@ class RenderPipeline:
         cached = self.clips.lookup(key)
         if cached is not None:
             return read_wav(cached)
-        request = SpeechRequest(text, voice, plan.language, choice.reference_audio)
+        request = SpeechRequest(text, voice, plan.language, choice.reference_audio, speaker=choice.preset.speaker)
         speech = engine.speak(request)
         if speech.duration_s > max_s > 0:
             factor = min(MAX_SPEEDUP / voice.speed, speech.duration_s / max_s * 1.05)

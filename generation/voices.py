@@ -313,7 +313,8 @@ class VoiceBank:
     # speaking -------------------------------------------------------------------------------------
     def engine(self, voice: VoicePreset) -> SpeechBackend:
         """The engine that speaks ``voice``, built once per process (its model loads on first use)."""
-        key = (voice.engine, voice.model, voice.speaker)
+        # coqui takes the speaker with each line: the presets of one model's speakers share its loaded weights.
+        key = (voice.engine, voice.model, None if voice.engine == "coqui" else voice.speaker)
         with self._lock:
             if key not in self._engines:
                 self._engines[key] = self._build(voice)
@@ -324,7 +325,7 @@ class VoiceBank:
         if voice.engine == "piper" and not voice.bundled:
             options.update(model_path=self.piper_dir / f"{voice.model}.onnx", config_path=self.piper_dir / f"{voice.model}.onnx.json")
         elif voice.engine == "coqui":
-            options.update(model=voice.model, speaker=voice.speaker)
+            options.update(model=voice.model)
         elif voice.engine == "kokoro":
             options.update(voice=voice.model, voices_dir=self.kokoro_dir if self.kokoro_dir.is_dir() else None)
         factory = plugins.load(plugins.SPEECH_ENGINES, voice.engine, kind="speech engine", error=GenerationError)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -314,3 +315,16 @@ def test_torchaudio_whose_compiled_library_cannot_load_runs_in_pure_python() -> 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "False"
+
+
+def test_one_loaded_model_speaks_as_the_speaker_each_line_names(multi_folder: Path) -> None:
+    """Two presets of one model's speakers (xtts-v2, xtts-v2-male) share its weights in memory."""
+    voice = CoquiSpeech(CoquiSpeech.Options(model=str(multi_folder)))
+    ana = voice.speak(replace(line("Good evening."), speaker="ana"))
+    ben = voice.speak(replace(line("Good evening."), speaker="ben"))
+    assert not np.array_equal(ana.samples, ben.samples)
+    assert np.array_equal(
+        ana.samples, CoquiSpeech(CoquiSpeech.Options(model=str(multi_folder), speaker="ana")).speak(line("Good evening.")).samples
+    )
+    with pytest.raises(GenerationError, match="has no speaker 'cleo'; it has: ana, ben"):
+        voice.speak(replace(line("Good evening."), speaker="cleo"))

@@ -109,3 +109,9 @@ def test_neighbouring_shots_with_the_same_ambience_are_one_sound_across_the_cut(
     plan = plan.model_copy(update={"shots": (*plan.shots[:2], plan.shots[2].model_copy(update={"ambience": "city"}))})
     runs = ambience_runs(plan, frame_ranges([shot.duration_s for shot in plan.shots], plan.fps))
     assert [(prompt, round(start, 2), round(length, 2)) for prompt, start, length, _ in runs] == [("rain", 0.0, 8.0), ("city", 8.0, 4.0)]
+
+
+def test_the_speakers_of_one_coqui_model_share_one_engine(tmp_path: Path) -> None:
+    bank = VoiceBank(Settings(data_dir=tmp_path))
+    female, male = (next(preset for preset in PRESETS if preset.name == name) for name in ("xtts-v2", "xtts-v2-male"))
+    assert bank.engine(female) is bank.engine(male)
