@@ -81,3 +81,11 @@ def test_without_text_shaping_only_single_pictograms_are_used(monkeypatch: pytes
     monkeypatch.setattr(pictograms.features, "check_feature", lambda name: False)
     assert not pictograms.drawable("🧑‍🍳")
     assert pictograms.drawable("🦊")
+
+
+@pytest.mark.parametrize(
+    ("word", "kind"), [("knight", "living"), ("king", "living"), ("sneakers", "thing"), ("squirrel", "living"), ("doctor", "living")]
+)
+def test_words_people_type_whose_emoji_has_another_name_have_a_picture(word: str, kind: str) -> None:
+    item = pictogram(word)
+    assert item.emoji and item.kind == kind
