@@ -11,7 +11,7 @@ from tests_support import ATTACKS, animatic, encode, ffmpeg, unmarked
 
 from reelwright.generation.compose import FINAL_CRF
 from reelwright.generation.video_io import sample_frames
-from reelwright.generation.watermark import Mark, Watermarker
+from reelwright.generation.watermark import Mark, Reading, Watermarker
 
 KEY = "key"
 MARK = Mark("0a1b2c3d", 42)
@@ -120,3 +120,20 @@ def test_renders_marking_at_the_same_time_each_carry_their_own_mark(frames) -> N
 
     assert failures == []
     assert {mark: marker.detect(iter(found)).mark for mark, found in marked.items()} == {mark: mark for mark in marks}
+
+
+def reading_of(bits: np.ndarray, flipped: list[int]) -> Reading:
+    """A reading whose ``flipped`` bits came out wrong, with the least evidence (as a hard attack leaves them)."""
+    soft = np.where(bits > 0, 1.0, -1.0).astype(np.float32)
+    for rank, bit in enumerate(flipped):
+        soft[bit] = -soft[bit] * 0.01 * (rank + 1)
+    return Reading(soft, confidence=8.0, frames_used=96)
+
+
+def test_the_weakest_bits_of_a_reading_are_tried_flipped_before_giving_up() -> None:
+    marker = Watermarker(KEY)
+    bits = marker.bits_for(MARK)
+    assert marker.verdict(reading_of(bits, [41])).mark == MARK
+    assert marker.verdict(reading_of(bits, [3, 40, 60])).mark == MARK  # up to CHASE_BITS wrong, if they are the weakest
+    assert marker.verdict(reading_of(bits, [3, 20, 40, 60])).mark is None  # more than that: no mark, never a wrong one
+    assert Watermarker("another key").verdict(reading_of(bits, [41])).mark is None
