@@ -203,10 +203,18 @@ def _object_of(words: list[str], verb: int, position: int) -> bool:
 
 
 def fallback_word(words: list[str], text: str) -> str:
-    """The word a reviewer is shown when nothing in the prompt has a picture: the first word after "of"."""
+    """The word a reviewer is shown when nothing in the prompt has a picture: the first noun after "of", the
+    last of a compound ("a cozy living room" shows "room", "neon sign flickering" shows "sign")."""
     after = text.lower().split(" of ", 1)[1] if " of " in text.lower() else text
-    content = [word for word in words_of(after) if word not in STOPWORDS and word not in _action_words()]
-    return next(iter(content), next(iter(words), "scene"))
+    run: list[str] = []
+    for word in words_of(after):
+        verb = word in _action_words() or word.endswith("ing") or (word.endswith("s") and word[:-1] in _action_words())
+        if word in STOPWORDS or verb:
+            if run:
+                break
+            continue
+        run.append(word)
+    return run[-1] if run else next(iter(words), "scene")
 
 
 def read_prompt(prompt: str) -> ShotWords:

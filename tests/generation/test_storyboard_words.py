@@ -102,3 +102,16 @@ def test_a_landmark_is_drawn_and_also_sets_the_place_or_time(prompt: str, thing:
     assert thing in [item.word for item in (words.subject, *words.objects)]
     assert all(item.emoji for item in (words.subject, *words.objects))
     assert (words.setting, words.time) == (setting, time)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "word"),
+    [
+        ("wide establishing shot of a cozy living room with a fireplace", "room"),
+        ("wide establishing shot of a street market in marrakech", "market"),
+        ("wide establishing shot of neon sign flickering open in a rainy alley", "sign"),
+        ("final wide shot of how the internet works", "internet"),
+    ],
+)
+def test_a_prompt_without_a_picture_is_labelled_with_the_noun_it_names(prompt: str, word: str) -> None:
+    assert read_prompt(prompt).subject.word == word
