@@ -37,6 +37,7 @@ from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
 from reelwright.agent.requirements import (
     DROP_WORDS,
     NO_AMBIENCE,
+    blank,
     enforce,
     extract_requirements,
     keywords,
@@ -901,7 +902,7 @@ def _sound_ops(
         ambience = bool(re.search(rf"\b{_AMBIENCE_WORD}\b", what, re.I)) or any(re.search(rf"\b{re.escape(a)}\b", what) for a in ambiences)
         ops.append(SetSound(music_volume_db=change if music else 0.0, ambience_volume_db=change if ambience else 0.0))
         spans.append(match.span())
-    if described := _music_description(_blank_spans(text, spans, keep_places=True), plan):
+    if described := _music_description(blank(text, spans), plan):
         facts = {"music": True, "music_prompt": described[0]}
         spans.append(described[1])
     ids = [number for number, _ in refs]
@@ -962,12 +963,9 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     return read_picture_instruction(text, plan)
 
 
-def _blank_spans(text: str, spans: list[tuple[int, int]], *, keep_places: bool = False) -> str:
-    """``text`` without the spans; ``keep_places``: blanked, so later positions still point where they did."""
-    chars = list(text)
-    for start, end in spans:
-        chars[start:end] = [" "] * (end - start)
-    return "".join(chars) if keep_places else re.sub(r"\s+", " ", "".join(chars)).strip(" ,.;")
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without the spans, its spaces tidied."""
+    return re.sub(r"\s+", " ", blank(text, spans)).strip(" ,.;")
 
 
 def read_picture_instruction(text: str, plan: ShotPlan) -> Reading:

