@@ -816,9 +816,10 @@ _DIRECTION = r"turn\s+down|lower|reduce|soften|quiet(?:en)?|turn\s+up|raise|boos
 
 
 @lru_cache(maxsize=64)
-def _level_change(ambiences: tuple[str, ...]) -> re.Pattern[str]:
-    """Level changes of the music or ambience; ``ambiences``, the plan's own ("wind"), name it too."""
-    names = "".join(f"|{re.escape(name)}" for name in sorted(ambiences, key=len, reverse=True))
+def _level_change(ambiences: tuple[str, ...], music: tuple[str, ...]) -> re.Pattern[str]:
+    """Level changes of the music or ambience; the plan's own ``ambiences`` ("wind", "the seagull sounds") and the
+    words of its ``music`` ("the guitar") name them too."""
+    names = "".join(f"|{_own(name)}" for name in sorted(ambiences + music, key=len, reverse=True))
     bed = rf"(?:{_MUSIC_WORD}|{_AMBIENCE_WORD}{names})"
     beds = rf"{bed}(?:\s+(?:and|&)\s+(?:the\s+)?{bed})?"  # one bed or both: "the music and the ambience"
     where = r"(?:\s+(?:in|on|of|for|under)\s+(?:the\s+)?(?:shot|scene|clip)s?\s*#?\s*\w+)?"
@@ -828,12 +829,28 @@ def _level_change(ambiences: tuple[str, ...]) -> re.Pattern[str]:
         rf"|\b(?P<what3>{beds})\s+(?:volume|level)s?\s+(?P<dir3>{_LEVEL_DOWN}|{_LEVEL_UP})\b"
         rf"|\b(?P<what4>{beds}){where}\s+(?:is|are|sounds?)\s+(?:(?:way|much|a\s+bit|a\s+little|slightly)\s+)?too\s+(?P<dir4>loud|quiet|soft|low|faint)\b"
         rf"|\b(?P<what5>{beds}){where}\s+(?:should|could|needs?\s+to|has\s+to|must)\s+be\s+(?P<amount5>{_AMOUNT_BEFORE})(?P<dir5>{_LEVEL_DOWN}|{_LEVEL_UP})\b"
-        rf"|\b(?P<dir6>less|more)\s+(?P<what6>{beds})\b(?!\s+(?:sounds?|noises?))",
+        rf"|\b(?P<dir6>less|more)\s+(?P<what6>{beds})\b(?!\s+(?:sounds?|noises?))"
+        rf"|\b(?:could|can|would)\s+(?:you\s+make\s+)?(?:the\s+)?(?P<what7>{beds})\s+be\s+(?P<amount7>{_AMOUNT_BEFORE})(?P<dir7>{_LEVEL_DOWN}|{_LEVEL_UP})\b",
         re.I,
     )
 
 
-_SHOT_TAIL = re.compile(r"^\s*(?:to|in|on|for|under|over|from)\s+(?:the\s+)?(?:shot|scene|clip)s?\s*#?\s*\w+", re.I)
+def _own(name: str) -> str:
+    """A name of the plan's own sound as people say it: plural or not, with "sounds" or "noise" or not."""
+    return rf"{re.escape(name)}(?:e?s)?(?:\s+(?:sounds?|noises?))?"
+
+
+def _music_words(plan: ShotPlan) -> tuple[str, ...]:
+    """The words that name the plan's music besides "music": its instruments and kinds ("guitar", "jazz")."""
+    described = plan.music.prompt.lower().split() if plan.music is not None else []
+    return tuple(word for word in described if len(word) > 2 and word not in _MOODS and word.isalpha())
+
+
+_SHOT_TAIL = re.compile(
+    r"^\s*(?:to|in|on|for|under|over|from)\s+(?:the\s+)?(?:(?:shot|scene|clip)s?\s*#?\s*\w+"
+    r"|(?:first|second|third|fourth|fifth|sixth|last|final|opening|closing|next)\s+(?:shot|scene|clip)s?\b)",
+    re.I,
+)
 
 
 @lru_cache(maxsize=64)
@@ -841,7 +858,7 @@ def _ambience_dropped(ambiences: tuple[str, ...]) -> re.Pattern[str]:
     """ "get rid of the wind", "no more rain": one of the plan's own ambiences named and removed."""
     names = "|".join(re.escape(name) for name in sorted(ambiences, key=len, reverse=True))
     return re.compile(
-        rf"\b(?:{DROP_WORDS}|no\s+more)\s+(?:the\s+|all\s+the\s+|any\s+)?(?P<name>{names})\b(?:\s+(?:sounds?|noises?))?", re.I
+        rf"\b(?:{DROP_WORDS}|no\s+more)\s+(?:the\s+|all\s+the\s+|any\s+)?(?P<name>{names})(?:e?s)?\b(?:\s+(?:sounds?|noises?))?", re.I
     )
 
 
@@ -888,18 +905,19 @@ def _sound_ops(
     facts: dict[str, object] = {}
     spans: list[tuple[int, int]] = []
     ambiences = tuple(sorted({shot.ambience.lower() for shot in plan.shots if shot.ambience}))
-    for match in _level_change(ambiences).finditer(text):
+    instruments = _music_words(plan)
+    for match in _level_change(ambiences, instruments).finditer(text):
         groups = {name: value.lower() for name, value in match.groupdict().items() if value}
-        what = next(groups[name] for name in ("what", "what2", "what3", "what4", "what5", "what6") if name in groups)
-        direction = next((groups[name] for name in ("dir", "verb", "dir3", "dir5", "dir6") if name in groups), "")
+        what = next(groups[name] for name in ("what", "what2", "what3", "what4", "what5", "what6", "what7") if name in groups)
+        direction = next((groups[name] for name in ("dir", "verb", "dir3", "dir5", "dir6", "dir7") if name in groups), "")
         if "dir4" in groups:
             direction = "down" if groups["dir4"] == "loud" else "up"  # "too loud": turn it down
         down = bool(re.match(_LEVEL_DOWN + r"|turn\s+down|lower|reduce|soften|quiet|less", direction, re.I))
-        amount = " ".join(groups.get(name, "") for name in ("amount", "after", "after2", "amount5"))
+        amount = " ".join(groups.get(name, "") for name in ("amount", "after", "after2", "amount5", "amount7"))
         step = 3.0 if re.search(r"little|tad|touch|bit|slightly", amount) else 10.0 if re.search(r"much|\blot\b|\bway\b", amount) else 6.0
         change = -step if down else step
-        music = bool(re.search(rf"\b{_MUSIC_WORD}\b", what, re.I))
-        ambience = bool(re.search(rf"\b{_AMBIENCE_WORD}\b", what, re.I)) or any(re.search(rf"\b{re.escape(a)}\b", what) for a in ambiences)
+        music = bool(re.search(rf"\b{_MUSIC_WORD}\b", what, re.I)) or any(re.search(rf"\b{_own(word)}\b", what) for word in instruments)
+        ambience = bool(re.search(rf"\b{_AMBIENCE_WORD}\b", what, re.I)) or any(re.search(rf"\b{_own(a)}\b", what) for a in ambiences)
         ops.append(SetSound(music_volume_db=change if music else 0.0, ambience_volume_db=change if ambience else 0.0))
         spans.append(match.span())
     if described := _music_description(blank(text, spans), plan):
@@ -932,7 +950,7 @@ def _sound_ops(
 #: they change nothing, and their words must not become a shot's content.
 _KEEP_AS_IS = re.compile(
     r"(?:^|(?<=[,;.!?])|\b(?:but|and)\b)\s*(?:"
-    r"(?:the\s+|this\s+|that\s+|its?\s+)?(?:[\w#-]+\s+){0,2}?(?:is|are|'s|looks?|sounds?|seems?)\s+(?:just\s+|really\s+|totally\s+|perfectly\s+|already\s+)?"
+    r"(?:the\s+|this\s+|that\s+|its?\s+)?(?:[\w#-]+\s+){0,2}?(?:[\w#-]+'s|is|are|'s|looks?|sounds?|seems?)\s+(?:just\s+|really\s+|totally\s+|perfectly\s+|already\s+)?"
     r"(?:fine|good|ok(?:ay)?|great|perfect|nice|right|lovely|alright|all\s+right)(?:\s+(?:as\s+(?:it\s+is|is)|now))?"
     r"|(?:keep|leave)\s+(?:the\s+)?(?:music|soundtrack|narration|voice|ambience|sound|audio|title|style)\s+(?:as\s+(?:it\s+is|is)|alone|the\s+same|unchanged)"
     r"|don'?t\s+(?:change|touch)\s+(?:the\s+)?(?:music|soundtrack|narration|voice|ambience|sound|audio|title|style)"

@@ -325,3 +325,20 @@ def test_praise_around_a_change_is_not_part_of_it(instruction: str, expected: li
 def test_praise_alone_changes_nothing_and_says_so() -> None:
     with pytest.raises(BadRequest, match="nothing to change"):
         edited("a video of a fox", "looks great!")
+
+
+HARBOUR = "a 12 second video of a harbour at dusk with gentle guitar music and seagull sounds, 3 shots"
+
+
+@pytest.mark.parametrize(
+    ("instruction", "expected"),
+    [
+        ("could the guitar be a bit softer", ["music: gentle guitar -> gentle guitar at -3 dB"]),
+        ("drop the seagulls from the second shot", ["shot 2 ambience: seagull -> none"]),
+        ("bring the seagull sounds up a touch", ["ambience level: +0 dB -> +3 dB"]),
+        ("music's fine but shot 3 needs to be darker", ["shot 3 grade: brightness -0.3"]),
+    ],
+)
+def test_the_plans_own_sounds_are_named_as_people_name_them(instruction: str, expected: list[str]) -> None:
+    before, after = edited(HARBOUR, instruction)
+    assert diff_plans(before, after) == expected
