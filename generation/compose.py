@@ -32,6 +32,10 @@ from reelwright.plan import Grade
 
 AUDIO_CHUNK = 1024
 AUDIO_BITRATE = 160_000
+#: The decoded AAC's sample peak stays under this (-0.5 dBFS). The master's true peak is at -1 dBTP, but the
+#: encoder's quantisation rings on transients and can put a decoded sample a dB or two higher, over full scale
+#: on some mixes, so the track is checked through the codec itself and lowered by what it overshoots.
+DECODED_PEAK_CEILING = 10 ** (-0.5 / 20)
 FINAL_CRF = "20"
 FINAL_PRESET = "veryfast"
 LABEL_TEXT = "AI-generated"
@@ -40,8 +44,6 @@ YUV_OFFSET = np.array([16.0, 128.0, 128.0], dtype=np.float32)
 YUV_MATRIX = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]], dtype=np.float32) / np.float32(255)
 #: The watermark adds equal offsets to R, G and B: that is this much luma and no chroma.
 LUMA_PER_RGB = float(YUV_MATRIX[0].sum())
-#: Narration starts this long after its shot begins, so a cut never clips its first syllable.
-NARRATION_LEAD_S = 0.15
 
 
 @dataclass(frozen=True)
@@ -375,6 +377,40 @@ class Composer:
             for packet in self.audio_stream.encode(frame):
                 self.container.mux(packet)
             self.audio_sent += chunk.shape[1]
+
+
+def within_codec_peak(track: np.ndarray) -> np.ndarray:
+    """``track`` (2, n), lowered just enough that its AAC encode decodes under DECODED_PEAK_CEILING (a second
+    pass catches the rare mix whose overshoot moves with the gain)."""
+    for _ in range(2):
+        peak = decoded_peak(track)
+        if peak <= DECODED_PEAK_CEILING:
+            break
+        track = track * np.float32(DECODED_PEAK_CEILING / peak * 0.99)
+    return track
+
+
+def decoded_peak(track: np.ndarray) -> float:
+    """The largest sample of ``track`` (2, n) after an AAC encode at the file's settings and a decode."""
+    encoder = av.CodecContext.create("aac", "w")
+    encoder.sample_rate, encoder.layout, encoder.format, encoder.bit_rate = MIX_RATE, "stereo", "fltp", AUDIO_BITRATE
+    encoder.time_base = Fraction(1, MIX_RATE)
+    encoder.open()
+    decoder = av.CodecContext.create("aac", "r")
+    decoder.extradata = encoder.extradata
+    decoder.sample_rate, decoder.layout = MIX_RATE, "stereo"
+    peak = 0.0
+    for start in [*range(0, track.shape[1], AUDIO_CHUNK), None]:
+        frame = None
+        if start is not None:
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(track[:, start : start + AUDIO_CHUNK], dtype=np.float32), format="fltp", layout="stereo"
+            )
+            frame.sample_rate, frame.pts, frame.time_base = MIX_RATE, start, Fraction(1, MIX_RATE)
+        for packet in encoder.encode(frame):
+            for decoded in decoder.decode(packet):
+                peak = max(peak, float(np.abs(decoded.to_ndarray()).max(initial=0.0)))
+    return peak
 
 
 def compose(

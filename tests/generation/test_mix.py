@@ -16,6 +16,7 @@ import pytest
 from scipy import signal
 
 from reelwright.generation.backends import Sound, SoundRequest, Speech, SpeechRequest
+from reelwright.generation.compose import DECODED_PEAK_CEILING, decoded_peak, within_codec_peak
 from reelwright.generation.mix import (
     MIX_RATE,
     TARGET_LUFS,
@@ -230,3 +231,22 @@ def test_loudness_agrees_with_pyloudnorm(narration: list[Cue], music: Sound, amb
     assert measure(speech, rate).integrated_lufs == pytest.approx(
         pyloudnorm.Meter(rate).integrated_loudness(speech.astype(np.float64)), abs=0.05
     )
+
+
+def test_a_mastered_track_whose_aac_encode_would_clip_is_lowered_just_enough() -> None:
+    """AAC rings on hard transients: a -1 dBTP square wave decodes over full scale. Checked through the codec
+    itself, the track comes out under the decoded ceiling with its loudness nearly kept."""
+    seconds = np.arange(MIX_RATE * 3) / MIX_RATE
+    square = (10 ** (-1.05 / 20) * np.sign(np.sin(2 * np.pi * 220 * seconds))).astype(np.float32)
+    track = np.stack([square, square])
+    assert decoded_peak(track) > 1.0
+    safe = within_codec_peak(track)
+    assert decoded_peak(safe) <= DECODED_PEAK_CEILING
+    assert measure(safe).integrated_lufs > measure(track).integrated_lufs - 4.0
+
+
+def test_a_track_the_codec_keeps_under_the_ceiling_is_left_as_it_is() -> None:
+    seconds = np.arange(MIX_RATE * 2) / MIX_RATE
+    tone = (0.5 * np.sin(2 * np.pi * 440 * seconds)).astype(np.float32)
+    track = np.stack([tone, tone])
+    assert within_codec_peak(track) is track
