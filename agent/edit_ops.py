@@ -33,6 +33,7 @@ class SetShot(BaseModel):
     camera: CameraMove | None = None
     narration: str | None = None
     duration_s: float | None = None
+    talking: bool | None = Field(default=None, description="Whether the face in the shot's photo speaks its narration, lip-synced.")
 
 
 class ScaleDuration(BaseModel):
@@ -126,7 +127,16 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
             for field, limit in (("prompt", MAX_PROMPT_CHARS), ("narration", MAX_NARRATION_CHARS)):
                 if field in changes:  # a person's words, kept within what a shot holds
                     changes[field] = changes[field][:limit]
-            shots[i] = shots[i].model_copy(update=changes)
+            if changes.get("talking") and not shots[i].source_image:
+                raise BadRequest(
+                    f"Only a shot with a photo can speak, and shot {shots[i].id} has none: start from a photo of the face (/animate, or --image)."
+                )
+            shot = shots[i].model_copy(update=changes)
+            if shot.talking and not shot.narration.strip():
+                if "talking" in changes:
+                    raise BadRequest(f'What should the face in shot {shot.id} say? E.g. "make shot {shot.id} say: welcome to the channel".')
+                shot = shot.model_copy(update={"talking": False})  # its line was removed: nothing left to say
+            shots[i] = shot
         elif isinstance(op, ScaleDuration):
             i = index_of(op.shot)
             shots[i] = shots[i].model_copy(update={"duration_s": _clamp_duration(shots[i].duration_s * op.factor)})
@@ -247,6 +257,8 @@ def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
                 lines.append(f"shot {shot.id} {field.removesuffix('_s')}: {a} -> {b}")
         if before.grade != shot.grade:
             lines.append(f"shot {shot.id} grade: {_grade(shot.grade)}")
+        if before.talking != shot.talking:
+            lines.append(f"shot {shot.id}: {'the face says its line' if shot.talking else 'narrated, the face no longer speaks'}")
     new_seeds = {shot.seed for shot in new.shots}
     for shot in old.shots:
         if shot.seed not in new_seeds and shot.id not in retaken:

@@ -44,6 +44,7 @@ from reelwright.agent.requirements import (
     language_name,
     sound_requirements,
 )
+from reelwright.agent.talking import asks_to_speak, lines_for, spoken_words
 from reelwright.agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
@@ -973,12 +974,45 @@ def without_kept(text: str) -> str:
 def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     text = without_kept(normalise_instruction(instruction))
     refs = shot_refs(text, plan)
+    if (talking := _talking_reading(text, plain_text(instruction), plan, refs)) is not None:
+        return talking
     sound, facts, spans = _sound_ops(text, plan, refs)
     if sound or facts:
         rest = _blank_spans(text, spans)
         remaining = read_picture_instruction(rest, plan) if _substance(rest) else Reading([], set())
         return Reading(sound + remaining.ops, remaining.named, facts)
     return read_picture_instruction(text, plan)
+
+
+_STOP_TALKING = re.compile(
+    r"\b(?:stop|no\s+more|without|don'?t|do\s+not|no|never)\s+(?:\w+\s+){0,3}?(?:talk|talking|speak|speaking|lip[- ]?sync\w*|moving\s+(?:her|his|their)\s+(?:lips|mouth))\b"
+    r"|\bnot\s+(?:be\s+)?(?:talking|speaking)\b|\bjust\s+(?:a\s+)?(?:narration|voice[- ]?over)\b",
+    re.I,
+)
+
+
+def _talking_reading(text: str, raw: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]]) -> Reading | None:
+    """A face made to speak, or to stop ("make her say: thanks for watching", "have shot 2 talk", "no lip sync"):
+    the shots named, else those talking already, else those with a photo. The words come from the person's own
+    message, untouched by typo correction; without words the shot keeps its line."""
+    stop = _STOP_TALKING.search(text)
+    if not stop and not asks_to_speak(text) and not re.search(rf"\b(?:make|have|let)\s+{_SHOT_NOUN}\s*\S+\s+(?:talk|speak)\b", text, re.I):
+        return None
+    ids = list(dict.fromkeys(number for number, _ in refs))
+    if stop:
+        shots = [plan.shot(i) for i in ids if i <= len(plan.shots)] or [shot for shot in plan.shots if shot.talking]
+        return Reading([SetShot(shot=shot.id, talking=False) for shot in shots if shot.talking], {shot.id for shot in shots})
+    if not ids:
+        ids = [shot.id for shot in plan.shots if shot.talking] or [shot.id for shot in plan.shots if shot.source_image]
+    if not ids:
+        raise BadRequest(
+            "Only a shot with a photo can speak, and this video has none: start from a photo of the face (/animate, or --image)."
+        )
+    said = spoken_words(raw)[0] or narration_line(_blank_spans(text, [span for _, span in refs]))
+    if said is None:
+        return Reading([SetShot(shot=i, talking=True) for i in ids], set(ids))
+    lines = [line for line in lines_for(said, len(ids)) if line]
+    return Reading([SetShot(shot=i, talking=True, narration=line) for i, line in zip(ids, lines, strict=False)], set(ids))
 
 
 def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:

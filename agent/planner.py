@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reelwright.agent.requirements import enforce, keywords, language_name
+from reelwright.agent.talking import lines_for, speaking_time_s
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import (
     MAX_PROMPT_CHARS,
     MAX_SHOT_S,
     MIN_SHOT_S,
+    NARRATION_LEAD_S,
     RESOLUTIONS,
+    TALKING_TAIL_S,
     CameraMove,
     PlannerInfo,
     PlanProgress,
@@ -109,6 +112,19 @@ def decide_structure(requirements: Requirements, has_image: bool, max_total_s: f
     return split_duration(total, count)
 
 
+def talking_structure(requirements: Requirements, said: str) -> Requirements:
+    """For words to be said as written: as many talking shots as the words need (at least the count the person
+    asked for) and, unless they said how long, as long as it takes to say them. That is an estimate: the
+    render times each talking shot by its real speech (``ShotPlan.with_talking_lengths``)."""
+    lines = [line for line in lines_for(said, requirements.shot_count or 1) if line]
+    count = max(requirements.shot_count or 1, len(lines))
+    total = requirements.total_duration_s
+    if total is None:
+        spoken = sum(NARRATION_LEAD_S + speaking_time_s(line) + TALKING_TAIL_S for line in lines)
+        total = max(MIN_TOTAL_S, count * MIN_SHOT_S, round(spoken + (count - len(lines)) * TARGET_SHOT_S, 1))
+    return requirements.model_copy(update={"shot_count": count, "total_duration_s": total, "shot_duration_s": None})
+
+
 def check_total(total_s: float, max_total_s: float) -> None:
     if not math.isfinite(total_s) or total_s > max_total_s:
         raise BadRequest(f"That is too long: {format_duration(total_s)} requested, the limit is {format_duration(max_total_s)}.")
@@ -137,15 +153,22 @@ def plan_video(
     progress: PlanProgress | None = None,
 ) -> Planned:
     rng = rng or random.Random()
+    talking = bool(requirements.talking) and image_sha is not None
+    verbatim = requirements.spoken_line if talking else None
+    if verbatim:
+        requirements = talking_structure(requirements, verbatim)
     durations = decide_structure(requirements, image_sha is not None, max_total_s)
-    narration = True if requirements.narration is None else requirements.narration
+    narration = True if requirements.narration is None or talking else requirements.narration
     theme = requirements.subject or ("" if requirements.shots else request.strip())
     subjects = list(requirements.shots) if requirements.shots else [theme] * len(durations)
     framings = [framing_of(index, len(durations)) for index in range(len(durations))]
 
     lines: list[str] = [""] * len(durations)
     planner = PlannerInfo(engine="template")
-    if llm is not None and narration:
+    if verbatim:
+        lines = lines_for(verbatim, len(durations))
+        planner = PlannerInfo(engine="rules")
+    elif llm is not None and narration:
         lines, planner = write_lines(llm, request, theme, subjects, durations, progress, language=requirements.language or "en")
     elif llm is not None:
         planner = PlannerInfo(engine=llm.engine, model=llm.model, tokens=0, note="Nothing for the model to write: no narration.")
@@ -154,21 +177,29 @@ def plan_video(
     used_lines: set[str] = set()
     for index, duration in enumerate(durations):
         line = ""
-        if narration:
+        if verbatim:
+            line = lines[index]  # said as written, whatever its length: a talking shot lasts as long as its speech
+        elif narration:
             line = lines[index] if _normal(lines[index]) not in used_lines else ""
-            line = line or default_narration(subjects[index], duration, index, len(durations), listed=requirements.shots is not None)
-            line = as_sentence(fit_narration(line, duration))
+            if talking:
+                line = as_sentence(line or talking_line(theme, index, len(durations)))
+            else:
+                line = line or default_narration(subjects[index], duration, index, len(durations), listed=requirements.shots is not None)
+                line = as_sentence(fit_narration(line, duration))
             used_lines.add(_normal(line))
         shots.append(
             Shot(
                 id=index + 1,
-                prompt=shot_prompt(framings[index], subjects[index], theme)[:MAX_PROMPT_CHARS],
+                prompt=(talking_prompt("" if verbatim else theme) if talking else shot_prompt(framings[index], subjects[index], theme))[
+                    :MAX_PROMPT_CHARS
+                ],
                 duration_s=duration,
-                camera=_DEFAULT_CAMERAS[index % len(_DEFAULT_CAMERAS)],
+                camera="static" if talking else _DEFAULT_CAMERAS[index % len(_DEFAULT_CAMERAS)],  # a speaking face holds still
                 narration=line,
                 source_image=image_sha,
                 seed=rng.randrange(2**31),
                 negative_prompt="blurry, low quality, distorted, watermark, text",
+                talking=talking and bool(line.strip()),
             )
         )
     aspect = requirements.aspect or "16:9"
@@ -185,7 +216,10 @@ def plan_video(
         video_model=requirements.video_model,
     )
     language = requirements.language or "en"
-    if narration and language != "en" and (planner.engine == "template" or planner.fallback):
+    if requirements.talking and image_sha is None:
+        said = "To make a face speak, start from a photo of it (/animate, or --image): this video is narrated instead."
+        planner = planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})
+    if narration and language != "en" and (planner.engine == "template" or planner.fallback) and not verbatim:
         said = f"The narration lines are in English: the template planner writes no {language_name(language)}; edit the lines."
         planner = planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})
     # Music, language and the voice follow the same rules as in every edit.
@@ -269,6 +303,26 @@ def shot_prompt(framing: str, subject: str, theme: str) -> str:
     if theme and theme != subject and not keywords(theme) <= keywords(prompt):
         prompt += f", {theme}"
     return prompt
+
+
+def talking_prompt(theme: str) -> str:
+    """What a talking shot shows: the face in the photo speaking (what it talks about helps a model's gestures)."""
+    return (
+        f"close-up of the person in the photo speaking to the camera, about {theme}"
+        if theme
+        else "close-up of the person in the photo speaking to the camera"
+    )
+
+
+def talking_line(topic: str, index: int, count: int) -> str:
+    """A face's own words when no model writes them: first person, stating nothing the person did not say."""
+    if count == 1:
+        return f"Hi! Let me tell you about {topic}." if topic else "Hi there!"
+    if index == 0:
+        return f"Hi! Today: {topic}." if topic else "Hi there!"
+    if index == count - 1:
+        return "Thanks for watching!"
+    return f"Here is more about {topic}." if topic else "Here is more."
 
 
 def fit_model_line(line: str, duration_s: float) -> str:

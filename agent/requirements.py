@@ -10,6 +10,7 @@ import re
 
 from reelwright.agent.durations import find_durations, normalise
 from reelwright.agent.shot_list import find_shot_list, find_then_list
+from reelwright.agent.talking import asks_to_speak, spoken_words, talking_topic
 from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
 from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Music, Requirements, Shot, ShotPlan
 
@@ -268,8 +269,11 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
 
     Raises :class:`BadRequest` for facts that are wrong as written (a negative length).
     """
-    text = normalise(plain_text(text))
     facts: dict[str, object] = {}
+    said, rest = spoken_words(plain_text(text))
+    if asks_to_speak(rest):  # the words said are neither the subject nor the length or style
+        facts["talking"], facts["spoken_line"], text = True, said, rest
+    text = normalise(plain_text(text))
     spans: list[tuple[int, int]] = []
 
     durations = find_durations(text)
@@ -308,8 +312,8 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
             facts[key] = value
         spans += [m.span() for m in matches]
     sound_facts, sound_spans = sound_requirements(text, music=facts.get("music"))
-    for key, said in sound_facts.items():
-        facts.setdefault(key, said)
+    for key, stated in sound_facts.items():
+        facts.setdefault(key, stated)
     spans += sound_spans
     if match := _STYLE.search(text):
         style = next(g for g in match.groups() if g).strip()
@@ -331,6 +335,8 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
             rest = listed.lead
     if with_subject:
         facts["subject"] = subject_of(rest)
+        if facts.get("talking"):  # the subject is what the face talks about, not the ask to make it talk
+            facts["subject"] = subject_of(talking_topic(rest) or "") or (said and said[:80]) or "a talking portrait"
     return Requirements.model_validate(facts)
 
 

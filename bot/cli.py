@@ -48,9 +48,11 @@ ConsentFlag = Annotated[
     bool,
     typer.Option(
         "--consent",
-        help="Confirm, for --image: I am the person in this image, or I have the consent of everyone shown in it, or it shows no real person.",
+        help="Confirm, for --image: I am the person in this image, or I have the consent of everyone shown in it to be animated "
+        "and made to speak, or it shows no real person; it is not a public figure.",
     ),
 ]
+SayOption = Annotated[str | None, typer.Option("--say", help="Words the face in --image says, as written: a talking portrait, lip-synced.")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Where to write the MP4.")]
 NoWaitFlag = Annotated[
     bool, typer.Option("--no-wait", help="Return once the job is queued (its id is printed); `reelwright job ID --wait` follows it.")
@@ -139,7 +141,13 @@ def version_json(record: VersionRecord) -> dict[str, Any]:
 
 
 async def plan_with_status(
-    service: ConversationService, request: str, image: Path | None, quiet: bool, model: str | None = None, consent: bool = False
+    service: ConversationService,
+    request: str,
+    image: Path | None,
+    quiet: bool,
+    model: str | None = None,
+    consent: bool = False,
+    say: str | None = None,
 ) -> VersionRecord:
     """Plan with a spinner that says what the planner is doing ("writing shot 2/5"), then say who planned."""
     service.warm_up()
@@ -149,7 +157,7 @@ async def plan_with_status(
             if status is not None:
                 status.update(f"planning: {line}")
 
-        chosen = Requirements(video_model=model) if model else None
+        chosen = Requirements(video_model=model, talking=True if say else None, spoken_line=say) if model or say else None
         record = await service.plan(cli_user(), request, image, overrides=chosen, progress=progress, consent=consent)
     report_planner(record)
     return record
@@ -179,7 +187,8 @@ def print_plan(record: VersionRecord) -> None:
     for column in ("#", "s", "camera", "prompt", "narration"):
         table.add_column(column, overflow="fold")
     for shot in plan.shots:
-        table.add_row(str(shot.id), f"{shot.duration_s:g}", shot.camera, shot.prompt, shot.narration)
+        said = f"(the face says) {shot.narration}" if shot.talking else shot.narration
+        table.add_row(str(shot.id), f"~{shot.duration_s:g}" if shot.talking else f"{shot.duration_s:g}", shot.camera, shot.prompt, said)
     err.print(table)
 
 
@@ -188,6 +197,7 @@ def make(
     request: Annotated[str, typer.Argument(help="What the video should show.")],
     image: ImageOption = None,
     consent: ConsentFlag = False,
+    say: SayOption = None,
     out_file: OutOption = None,
     model: ModelOption = None,
     no_wait: NoWaitFlag = False,
@@ -197,7 +207,7 @@ def make(
 
     async def body(service: ConversationService) -> None:
         await service.check_can_render(cli_user(), out_file)
-        record = await plan_with_status(service, request, image, as_json, model, consent)
+        record = await plan_with_status(service, request, image, as_json, model, consent, say)
         if not as_json:
             print_plan(record)
         if no_wait:
@@ -229,13 +239,14 @@ def plan(
     request: Annotated[str, typer.Argument(help="What the video should show.")],
     image: ImageOption = None,
     consent: ConsentFlag = False,
+    say: SayOption = None,
     model: ModelOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a project and its first plan without rendering (review before spending compute)."""
 
     async def body(service: ConversationService) -> None:
-        record = await plan_with_status(service, request, image, as_json, model, consent)
+        record = await plan_with_status(service, request, image, as_json, model, consent, say)
 
         def human() -> None:
             print_plan(record)

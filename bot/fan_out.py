@@ -24,7 +24,7 @@ import redis
 from redis.exceptions import LockError
 from redis.lock import Lock
 
-from reelwright.generation.pipeline import RenderPipeline, ShotResult, StageProgress
+from reelwright.generation.pipeline import RenderPipeline, ShotResult, Spoken, StageProgress
 from reelwright.plan import ShotPlan
 
 log = logging.getLogger(__name__)
@@ -85,13 +85,18 @@ def make_shots(
     progress: StageProgress,
     order: list[int] | None = None,
     wait: bool = True,
+    spoken: Spoken | None = None,
 ) -> tuple[dict[int, tuple[Path, ShotResult]], list[int]]:
     """Render (or find) every shot of ``plan`` that no other worker is rendering, in ``order``; with
     ``wait`` (the coordinator) also wait for the others' clips, taking over any whose worker died.
     Returns clip and result per shot index, and the shots this call rendered. ``progress`` raises
-    ``Cancelled`` to stop."""
+    ``Cancelled`` to stop. ``spoken``: the talking shots' speech (``RenderPipeline.speech_first``)."""
     shots = plan.shots
-    keys = [pipeline.clip_key(plan, shot, count, pipeline.backend_for(plan, shot)) for shot, count in zip(shots, counts, strict=True)]
+    spoken = spoken or {}
+    keys = [
+        pipeline.clip_key(plan, shot, count, pipeline.backend_for(plan, shot), spoken.get(shot.id))
+        for shot, count in zip(shots, counts, strict=True)
+    ]
     cached_before = {index for index, key in enumerate(keys) if pipeline.clips.lookup(key) is not None}
     done: dict[int, tuple[Path, ShotResult]] = {}
     rendered: list[int] = []
@@ -115,7 +120,7 @@ def make_shots(
                 def shot_progress(fraction: float, index: int = index) -> None:
                     progress("rendering", (len(done) + fraction) / len(shots), f"shot {shots[index].id}/{len(shots)}")
 
-                done[index] = pipeline.render_shot(plan, shots[index], counts[index], images, shot_progress)
+                done[index] = pipeline.render_shot(plan, shots[index], counts[index], images, shot_progress, spoken.get(shots[index].id))
                 pending.remove(index)
                 rendered.append(index)
                 log.info("rendered shot %s of %s (%s)", shots[index].id, plan.title, keys[index][:12])

@@ -1,4 +1,4 @@
-"""``reelwright models``: the video and audio model presets, what is downloaded here, pull and remove.
+"""``reelwright models``: the video, talking-portrait and audio model presets, what is downloaded here, pull and remove.
 
 Each command takes ``--json`` and then prints one JSON object on stdout, like the rest of the CLI.
 """
@@ -16,8 +16,11 @@ from reelwright.generation import model_hub
 from reelwright.generation.audio_models import AUDIO_PRESETS, AudioPreset
 from reelwright.generation.capabilities import Capabilities
 from reelwright.generation.presets import PRESETS, Preset
+from reelwright.generation.wan_s2v import TALKING_PRESETS, TalkingPreset, talking_preset
 
-models = typer.Typer(help="Video and audio models: presets, what is downloaded here, pull and remove.", no_args_is_help=True)
+models = typer.Typer(
+    help="Video, talking-portrait and audio models: presets, what is downloaded here, pull and remove.", no_args_is_help=True
+)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ModelArgument = Annotated[str, typer.Argument(help="A preset id (see `reelwright models list`) or a hub id (org/name).")]
 
@@ -34,8 +37,8 @@ def rules_json(rules: Capabilities) -> dict[str, Any]:
     }
 
 
-def _common_json(preset: Preset | AudioPreset, role: str, installed: model_hub.Installed | None) -> dict[str, Any]:
-    """What video and sound presets both say: where the weights are, how they run, what they need."""
+def _common_json(preset: Preset | TalkingPreset | AudioPreset, role: str, installed: model_hub.Installed | None) -> dict[str, Any]:
+    """What video, talking and sound presets all say: where the weights are, how they run, what they need."""
     return {
         "id": preset.id,
         "title": preset.title,
@@ -58,6 +61,16 @@ def preset_json(preset: Preset, installed: model_hub.Installed | None) -> dict[s
     return {**_common_json(preset, preset.role, installed), "rules": rules_json(preset.capabilities)}
 
 
+def talking_preset_json(preset: TalkingPreset, installed: model_hub.Installed | None) -> dict[str, Any]:
+    """A video preset's description, plus the talking backend that runs it and the speech sample rate it hears."""
+    return {
+        **_common_json(preset, preset.role, installed),
+        "backend": preset.backend,
+        "rules": rules_json(preset.capabilities),
+        "speech_sample_rate": preset.sample_rate,
+    }
+
+
 def audio_preset_json(preset: AudioPreset, installed: model_hub.Installed | None) -> dict[str, Any]:
     return {
         **_common_json(preset, "/".join(preset.kinds), installed),
@@ -74,13 +87,15 @@ def failing(error: ReelwrightError) -> typer.Exit:
 @models.command("list")
 def list_models(as_json: JsonFlag = False) -> None:
     """The presets: role, native size and rate, memory needed (none / model offload / group offload), licence, downloaded."""
-    found = model_hub.downloaded([*PRESETS, *(preset.id for preset in AUDIO_PRESETS)])
+    pictures: list[Preset | TalkingPreset] = [*PRESETS.values(), *TALKING_PRESETS]  # listed alike: size, fps, memory
+    found = model_hub.downloaded([*(preset.id for preset in pictures), *(preset.id for preset in AUDIO_PRESETS)])
     rows = [preset_json(preset, found[preset.id]) for preset in PRESETS.values()]
+    talking = [talking_preset_json(preset, found[preset.id]) for preset in TALKING_PRESETS]
     sounds = [audio_preset_json(preset, found[preset.id]) for preset in AUDIO_PRESETS]
 
     def human() -> None:
         table = Table("id", "role", "size, fps", "GPU GB", "licence", "here")
-        for row, preset in zip(rows, PRESETS.values(), strict=True):
+        for row, preset in zip([*rows, *talking], pictures, strict=True):
             memory = " / ".join(f"{preset.memory_gb[p]:g}" for p in ("none", "model-offload", "group-offload"))
             width, height = preset.capabilities.frame_size(16, 9)
             table.add_row(
@@ -104,7 +119,7 @@ def list_models(as_json: JsonFlag = False) -> None:
             )
         out.print(table)
 
-    emit(as_json, {"models": rows, "audio_models": sounds}, human)
+    emit(as_json, {"models": rows, "talking_models": talking, "audio_models": sounds}, human)
 
 
 @models.command("info")
@@ -116,9 +131,12 @@ def info(model: ModelArgument, as_json: JsonFlag = False) -> None:
         raise failing(error) from None
     installed = model_hub.installed(model)
     preset = PRESETS.get(model)
+    talking = talking_preset(model)
     audio = next((p for p in AUDIO_PRESETS if p.id == model), None)
     if preset:
         payload = preset_json(preset, installed)
+    elif talking:
+        payload = talking_preset_json(talking, installed)
     elif audio:
         payload = audio_preset_json(audio, installed)
     else:

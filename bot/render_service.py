@@ -20,11 +20,18 @@ from typing import Any, Protocol
 
 from reelwright.bot.fan_out import ShotLocks, make_shots
 from reelwright.errors import BadRequest, Cancelled, GenerationError, ReelwrightError
-from reelwright.generation.backends import VideoBackend, build_image_to_video, build_sounds, build_text_to_video, build_video_model
+from reelwright.generation.backends import (
+    VideoBackend,
+    build_image_to_video,
+    build_sounds,
+    build_talking,
+    build_text_to_video,
+    build_video_model,
+)
 from reelwright.generation.compose import frame_ranges
 from reelwright.generation.credentials import CredentialClaim, SigningIdentity, sign_video
 from reelwright.generation.keys import signing_identity
-from reelwright.generation.pipeline import RenderPipeline, ShotResult, StageProgress
+from reelwright.generation.pipeline import RenderPipeline, ShotResult, Spoken, StageProgress
 from reelwright.generation.voices import CLONE_PREFIX, VoiceBank
 from reelwright.generation.watermark import Watermarker
 from reelwright.plan import ShotPlan
@@ -103,6 +110,7 @@ class RenderService:
                     self.watermarker,
                     self.scratch,
                     models=self.video_model,
+                    talking=build_talking(self.settings),
                 )
             return self._pipeline
 
@@ -130,7 +138,7 @@ class RenderService:
         """What the video's signed manifest says: the models of each shot and, for an edit, the version it
         was made from (its file as the parent ingredient, when this machine can still get it) and the instruction."""
         pipeline = self.pipeline()
-        models = [(shot.id, model_name(pipeline.backend_for(record.plan, shot))) for shot in record.plan.shots]
+        models = [(shot.id, model_name(pipeline.made_by(record.plan, shot))) for shot in record.plan.shots]
         parent = None
         if job.version > 1:
             previous = self.repository.latest_render(job.project_id, job.version - 1)
@@ -190,16 +198,16 @@ class RenderService:
             )
             report("signing", 1.0, "content credentials")
             sign_video(result.output, result.output, claim, identity)
-            artifact = self.store.put(result.output, "video", plan.total_duration_s)
+            artifact = self.store.put(result.output, "video", result.duration_s)
             shots = [{"shot": s.shot_id, "clip_hash": s.clip_hash, "reused": s.reused} for s in result.shots]
-            self.repository.complete_render(render_id, artifact.sha256, str(output.resolve()), shots, plan.total_duration_s)
+            self.repository.complete_render(render_id, artifact.sha256, str(output.resolve()), shots, result.duration_s)
         except BaseException:
             self.repository.fail_render(render_id)
             raise
-        return RenderOutcome(job.project_id, job.version, render_id, output, plan.total_duration_s, shots)
+        return RenderOutcome(job.project_id, job.version, render_id, output, result.duration_s, shots)
 
     def coordinate(
-        self, job: JobRecord, plan: ShotPlan, counts: list[int], images: dict[str, Path], progress: StageProgress
+        self, job: JobRecord, plan: ShotPlan, counts: list[int], images: dict[str, Path], spoken: Spoken, progress: StageProgress
     ) -> list[tuple[Path, ShotResult]]:
         """The held job's shots: other workers are asked to help with those still to make, this one works
         through them too and waits for the rest, so it never depends on help arriving."""
@@ -208,11 +216,11 @@ class RenderService:
         missing = sum(
             1
             for shot, count in zip(plan.shots, counts, strict=True)
-            if pipeline.clips.lookup(pipeline.clip_key(plan, shot, count, pipeline.backend_for(plan, shot))) is None
+            if pipeline.clips.lookup(pipeline.clip_key(plan, shot, count, pipeline.backend_for(plan, shot), spoken.get(shot.id))) is None
         )
         if missing > 1:
             self.helpers.ask(job, missing - 1)
-        made, _ = make_shots(pipeline, plan, counts, images, self.helpers.locks, progress)
+        made, _ = make_shots(pipeline, plan, counts, images, self.helpers.locks, progress, spoken=spoken)
         return [made[index] for index in range(len(plan.shots))]
 
     def help(self, job_id: int, attempt: int, start: int) -> int:
@@ -223,6 +231,8 @@ class RenderService:
         if job.status != "running" or job.attempts != attempt:
             return 0
         plan = self.repository.version(job.project_id, job.version).plan
+        # Timed by the talking shots' speech as the job's worker timed it (the lines are cached stems by now).
+        plan, spoken = self.pipeline().speech_first(plan, self.voice_sample(job.project_id, plan))
         counts = [count for _, count in frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)]
         images = self.images_of(plan)
         checked = [time.monotonic()]
@@ -235,7 +245,7 @@ class RenderService:
                     raise Cancelled("The job ended or changed hands.")
 
         order = [(start + offset) % len(plan.shots) for offset in range(len(plan.shots))]
-        _, rendered = make_shots(self.pipeline(), plan, counts, images, self.helpers.locks, still_wanted, order, wait=False)
+        _, rendered = make_shots(self.pipeline(), plan, counts, images, self.helpers.locks, still_wanted, order, wait=False, spoken=spoken)
         return len(rendered)
 
 

@@ -42,6 +42,7 @@ from reelwright.generation import model_hub
 from reelwright.generation.backends import VideoBackend
 from reelwright.generation.compose import partial_path
 from reelwright.generation.credentials import DerivedAction, sign_derivative
+from reelwright.generation.faces import read_photo, speaking_face
 from reelwright.generation.keys import watermark_key
 from reelwright.generation.presets import PRESETS
 from reelwright.generation.verification import Marks, Verdict, read_marks
@@ -70,7 +71,10 @@ from reelwright.storage.scratch import ScratchSpace
 log = logging.getLogger(__name__)
 
 #: What the uploader of a photo confirms before it is animated (a button in Discord, ``--consent`` on the CLI).
-CONSENT_STATEMENT = "I am the person in this image, or I have the consent of everyone shown in it, or it shows no real person."
+CONSENT_STATEMENT = (
+    "I am the person in this image, or I have the consent of everyone shown in it to be animated and made to speak, "
+    "or it shows no real person; it is not a public figure."
+)
 VOICE_CONSENT_STATEMENT = "This is my own voice, or I have the speaker's permission to clone it for my videos."
 #: The largest voice recording accepted: chat surfaces refuse bigger files before downloading them.
 VOICE_SAMPLE_MAX_BYTES = MAX_BYTES
@@ -319,19 +323,28 @@ class ConversationService:
         request = check_request(request, self.settings.max_request_chars)
         guild = place.guild if place else None
         self.moderator.check_request(user, guild, request, "request")
-        image_sha = None
+        if overrides is not None and overrides.spoken_line:
+            self.moderator.check_request(user, guild, check_request(overrides.spoken_line, self.settings.max_request_chars), "request")
+        defaults = Requirements.model_validate(self.repository.preferences(user))
+        stated = extract_requirements(request)
+        said = {"subject": stated.subject, "ambience": stated.ambience, "talking": stated.talking, "spoken_line": stated.spoken_line}
+        requirements = defaults.merged_with(stated).model_copy(update=said)
+        if overrides is not None:
+            requirements = requirements.merged_with(overrides)
+            if overrides.talking:  # words given with an option (/animate say:, --say) are said as written
+                requirements = requirements.model_copy(
+                    update={"talking": True, "spoken_line": overrides.spoken_line or requirements.spoken_line}
+                )
+        image_sha, speaker = None, None
         if image is not None:
             checked = load_image(image, self.settings.max_image_bytes, self.settings.max_image_pixels)
             if not consent:
                 raise ConsentNeeded(
                     f"Animating an image needs your confirmation first (`--consent` on the command line): {CONSENT_STATEMENT}"
                 )
+            if requirements.talking:  # a photo with no face that can speak is refused before anything is kept
+                speaker = speaking_face(read_photo(checked))
             image_sha = self.store.put(checked, "image").sha256
-        defaults = Requirements.model_validate(self.repository.preferences(user))
-        stated = extract_requirements(request)
-        requirements = defaults.merged_with(stated).model_copy(update={"subject": stated.subject, "ambience": stated.ambience})
-        if overrides is not None:
-            requirements = requirements.merged_with(overrides)
         if requirements.video_model:
             self.video_model(requirements.video_model)
         planned = plan_video(
@@ -339,6 +352,8 @@ class ConversationService:
         )
         self.moderator.check_plan(user, guild, planned.plan, "plan")
         plan, planner, requirements = self._voiced(user, planned.plan, self._unavailable() or planned.planner, requirements)
+        if speaker is not None and speaker.note:
+            planner = planner.model_copy(update={"note": f"{planner.note} {speaker.note}" if planner.note else speaker.note})
         return self.repository.create_project(
             user,
             request,
@@ -481,7 +496,24 @@ class ConversationService:
         if not diff:
             raise BadRequest("That would not change anything in the current version.")
         self.moderator.check_plan(user, project.guild, plan, "edit", project_id)
+        newly_talking = {shot.source_image for shot in plan.shots if shot.talking and shot.source_image is not None} - {
+            shot.source_image for shot in current.plan.shots if shot.talking
+        }
+        if newly_talking:
+            self._may_speak(project_id, newly_talking)
         return self.repository.add_version(project_id, plan, instruction, diff, requirements, planner, based_on=current.number)
+
+    def _may_speak(self, project_id: str, images: set[str]) -> None:
+        """A face an edit makes speak is checked like one planned to: its uploader's confirmation must cover
+        speech (confirmations before talking portraits covered animation only) and the photo needs a face."""
+        confirmed = {consent.image_sha256 for consent in self.repository.consents(project_id) if consent.statement == CONSENT_STATEMENT}
+        for image_sha in sorted(images):
+            if image_sha not in confirmed:
+                raise ConsentNeeded(
+                    "This photo was confirmed for animation, not for making the person in it speak: start a new project "
+                    f"with it and the words to say (/animate … say:, or --say with --consent), confirming: {CONSENT_STATEMENT}"
+                )
+            speaking_face(read_photo(self.store.path_of(image_sha)))
 
     # rendering ----------------------------------------------------------------------------------
     async def downloaded_models(self) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ through a callback; the callback raises ``Cancelled`` to stop it between steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -135,6 +135,40 @@ class SoundBackend(Protocol):
     def generate(self, request: SoundRequest, progress: Progress) -> Sound: ...
 
 
+@dataclass(frozen=True)
+class TalkingRequest:
+    """One talking shot: a face that says ``speech``, made into ``num_frames`` frames of ``width`` x ``height`` at ``fps``.
+
+    The speech comes first and the shot's length from it (``RenderPipeline``): it starts ``speech_start_s`` into
+    the shot. The face is ``face_image`` (a photo the person uploaded) or, when the shot has none,
+    ``base_frames``: the shot's own clip from the video backend, in which the face is tracked. ``prompt`` says
+    what the shot shows (a model that takes one uses it; the CPU renderer does not).
+    """
+
+    speech: Speech
+    speech_start_s: float
+    width: int
+    height: int
+    fps: int
+    num_frames: int
+    prompt: str
+    seed: int
+    style: str = ""
+    face_image: Path | None = None
+    base_frames: Iterable[np.ndarray] | None = None
+
+
+class TalkingBackend(Protocol):
+    """A face made to speak: yields RGB uint8 frames of exactly the requested size and count, lips synced
+    with the request's speech. Optional attributes as ``VideoBackend``'s (``model_identity``, ``draft``,
+    ``credits``); raises ``reelwright.errors.FaceProblem`` when there is no face it can use."""
+
+    name: str
+    version: str
+
+    def render(self, request: TalkingRequest, progress: Progress) -> Iterator[np.ndarray]: ...
+
+
 def build_text_to_video(settings: Settings) -> VideoBackend:
     """The backend that renders text-only shots: the configured video model, or a backend by name from the
     ``reelwright.video_backends`` entry points."""
@@ -171,6 +205,12 @@ def build_sounds(settings: Settings) -> SoundBackend:
         factory = plugins.load(plugins.SOUND_BACKENDS, DIFFUSERS_AUDIO, kind="sound backend", error=GenerationError)
         return plugins.construct(factory, options, kind="sound backend", name=DIFFUSERS_AUDIO, error=GenerationError)
     return _build(plugins.SOUND_BACKENDS, settings.music_backend, "sound backend", settings)
+
+
+def build_talking(settings: Settings) -> TalkingBackend:
+    """What makes a face speak: a backend by name from the ``reelwright.talking_backends`` entry points (the CPU
+    renderer by default; ``wan-s2v`` with Wan2.2-S2V on GPUs)."""
+    return _build(plugins.TALKING_BACKENDS, settings.talking_backend, "talking backend", settings)
 
 
 def _build(group: str, name: str, kind: str, settings: Settings) -> Any:

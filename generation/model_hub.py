@@ -27,15 +27,13 @@ class Installed:
 
 
 def repo_of(reference: str) -> tuple[str, str]:
-    """(hub id, revision) of a preset id (video or audio) or a hub id."""
-    from reelwright.generation.audio_models import audio_preset  # audio_models imports this module
+    """(hub id, revision) of a preset id (video, talking or audio) or a hub id."""
+    from reelwright.generation.audio_models import audio_preset  # audio_models and wan_s2v import this module
+    from reelwright.generation.wan_s2v import talking_preset
 
-    preset = PRESETS.get(reference)
+    preset = PRESETS.get(reference) or talking_preset(reference) or audio_preset(reference)
     if preset is not None:
         return preset.hub_id, preset.revision
-    audio = audio_preset(reference)
-    if audio is not None:
-        return audio.hub_id, audio.revision
     if reference.count("/") != 1:
         raise NotFound(f"Unknown model {reference!r}: `reelwright models list` shows the presets; a hub id looks like org/name.")
     return reference, "main"
@@ -67,9 +65,14 @@ def downloaded(references: list[str]) -> dict[str, Installed | None]:
 
 
 def missing_files(reference: str) -> list[str]:
-    """Files a cached model still lacks: its index and, for each component the index names, its config
-    and weights ("model_index.json" alone when not even the index is here)."""
+    """Files a cached model still lacks. A diffusers model: its index and, for each component the index names,
+    its config and weights ("model_index.json" alone when not even the index is here). A talking model
+    (Wan2.2-S2V has no diffusers index): the files of its published layout."""
+    from reelwright.generation.wan_s2v import TALKING_PRESETS, WeightFiles  # wan_s2v imports this module
+
     found = installed(reference)
+    if any(preset.hub_id == repo_of(reference)[0] for preset in TALKING_PRESETS):
+        return WeightFiles.missing(found.path if found else None)
     if found is None or found.path is None or not (found.path / "model_index.json").is_file():
         return ["model_index.json"]
     index = json.loads((found.path / "model_index.json").read_text(encoding="utf-8"))

@@ -37,22 +37,26 @@ from reelwright.generation.backends import (
     Speech,
     SpeechBackend,
     SpeechRequest,
+    TalkingBackend,
+    TalkingRequest,
     VideoBackend,
     capabilities_of,
 )
-from reelwright.generation.compose import NARRATION_LEAD_S, ComposedShot, Composer, Provenance, frame_ranges
+from reelwright.generation.compose import ComposedShot, Composer, Provenance, frame_ranges, within_codec_peak
 from reelwright.generation.mix import Cue, Levels, mix
 from reelwright.generation.typography import credits_for
 from reelwright.generation.video_io import FrameFeed, read_sound, read_wav, write_clip, write_sound, write_wav, yuv_planes
 from reelwright.generation.voice_shift import shift_pitch
 from reelwright.generation.voices import VoiceChoice, VoicePreset
 from reelwright.generation.watermark import Watermarker
-from reelwright.plan import Shot, ShotPlan, Voice
+from reelwright.plan import MAX_SHOT_S, NARRATION_LEAD_S, TALKING_TAIL_S, Shot, ShotPlan, Voice
 
 #: Called with (stage, overall fraction 0..1, detail). May raise ``Cancelled``.
 StageProgress = Callable[[str, float, str], None]
-#: Makes every shot's clip of a plan: (plan, frame count per shot, images, progress) -> (clip, result) per shot.
-ShotMaker = Callable[[ShotPlan, list[int], dict[str, Path], StageProgress], list[tuple[Path, "ShotResult"]]]
+#: The speech of a plan's talking shots by shot id, made before their pictures (``RenderPipeline.speech_first``).
+Spoken = dict[int, Speech]
+#: Makes every shot's clip of a plan: (plan, frame count per shot, images, spoken, progress) -> (clip, result) per shot.
+ShotMaker = Callable[[ShotPlan, list[int], dict[str, Path], Spoken, StageProgress], list[tuple[Path, "ShotResult"]]]
 
 #: Progress: the shots' share when other workers make them (composing them follows); when this process
 #: renders and composes at once, the frames' share (the soundtrack and finishing the file follow).
@@ -90,6 +94,8 @@ class ShotResult:
 class RenderResult:
     output: Path
     shots: list[ShotResult]
+    #: The cut's length: the plan's, unless talking shots' speech needed more.
+    duration_s: float
 
 
 def backend_identity(backend: object) -> dict[str, object]:
@@ -125,10 +131,13 @@ class RenderPipeline:
         scratch: Path,
         models: Callable[[str], VideoBackend] | None = None,
         tool_name: str = "Reelwright",
+        talking: TalkingBackend | None = None,
     ) -> None:
         """``scratch`` holds work files; the caller gives a folder that is cleaned even after a kill.
-        ``models`` builds the backend of a plan's chosen video model (``ShotPlan.video_model``)."""
+        ``models`` builds the backend of a plan's chosen video model (``ShotPlan.video_model``); ``talking``
+        makes the faces of talking shots speak."""
         self.scratch = scratch
+        self.talking = talking
         self.models = models
         self.text_to_video = text_to_video
         self.image_to_video = image_to_video
@@ -148,21 +157,38 @@ class RenderPipeline:
         return (self.text_to_video if rules.needs_image else chosen), (chosen if rules.takes_image else self.image_to_video)
 
     def backend_for(self, plan: ShotPlan, shot: Shot) -> VideoBackend:
+        """The video backend of a shot: what animates its image or renders its words (for a talking shot
+        without an image, the clip whose face speaks)."""
         text_to_video, image_to_video = self.backends(plan)
         return image_to_video if shot.source_image else text_to_video
+
+    def made_by(self, plan: ShotPlan, shot: Shot) -> VideoBackend | TalkingBackend:
+        """What makes the shot's final pictures (its model in the credentials, whether it is a draft)."""
+        return self.talking_backend() if shot.talking else self.backend_for(plan, shot)
+
+    def talking_backend(self) -> TalkingBackend:
+        if self.talking is None:
+            raise GenerationError("This renderer has no backend for talking shots.")
+        return self.talking
 
     def continuation_for(self, plan: ShotPlan, backend: VideoBackend) -> VideoBackend:
         """Who continues a shot longer than one call from its last frame: the backend itself when it takes
         an image, else the image-to-video backend (so a long shot keeps moving, never freezes or loops)."""
         return backend if capabilities_of(backend).takes_image else self.backends(plan)[1]
 
-    def clip_key(self, plan: ShotPlan, shot: Shot, frame_count: int, backend: VideoBackend) -> str:
+    def clip_key(self, plan: ShotPlan, shot: Shot, frame_count: int, backend: VideoBackend, speech: Speech | None = None) -> str:
         """The model's identity and pixel settings, and the shot's content at the plan's size, rate and length
-        (not its grade or caption: composing adds those)."""
+        (not its grade or caption: composing adds those); for a talking shot also what speaks and what it says."""
         chained = len(capabilities_of(backend).calls_for(self.frames_at_model_rate(plan, frame_count, backend))) > 1
+        talking = None
+        if shot.talking:
+            if speech is None:
+                raise GenerationError(f"Shot {shot.id} is a talking shot: its speech is made before its pictures.")
+            talking = {**backend_identity(self.talking_backend()), "speech": speech_identity(speech), "lead": NARRATION_LEAD_S}
         return content_hash(
             {
                 **backend_identity(backend),
+                "talking": talking,
                 "continued_by": backend_identity(self.continuation_for(plan, backend)) if chained else None,
                 "prompt": shot.prompt,
                 "negative_prompt": shot.negative_prompt,
@@ -199,7 +225,10 @@ class RenderPipeline:
         shot's frames are composed as they are rendered while its clip is encoded and cached on another
         thread (x264, swscale and the speech model release the GIL). ``shots``: who makes the clips instead
         (other workers, ``bot/fan_out.py``); their clips are composed once all are there. ``voice_sample``:
-        the plan's cloned voice (``clone:NAME``), its owner's sample."""
+        the plan's cloned voice (``clone:NAME``), its owner's sample. Talking shots' speech is made first and
+        their lengths come from it (``speech_first``)."""
+        progress("narration", 0.0, "what the talking shots say")
+        plan, spoken = self.speech_first(plan, voice_sample)
         ranges = frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)
         composed = [
             ComposedShot(
@@ -238,21 +267,21 @@ class RenderPipeline:
             shots_done = threading.Event()
             if all(self.is_draft(plan, shot) for shot in plan.shots):
                 shots_done.set()
-            soundtrack = sound.submit(self.soundtrack_of, plan, ranges, voice_sample, shots_done, stopping)
+            soundtrack = sound.submit(self.soundtrack_of, plan, ranges, voice_sample, spoken, shots_done, stopping)
             try:
                 if shots is not None:
 
                     def shots_progress(stage: str, fraction: float, detail: str) -> None:
                         progress(stage, SHOTS_SHARE * fraction, detail)
 
-                    made = shots(plan, [count for _, count in ranges], images, shots_progress)
+                    made = shots(plan, [count for _, count in ranges], images, spoken, shots_progress)
                     shots_done.set()
                     self.wait_for(soundtrack, composer, progress, SHOTS_SHARE)
                     for (clip, _), shot in zip(made, composed, strict=True):
                         composer.add_shot(replace(shot, clip=clip), progress=compose_progress)
                     results = [result for _, result in made]
                 else:
-                    results = self.render_and_compose(plan, composed, images, composer, soundtrack, clip_encoder, progress)
+                    results = self.render_and_compose(plan, composed, images, spoken, composer, soundtrack, clip_encoder, progress)
                     shots_done.set()
                     self.wait_for(soundtrack, composer, progress, STREAMED_SHARE)
             except BaseException:
@@ -261,25 +290,42 @@ class RenderPipeline:
             progress("composing", 1.0 if shots is not None else STREAMED_SHARE, "encode, label, watermark")
             composer.finish()
         progress("done", 1.0, "")
-        return RenderResult(out_path, results)
+        return RenderResult(out_path, results, plan.total_duration_s)
+
+    def speech_first(self, plan: ShotPlan, voice_sample: Path | None = None) -> tuple[ShotPlan, Spoken]:
+        """The plan timed by its talking shots' speech, and that speech: each talking shot lasts as long as its
+        line takes to say (never sped up), the other shots share the rest of the plan's length. Lines are
+        cached stems, so every worker of a job (``bot/fan_out.py``) times the plan the same way."""
+        talking = [shot for shot in plan.shots if shot.talking]
+        if not talking:
+            return plan, {}
+        choice = self.voices.choose(plan.voice, plan.language, clone_sample=voice_sample)
+        if choice.preset is None:
+            raise GenerationError(
+                f"Talking shots need a voice, and none that speaks {plan.language!r} is installed (`reelwright voices list`)."
+            )
+        longest = MAX_SHOT_S - NARRATION_LEAD_S - TALKING_TAIL_S
+        spoken = {shot.id: self.narrate(shot.narration, plan, choice, longest) for shot in talking}
+        return plan.with_talking_lengths({shot_id: speech.duration_s for shot_id, speech in spoken.items()}), spoken
 
     def credits_of(self, plan: ShotPlan) -> str:
         """Who the pictures ask to be named: the shots' backends' ``credits`` (a storyboard's pictograms) and
         the fonts of emoji in the captions."""
-        owed = [str(getattr(self.backend_for(plan, shot), "credits", "")) for shot in plan.shots]
+        owed = [str(getattr(self.made_by(plan, shot), "credits", "")) for shot in plan.shots]
         if plan.narration:
             owed += [credits_for(shot.narration, language=plan.language) for shot in plan.shots]
         return "; ".join(dict.fromkeys(credit for credit in owed if credit))
 
     def is_draft(self, plan: ShotPlan, shot: Shot) -> bool:
         """Whether the shot's backend makes drafts (storyboards): those carry their shot number."""
-        return bool(getattr(self.backend_for(plan, shot), "draft", False))
+        return bool(getattr(self.made_by(plan, shot), "draft", False))
 
     def render_and_compose(
         self,
         plan: ShotPlan,
         composed: list[ComposedShot],
         images: dict[str, Path],
+        spoken: Spoken,
         composer: Composer,
         soundtrack: Future[np.ndarray | None],
         clip_encoder: ThreadPoolExecutor,
@@ -310,7 +356,7 @@ class RenderPipeline:
                 report(fraction, detail)
 
             backend = self.backend_for(plan, shot)
-            key = self.clip_key(plan, shot, look.frame_count, backend)
+            key = self.clip_key(plan, shot, look.frame_count, backend, spoken.get(shot.id))
             cached = self.clips.lookup(key)
             if cached is not None:
                 composer.add_shot(replace(look, clip=cached), progress=composed_progress)
@@ -324,7 +370,9 @@ class RenderPipeline:
                 stored.append(clip_encoder.submit(self.store_clip, key, feed, plan, look.frame_count, draft=bool(look.tag)))
                 try:
                     with tempfile.TemporaryDirectory(prefix="shot-", dir=self.scratch) as scratch:
-                        frames = self.shot_frames(plan, shot, look.frame_count, backend, images, Path(scratch), shot_progress)
+                        frames = self.shot_frames(
+                            plan, shot, look.frame_count, backend, images, Path(scratch), shot_progress, spoken.get(shot.id)
+                        )
                         composer.add_shot(look, fed(frames, feed), composed_progress)
                 except BaseException:
                     feed.abandon()
@@ -357,19 +405,26 @@ class RenderPipeline:
             frames.stop()
 
     def render_shot(
-        self, plan: ShotPlan, shot: Shot, frame_count: int, images: dict[str, Path], progress: Callable[[float], None]
+        self,
+        plan: ShotPlan,
+        shot: Shot,
+        frame_count: int,
+        images: dict[str, Path],
+        progress: Callable[[float], None],
+        speech: Speech | None = None,
     ) -> tuple[Path, ShotResult]:
-        """One shot's clip, from the cache or rendered and cached (what a worker helping with a job makes)."""
+        """One shot's clip, from the cache or rendered and cached (what a worker helping with a job makes);
+        ``speech``: a talking shot's, from ``speech_first``."""
         backend = self.backend_for(plan, shot)
-        key = self.clip_key(plan, shot, frame_count, backend)
+        key = self.clip_key(plan, shot, frame_count, backend, speech)
         cached = self.clips.lookup(key)
         if cached is not None:
             progress(1.0)
             return cached, ShotResult(shot.id, key, reused=True)
         with tempfile.TemporaryDirectory(prefix="shot-", dir=self.scratch) as scratch:
             path = Path(scratch) / "clip.mp4"
-            frames = self.shot_frames(plan, shot, frame_count, backend, images, Path(scratch), progress)
-            write_clip(frames, path, plan.fps, plan.width, plan.height, draft=bool(getattr(backend, "draft", False)))
+            frames = self.shot_frames(plan, shot, frame_count, backend, images, Path(scratch), progress, speech)
+            write_clip(frames, path, plan.fps, plan.width, plan.height, draft=self.is_draft(plan, shot))
             stored = self.clips.store(key, path, "clip", frame_count / plan.fps)
         return stored, ShotResult(shot.id, key, reused=False)
 
@@ -382,10 +437,38 @@ class RenderPipeline:
         images: dict[str, Path],
         scratch: Path,
         progress: Callable[[float], None],
+        speech: Speech | None = None,
     ) -> Iterator[np.ndarray]:
-        """The shot's ``frame_count`` frames at the plan's size and rate, each as soon as the backend made it."""
-        timed = self.timed_frames(plan, shot, frame_count, backend, images.get(shot.source_image or ""), scratch, progress)
-        return resample(timed, plan.fps, frame_count, (plan.width, plan.height))
+        """The shot's ``frame_count`` frames at the plan's size and rate, each as soon as the backend made it.
+        A talking shot's face (its image, or else its own clip from ``backend``) speaks ``speech``."""
+        image = images.get(shot.source_image or "")
+        if not shot.talking:
+            timed = self.timed_frames(plan, shot, frame_count, backend, image, scratch, progress)
+            return resample(timed, plan.fps, frame_count, (plan.width, plan.height))
+        if speech is None:
+            raise GenerationError(f"Shot {shot.id} is a talking shot: its speech is made before its pictures.")
+        base = (
+            None
+            if image is not None
+            else self.shot_frames(plan, shot.model_copy(update={"talking": False}), frame_count, backend, images, scratch, progress)
+        )
+        request = TalkingRequest(
+            speech=speech,
+            speech_start_s=NARRATION_LEAD_S,
+            width=plan.width,
+            height=plan.height,
+            fps=plan.fps,
+            num_frames=frame_count,
+            prompt=shot.prompt,
+            seed=shot.seed,
+            style=plan.style,
+            face_image=image,
+            base_frames=base,
+        )
+        frames = self.talking_backend().render(request, progress)
+        return resample(
+            ((number / plan.fps, frame) for number, frame in enumerate(frames)), plan.fps, frame_count, (plan.width, plan.height)
+        )
 
     def timed_frames(
         self,
@@ -444,6 +527,7 @@ class RenderPipeline:
         plan: ShotPlan,
         ranges: list[tuple[int, int]],
         voice_sample: Path | None,
+        spoken: Spoken,
         start: threading.Event,
         stopping: threading.Event,
     ) -> np.ndarray | None:
@@ -457,12 +541,12 @@ class RenderPipeline:
 
         while not start.wait(0.25):
             heard(0.0)
-        narration: list[Speech | None] = [None] * len(plan.shots)
+        narration: list[Speech | None] = [spoken.get(shot.id) for shot in plan.shots]
         choice = self.voices.choose(plan.voice, plan.language, clone_sample=voice_sample)
         if plan.narration and choice.preset is not None:
             for index, shot in enumerate(plan.shots):
                 heard(index / len(plan.shots))
-                if shot.narration.strip():
+                if shot.narration.strip() and narration[index] is None:
                     narration[index] = self.narrate(shot.narration, plan, choice, shot.duration_s - NARRATION_LEAD_S - 0.1)
         return self.soundtrack(plan, ranges, narration, heard)
 
@@ -501,7 +585,7 @@ class RenderPipeline:
             path = Path(scratch) / "narration.wav"
             write_wav(speech, path)
             self.clips.store(key, path, "audio", speech.duration_s)
-        return speech
+            return read_wav(path)  # the stem as cached: a talking shot's clip is keyed by these samples
 
     def soundtrack(
         self, plan: ShotPlan, ranges: list[tuple[int, int]], narration: list[Speech | None], progress: Progress
@@ -526,7 +610,8 @@ class RenderPipeline:
             if speech is not None and len(speech.samples)
         ]
         levels = Levels(music_db=plan.music.volume_db if plan.music else 0.0, ambience_db=plan.ambience_db)
-        return mix(duration_s=total_s, narration=spoken, music=music, ambience=ambience, levels=levels)
+        # Checked through the AAC codec here, on the sound thread, while the shots render.
+        return within_codec_peak(mix(duration_s=total_s, narration=spoken, music=music, ambience=ambience, levels=levels))
 
     def sound(self, request: SoundRequest, progress: Progress) -> Sound:
         """A music bed or ambience stem, cached under the sound backend's identity and the request."""
@@ -557,6 +642,11 @@ def ambience_runs(plan: ShotPlan, ranges: list[tuple[int, int]]) -> list[tuple[s
         else:
             runs.append((prompt, start_s, length_s, shot.seed))
     return runs
+
+
+def speech_identity(speech: Speech) -> str:
+    """A line's content hash: a talking shot's clip is keyed by exactly what its face says."""
+    return hashlib.sha256(np.ascontiguousarray(speech.samples, dtype=np.float32).tobytes() + str(speech.sample_rate).encode()).hexdigest()
 
 
 def _seed_of(*words: str) -> int:

@@ -43,6 +43,11 @@ class ConsentNeeded(BadRequest):
     exit_code = 12
 
 
+class FaceProblem(BadRequest):
+    """A talking shot's photo or clip has no face that can be made to speak (none, too small, turned away);
+    the message says what photo works."""
+
+
 class NotFound(ReelwrightError):
     """An unknown project, version or file."""
 

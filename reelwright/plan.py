@@ -7,6 +7,7 @@ who wrote a version. They live in the kernel so storage and generation need noth
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -24,6 +25,10 @@ MAX_NARRATION_CHARS = 400
 MIN_SHOT_S = 1.0
 MAX_SHOT_S = 30.0
 MAX_SOUND_PROMPT_CHARS = 160
+#: Narration starts this long after its shot begins, so a cut never clips its first syllable.
+NARRATION_LEAD_S = 0.15
+#: A talking shot holds this long after its last word.
+TALKING_TAIL_S = 0.45
 #: 2: music became a bed with a prompt and level (was on/off), shots got ambience, plans a language.
 PLAN_SCHEMA_VERSION = 2
 Gender = Literal["female", "male"]
@@ -88,6 +93,15 @@ class Shot(BaseModel):
     grade: Grade = Grade()
     #: What this shot sounds like under the narration ("rain on a window"); "" for none.
     ambience: str = Field(default="", max_length=MAX_SOUND_PROMPT_CHARS)
+    #: A talking shot: the face in its image (or, without one, in its own clip) speaks its narration, lip-synced.
+    #: Its speech is made first and its length comes from it (``ShotPlan.with_talking_lengths``).
+    talking: bool = False
+
+    @model_validator(mode="after")
+    def _talking_says_something(self) -> Shot:
+        if self.talking and not self.narration.strip():
+            raise ValueError(f"shot {self.id} is a talking shot with nothing to say")
+        return self
 
 
 class ShotPlan(BaseModel):
@@ -143,6 +157,24 @@ class ShotPlan(BaseModel):
         width, height = RESOLUTIONS[aspect]
         return self.model_copy(update={"aspect": aspect, "width": width, "height": height})
 
+    def with_talking_lengths(self, spoken_s: dict[int, float]) -> ShotPlan:
+        """A copy in which each talking shot (by id) lasts as long as its speech (``spoken_s``, seconds) with a
+        lead-in and a pause after, and the other shots share what is left of the plan's total in proportion
+        to their lengths (each at least MIN_SHOT_S, so the total grows only when the speech needs it)."""
+        if not spoken_s:
+            return self
+        talking = {
+            shot_id: min(MAX_SHOT_S, max(MIN_SHOT_S, math.ceil((NARRATION_LEAD_S + seconds + TALKING_TAIL_S) * 10) / 10))
+            for shot_id, seconds in spoken_s.items()
+        }
+        others = [shot for shot in self.shots if shot.id not in talking]
+        left = self.total_duration_s - sum(talking.values())
+        wanted = sum(shot.duration_s for shot in others)
+        lengths = {shot.id: max(MIN_SHOT_S, round(shot.duration_s * left / wanted, 1)) if wanted else MIN_SHOT_S for shot in others}
+        lengths.update(talking)
+        shots = [shot.model_copy(update={"duration_s": min(MAX_SHOT_S, lengths[shot.id])}) for shot in self.shots]
+        return self.model_copy(update={"shots": tuple(shots)})
+
     def renumbered(self, shots: list[Shot]) -> ShotPlan:
         """A copy with ``shots`` in the given order and ids 1..n."""
         fixed = tuple(shot.model_copy(update={"id": index}) for index, shot in enumerate(shots, start=1))
@@ -197,6 +229,10 @@ class Requirements(BaseModel):
     shots: tuple[str, ...] | None = None
     #: A video model the person chose (``--model``, ``/video model:``).
     video_model: str | None = None
+    #: A face in the person's photo should speak ("make my avatar say …"); said when asking for the video.
+    talking: bool | None = None
+    #: The exact words it says ("say: …", or in quotes); None: the planner writes them.
+    spoken_line: str | None = Field(default=None, max_length=4000)
 
     def merged_with(self, newer: Requirements) -> Requirements:
         """Later statements win; facts not restated are kept for the rest of the conversation."""
@@ -204,6 +240,8 @@ class Requirements(BaseModel):
         stated.pop("subject", None)
         stated.pop("shots", None)
         stated.pop("ambience", None)
+        stated.pop("talking", None)
+        stated.pop("spoken_line", None)
         if "voice_gender" in stated:
             stated.setdefault("voice_name", None)  # "use a female voice" replaces a voice chosen by name
             stated.setdefault("voice_pitch_semitones", None)  # and a pitch asked for before (versions before genders)

@@ -18,6 +18,7 @@ from reelwright.errors import ReelwrightError
 VIDEO_BACKENDS = "reelwright.video_backends"
 SPEECH_ENGINES = "reelwright.speech_engines"
 SOUND_BACKENDS = "reelwright.sound_backends"
+TALKING_BACKENDS = "reelwright.talking_backends"
 LLM_PROVIDERS = "reelwright.llm_providers"
 CHAT_SURFACES = "reelwright.chat_surfaces"
 

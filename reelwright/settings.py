@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         description="The voice of plans that do not name one, where it speaks their language (`reelwright voices list`; "
         "ENGINE:VOICE for a plugin's speech engine).",
     )
+    talking_backend: str = Field(
+        default="talking-face",
+        description="What makes a face speak in talking shots: the CPU renderer (a labelled draft), or wan-s2v "
+        "(Wan2.2-S2V on GPUs, its weights in [backend_options.wan-s2v]).",
+    )
     music_backend: str = Field(default="procedural", description="What makes music beds and ambience: the procedural generator.")
     music_model: str | None = Field(
         default=None, description="A diffusers audio model for music and ambience (preset id, hub id or folder) instead of the generator."

@@ -12,25 +12,17 @@ imports torchaudio; it imports nothing itself.
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import logging
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+
+from reelwright.import_hooks import WrappedLoader, wrap_on_import
 
 log = logging.getLogger(__name__)
 _UTILS = "torchaudio._extension.utils"
 
 
-class _TolerantLoader(importlib.abc.Loader):
-    def __init__(self, wrapped: importlib.abc.Loader) -> None:
-        self.wrapped = wrapped
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return self.wrapped.create_module(spec)
-
+class _TolerantLoader(WrappedLoader):
     def exec_module(self, module: ModuleType) -> None:
         self.wrapped.exec_module(module)
         module._load_lib = _tolerant(module._load_lib)  # type: ignore[attr-defined]
@@ -47,20 +39,5 @@ def _tolerant(load_lib: Callable[[str], bool]) -> Callable[[str], bool]:
     return load
 
 
-class _TorchaudioFinder(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> Any:
-        if fullname != _UTILS:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None and spec.loader is not None:
-                spec.loader = _TolerantLoader(spec.loader)
-                return spec
-        return None
-
-
 def install() -> None:
-    if not any(isinstance(finder, _TorchaudioFinder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _TorchaudioFinder())
+    wrap_on_import(_UTILS, _TolerantLoader)

@@ -106,16 +106,26 @@ class Projects(commands.Cog):
         ][:25]
 
     @app_commands.command(name="animate", description="Bring an image to life.")
-    @app_commands.describe(image="The image to animate", prompt="What should happen", duration="Length in seconds")
+    @app_commands.describe(
+        image="The image to animate",
+        prompt="What should happen",
+        duration="Length in seconds",
+        say="Words the face in the photo says, as written (it speaks them, lip-synced)",
+    )
     async def animate(
         self,
         interaction: discord.Interaction,
         image: discord.Attachment,
         prompt: str | None = None,
         duration: app_commands.Range[float, 2, 600] | None = None,
+        say: app_commands.Range[str, 1, 1500] | None = None,
     ) -> None:
         await interaction.response.defer(thinking=True)
-        await self.start_project(interaction, prompt or "bring this image to life", image, overrides_from(duration, None, None, None))
+        overrides = overrides_from(duration, None, None, None)
+        if say:
+            overrides = overrides.model_copy(update={"talking": True, "spoken_line": say})
+        request = prompt or ("a talking portrait" if say else "bring this image to life")
+        await self.start_project(interaction, request, image, overrides)
 
     @app_commands.command(name="edit", description="Change a project by saying what to change.")
     @app_commands.describe(

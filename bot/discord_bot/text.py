@@ -32,9 +32,12 @@ def plan_embed(record: VersionRecord) -> discord.Embed:
     )
     for shot in plan.shots[:20]:
         value = safe(shot.prompt, 700)
-        if plan.narration and shot.narration:
+        if shot.talking:
+            value += f"\n👄 the face says: {safe(shot.narration, 250)}"
+        elif plan.narration and shot.narration:
             value += f"\n🗣️ {safe(shot.narration, 250)}"
-        embed.add_field(name=f"Shot {shot.id} · {shot.duration_s:g}s · {shot.camera.replace('_', ' ')}", value=value, inline=False)
+        length = f"about {shot.duration_s:g}s" if shot.talking else f"{shot.duration_s:g}s"  # timed by its speech when rendered
+        embed.add_field(name=f"Shot {shot.id} · {length} · {shot.camera.replace('_', ' ')}", value=value, inline=False)
     if record.diff:
         embed.set_footer(text=("Changes: " + "; ".join(record.diff))[:2000])
     return embed
