@@ -44,7 +44,7 @@ from reelwright.agent.requirements import (
     language_name,
     sound_requirements,
 )
-from reelwright.agent.talking import asks_to_speak, lines_for, spoken_words
+from reelwright.agent.talking import MAX_WORDS_PER_SHOT, asking_to_speak, lines_for, verbatim
 from reelwright.agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
@@ -974,8 +974,6 @@ def without_kept(text: str) -> str:
 def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     text = without_kept(normalise_instruction(instruction))
     refs = shot_refs(text, plan)
-    if (talking := _talking_reading(text, plain_text(instruction), plan, refs)) is not None:
-        return talking
     sound, facts, spans = _sound_ops(text, plan, refs)
     if sound or facts:
         rest = _blank_spans(text, spans)
@@ -985,34 +983,82 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
 
 
 _STOP_TALKING = re.compile(
-    r"\b(?:stop|no\s+more|without|don'?t|do\s+not|no|never)\s+(?:\w+\s+){0,3}?(?:talk|talking|speak|speaking|lip[- ]?sync\w*|moving\s+(?:her|his|their)\s+(?:lips|mouth))\b"
-    r"|\bnot\s+(?:be\s+)?(?:talking|speaking)\b|\bjust\s+(?:a\s+)?(?:narration|voice[- ]?over)\b",
+    r"\b(?:stop|no\s+more|without|don'?t|do\s+not|no|never|shouldn'?t|should\s+not|not)\s+(?:\w+\s+){0,3}?"
+    r"(?:talk|talking|speak|speaking|lip[- ]?sync\w*|moving\s+(?:her|his|their)\s+(?:lips|mouth))\b(?!\s+(?:so|too|as|that|this)\b)"
+    r"|\bjust\s+(?:a\s+)?(?:narration|voice[- ]?over)\b|\bsay\s+nothing\b",
     re.I,
 )
+#: "make shot 2 talk": a shot asked to speak (with "say" it is the shot's narration line, as before talking portraits).
+_SHOT_SPEAKS = re.compile(rf"\b(?:make|have|let)\s+(?:the\s+)?(?:\w+\s+)?{_SHOT_NOUN}\s*#?\s*\w*\s+(?:talk|speak|lip[- ]?sync)\w*\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[;.!?](?=\s|$)|,|\b(?:and|then|but|also|plus)\b", re.I)
+#: "make her say it slower": "it" is the line she has, and the rest is about how it sounds.
+_SAME_WORDS = re.compile(
+    r"^(?:it|that|this|them|the\s+(?:line|lines|words|same))"
+    r"(?:\s+(?:again|slower|faster|louder|quieter|softer|twice|better|more|less|with|in|like|differently|properly|clearly|slowly|quickly|loudly)\b.*)?$",
+    re.I | re.S,
+)
+_UNQUOTED = re.compile(r"\b(?:say|says|saying)\s+(?P<words>.+)$", re.I | re.S)
+#: Where unquoted words end: a sentence's end, or another change joined on ("…, and make shot 2 darker").
+_UNQUOTED_END = re.compile(
+    r"[;.!?](?=\s|$)|,?\s+(?:and\s+)?(?:then\s+)?(?=(?:make|change|add|remove|use|set|turn|put|give|swap|move|cut|drop)\b)", re.I
+)
+_WORDS_FOR_SHOT = re.compile(rf"\s*(?:in|for|on)\s+(?:the\s+)?(?:\w+\s+)?{_SHOT_NOUN}\s*#?\s*\w*\s*$", re.I)
 
 
-def _talking_reading(text: str, raw: str, plan: ShotPlan, refs: list[tuple[int, tuple[int, int]]]) -> Reading | None:
-    """A face made to speak, or to stop ("make her say: thanks for watching", "have shot 2 talk", "no lip sync"):
-    the shots named, else those talking already, else those with a photo. The words come from the person's own
-    message, untouched by typo correction; without words the shot keeps its line."""
-    stop = _STOP_TALKING.search(text)
-    if not stop and not asks_to_speak(text) and not re.search(rf"\b(?:make|have|let)\s+{_SHOT_NOUN}\s*\S+\s+(?:talk|speak)\b", text, re.I):
+def talking_split(instruction: str, plan: ShotPlan) -> tuple[Reading, str] | None:
+    """The part of an instruction that makes a face speak, or stop, read; and the rest of the instruction, for
+    the other rules ("make shot 1 darker and have her say 'hi'"). The words come from the person's own message,
+    untouched by typo correction, and are not read as settings ("make her say we have no music today").
+    The shots are those the clause names, else those talking already, else those with a photo."""
+    raw = plain_text(instruction)
+    stop = _STOP_TALKING.search(raw)
+    ask = stop or asking_to_speak(raw) or _SHOT_SPEAKS.search(raw)
+    if ask is None:
         return None
-    ids = list(dict.fromkeys(number for number, _ in refs))
-    if stop:
+    left, right = _clause_around(raw, ask.start(), ask.end())
+    said: str | None = None
+    if stop is None:
+        if (found := verbatim(raw, ask.start())) is not None:
+            said, right = found.words, (len(raw) if found.to_the_end else _clause_around(raw, found.end, found.end)[1])
+        elif (unquoted := _UNQUOTED.search(raw, ask.start())) is not None:
+            end = _UNQUOTED_END.search(raw, unquoted.start("words"))
+            right = end.start() if end else len(raw)
+            said = _WORDS_FOR_SHOT.sub("", raw[unquoted.start("words") : right]).strip(" .") or None
+    clause, rest = raw[left:right], (raw[:left] + " " + raw[right:]).strip(" ,;")
+    ids = list(dict.fromkeys(number for number, _ in shot_refs(normalise_instruction(clause), plan)))
+    if stop is not None or (said or "").lower() in {"nothing", "nothing at all"}:
         shots = [plan.shot(i) for i in ids if i <= len(plan.shots)] or [shot for shot in plan.shots if shot.talking]
-        return Reading([SetShot(shot=shot.id, talking=False) for shot in shots if shot.talking], {shot.id for shot in shots})
+        return Reading([SetShot(shot=shot.id, talking=False) for shot in shots if shot.talking], {shot.id for shot in shots}), rest
+    if said is not None and _SAME_WORDS.match(said):
+        said = None
+    if not any(shot.source_image for shot in plan.shots) and not re.search(r"\b(?:talk|speak|lip[- ]?sync)", clause, re.I):
+        return None  # "make her say …" in a video without a photo is its narration, read by the other rules
     if not ids:
         ids = [shot.id for shot in plan.shots if shot.talking] or [shot.id for shot in plan.shots if shot.source_image]
     if not ids:
         raise BadRequest(
             "Only a shot with a photo can speak, and this video has none: start from a photo of the face (/animate, or --image)."
         )
-    said = spoken_words(raw)[0] or narration_line(_blank_spans(text, [span for _, span in refs]))
+    if said == "":
+        raise BadRequest('What should the face say? Put the words after "say:" or in quotes: make her say: "Welcome back!"')
     if said is None:
-        return Reading([SetShot(shot=i, talking=True) for i in ids], set(ids))
+        if all(i <= len(plan.shots) and plan.shot(i).talking for i in ids):
+            return None  # already speaking: "make her tell the story slower" is about the voice, for the other rules
+        return Reading([SetShot(shot=i, talking=True) for i in ids], set(ids)), rest
     lines = [line for line in lines_for(said, len(ids)) if line]
-    return Reading([SetShot(shot=i, talking=True, narration=line) for i, line in zip(ids, lines, strict=False)], set(ids))
+    if len(lines) > len(ids):
+        raise BadRequest(
+            f"Those words take more than {len(ids)} shot{'s' if len(ids) != 1 else ''} can say (about {MAX_WORDS_PER_SHOT} words a shot): "
+            'give each shot its part ("shot 1 says: …"), or start a new video with them.'
+        )
+    return Reading([SetShot(shot=i, talking=True, narration=line) for i, line in zip(ids, lines, strict=False)], set(ids)), rest
+
+
+def _clause_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause of ``text`` around ``start``..``end``: from the break before it to the break after it."""
+    left = max((match.end() for match in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    right = next((match.start() for match in _CLAUSE_BREAK.finditer(text, end)), len(text))
+    return left, right
 
 
 def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
@@ -1437,10 +1483,19 @@ def edit_plan(
 ) -> tuple[ShotPlan, Requirements, PlannerInfo]:
     """A new plan from ``plan`` and an instruction, with the conversation's stated facts enforced."""
     rng = rng or random.Random()
+    talking = talking_split(instruction, plan)
+    if talking is not None:  # the words a face says are read by no other rule
+        instruction = talking[1]
     normalised = without_kept(normalise_instruction(instruction))
-    if not _substance(normalised) and normalised != normalise_instruction(instruction):
-        raise BadRequest("Glad it works: nothing to change, then. Say what to change whenever you want another version.")
-    reading = read_instruction(instruction, plan)
+    if talking is not None and not _substance(normalised):
+        reading = talking[0]
+        normalised = ""
+    else:
+        if not _substance(normalised) and normalised != normalise_instruction(instruction):
+            raise BadRequest("Glad it works: nothing to change, then. Say what to change whenever you want another version.")
+        reading = read_instruction(instruction, plan)
+        if talking is not None:
+            reading = Reading(talking[0].ops + reading.ops, talking[0].named | reading.named, reading.facts)
     stated = extract_requirements(normalised, with_subject=False).model_copy(update={"style": None, **reading.facts})
     if reading.named and not re.search(r"\b(?:total|whole|overall|entire|altogether|all together|the video|in all)\b", normalised, re.I):
         stated = stated.model_copy(update={"total_duration_s": None, "shot_duration_s": None})
@@ -1468,6 +1523,17 @@ def edit_plan(
     check_total(new_plan.total_duration_s, max_total_s)
     if len(new_plan.shots) > MAX_SHOTS:
         raise BadRequest(f"At most {MAX_SHOTS} shots per video; this edit would make {len(new_plan.shots)}.")
+    timed = [
+        shot.id
+        for shot in new_plan.shots
+        if shot.talking and shot.id <= len(plan.shots) and plan.shot(shot.id).duration_s != shot.duration_s
+    ]
+    if timed:
+        said = "A talking shot lasts as long as its words take to say: change its words (or stop the lip sync) to change its length."
+        info = info.model_copy(update={"note": f"{info.note} {said}" if info.note else said})
+    if not new_plan.narration and plan.narration and any(shot.talking for shot in new_plan.shots):
+        said = 'The faces still say their lines (without captions); "stop the lip sync" makes them narration, which this turns off.'
+        info = info.model_copy(update={"note": f"{info.note} {said}" if info.note else said})
     if new_plan.narration and new_plan.language != plan.language:
         said = (
             f"The narration is now to be spoken in {language_name(new_plan.language)}, but its lines are as they were: "

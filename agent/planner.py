@@ -118,11 +118,14 @@ def talking_structure(requirements: Requirements, said: str) -> Requirements:
     render times each talking shot by its real speech (``ShotPlan.with_talking_lengths``)."""
     lines = [line for line in lines_for(said, requirements.shot_count or 1) if line]
     count = max(requirements.shot_count or 1, len(lines))
+    spoken = sum(NARRATION_LEAD_S + speaking_time_s(line) + TALKING_TAIL_S for line in lines)
+    silent = count - len(lines)
+    needed = max(MIN_TOTAL_S, count * MIN_SHOT_S, round(spoken + silent * MIN_SHOT_S, 1))
     total = requirements.total_duration_s
     if total is None:
-        spoken = sum(NARRATION_LEAD_S + speaking_time_s(line) + TALKING_TAIL_S for line in lines)
-        total = max(MIN_TOTAL_S, count * MIN_SHOT_S, round(spoken + (count - len(lines)) * TARGET_SHOT_S, 1))
-    return requirements.model_copy(update={"shot_count": count, "total_duration_s": total, "shot_duration_s": None})
+        total = max(needed, round(spoken + silent * TARGET_SHOT_S, 1))
+    # A stated length shorter than the words is not kept: they are said whole (the limit on length still holds).
+    return requirements.model_copy(update={"shot_count": count, "total_duration_s": max(total, needed), "shot_duration_s": None})
 
 
 def check_total(total_s: float, max_total_s: float) -> None:
@@ -155,6 +158,9 @@ def plan_video(
     rng = rng or random.Random()
     talking = bool(requirements.talking) and image_sha is not None
     verbatim = requirements.spoken_line if talking else None
+    if verbatim == "":
+        raise BadRequest('What should the face say? Put the words after "say:" or in quotes: make her say: "Welcome back!"')
+    stated_total = requirements.total_duration_s
     if verbatim:
         requirements = talking_structure(requirements, verbatim)
     durations = decide_structure(requirements, image_sha is not None, max_total_s)
@@ -187,19 +193,20 @@ def plan_video(
                 line = line or default_narration(subjects[index], duration, index, len(durations), listed=requirements.shots is not None)
                 line = as_sentence(fit_narration(line, duration))
             used_lines.add(_normal(line))
+        speaks = talking and bool(line.strip())
         shots.append(
             Shot(
                 id=index + 1,
-                prompt=(talking_prompt("" if verbatim else theme) if talking else shot_prompt(framings[index], subjects[index], theme))[
+                prompt=(talking_prompt("" if verbatim else theme) if speaks else shot_prompt(framings[index], subjects[index], theme))[
                     :MAX_PROMPT_CHARS
                 ],
                 duration_s=duration,
-                camera="static" if talking else _DEFAULT_CAMERAS[index % len(_DEFAULT_CAMERAS)],  # a speaking face holds still
+                camera="static" if speaks else _DEFAULT_CAMERAS[index % len(_DEFAULT_CAMERAS)],  # a speaking face holds still
                 narration=line,
                 source_image=image_sha,
                 seed=rng.randrange(2**31),
                 negative_prompt="blurry, low quality, distorted, watermark, text",
-                talking=talking and bool(line.strip()),
+                talking=speaks,
             )
         )
     aspect = requirements.aspect or "16:9"
@@ -216,6 +223,9 @@ def plan_video(
         video_model=requirements.video_model,
     )
     language = requirements.language or "en"
+    if stated_total is not None and requirements.total_duration_s is not None and requirements.total_duration_s > stated_total + 0.05:
+        said = f"The words take about {requirements.total_duration_s:g} s to say, so the video is that long, not {stated_total:g} s."
+        planner = planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})
     if requirements.talking and image_sha is None:
         said = "To make a face speak, start from a photo of it (/animate, or --image): this video is narrated instead."
         planner = planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})

@@ -231,10 +231,13 @@ _MALE = re.compile(
     re.I,
 )
 _SLOWER = re.compile(
-    r"\bslow(?:er)?\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?slow(?:er|ly)?\b", re.I
+    r"\bslow(?:er)?\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?slow(?:er|ly)?\b"
+    r"|\b(?:not|don'?t|never)\s+(?:talk|speak|read|narrate)\s+(?:so|too)\s+(?:fast|quick(?:ly)?)\b|\bsay\s+(?:it|that)\s+(?:more\s+)?slow(?:er|ly)\b",
+    re.I,
 )
 _FASTER = re.compile(
-    r"\b(?:fast(?:er)?|quick(?:er)?)\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?(?:fast(?:er)?|quick(?:er|ly)?)\b",
+    r"\b(?:fast(?:er)?|quick(?:er)?)\s+(?:voice|narration|narrator|speech|talking)\b|\b(?:speak|talk|narrate|read)s?\s+(?:more\s+)?(?:fast(?:er)?|quick(?:er|ly)?)\b"
+    r"|\b(?:not|don'?t|never)\s+(?:talk|speak|read|narrate)\s+(?:so|too)\s+slow(?:ly)?\b|\bsay\s+(?:it|that)\s+(?:more\s+)?(?:faster|quick(?:er|ly))\b",
     re.I,
 )
 _STYLE = re.compile(
@@ -336,7 +339,7 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
     if with_subject:
         facts["subject"] = subject_of(rest)
         if facts.get("talking"):  # the subject is what the face talks about, not the ask to make it talk
-            facts["subject"] = subject_of(talking_topic(rest) or "") or (said and said[:80]) or "a talking portrait"
+            facts["subject"] = talking_topic(rest) or (said and said[:80]) or facts["subject"] or "a talking portrait"
     return Requirements.model_validate(facts)
 
 

@@ -9,6 +9,7 @@ talks), so the planner and the edits decide which shots talk; this module only r
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from reelwright.plan import MAX_NARRATION_CHARS
 
@@ -18,25 +19,29 @@ _PERSON_NOUN = (
     r"speaker|anchor|teacher|doctor|chef|photo|picture|image|pic|selfie|subject|grandma|grandpa|dad|mom|mum|friend|baby|dog|cat)"
 )
 _PHOTO = r"(?:photo|picture|image|pic|portrait|selfie|upload|attachment)"
-_SPEAKER = (
-    rf"(?:me|her|him|them|it|us|my\s+(?:[\w-]+\s+){{0,2}}?{_PERSON_NOUN}|(?:the|this|that|these|our|your)\s+(?:[\w-]+\s+){{0,3}}?{_PERSON_NOUN})"
-    rf"(?:\s+(?:in|from|on|of)\s+(?:the|this|that|my|our)\s+{_PHOTO})?"
-)
-_TALK_VERB = r"(?:say|speak|talk|tell|read|announce|introduce|greet|explain|present|recite|lip[- ]?sync|welcome|thank)"
+_IN_PHOTO = rf"(?:\s+(?:in|from|on|of)\s+(?:the|this|that|my|our)\s+{_PHOTO})?"
+#: A person named by a noun, or a pronoun that can only be a person.
+_PERSON = rf"(?:her|him|my\s+(?:[\w-]+\s+){{0,2}}?{_PERSON_NOUN}|(?:the|this|that|these|our|your)\s+(?:[\w-]+\s+){{0,3}}?{_PERSON_NOUN}){_IN_PHOTO}"
+#: "make it say", "let me talk": pronouns that are just as often the video or the person asking, so only with
+#: the verbs of speech itself ("make it tell a story", "let me present my photos" are not about a face).
+_PRONOUN = r"(?:me|them|it|us)"
+_SPEECH_VERB = r"(?:say|speak|talk|lip[- ]?sync)"
+_TALK_VERB = r"(?:say|speak|talk|tell|announce|introduce|greet|explain|recite|lip[- ]?sync)"
+_ASK = r"(?:make|have|let|get)"
 _ASKS_TO_SPEAK = re.compile(
-    rf"\b(?:make|have|let|get)\s+{_SPEAKER}\s+(?:to\s+)?{_TALK_VERB}\w*\b"
-    rf"|\btalking[- ](?:head|portrait|photo|picture|avatar|face|selfie)s?\b"
-    rf"|\blip[- ]?sync(?:ed|ing)?\b"
-    rf"|\b{_SPEAKER}\s+(?:saying|talking|speaking|telling|explaining|announcing|reading|introducing|greeting)\b"
-    rf"|\b(?:where|in\s+which|and)\s+{_SPEAKER}\s+(?:says|talks|speaks|tells|explains|announces|reads|introduces|greets|presents)\b"
-    rf"|\b(?:animate|bring)\s+{_SPEAKER}\s+(?:to\s+life\s+)?(?:so\s+(?:that\s+)?(?:she|he|they|it)\s+)?(?:says?|speaks?|talks?)\b",
+    rf"\b{_ASK}\s+{_PERSON}\s+(?:to\s+)?{_TALK_VERB}\w*\b"
+    rf"|\b{_ASK}\s+{_PRONOUN}\s+(?:to\s+)?{_SPEECH_VERB}\w*\b"
+    rf"|\b(?:a|an|my|the)\s+talking[- ](?:head|portrait|photo|picture|avatar|face|selfie)\s+(?:of|video|clip|with|from|for|where|that|who)\b"
+    rf"|\blip[- ]?sync\s+(?:it|this|that|her|him|them|my|the)\b"
+    rf"|\b(?:where|in\s+which|and)\s+{_PERSON}\s+(?:says|talks|speaks|tells|explains|announces|introduces|greets)\b"
+    rf"|\b(?:animate|bring)\s+{_PERSON}\s+(?:to\s+life\s+)?(?:so\s+(?:that\s+)?(?:she|he|they)\s+)?(?:says?|speaks?|talks?)\b",
     re.I,
 )
-#: The exact words: after "say:" (to the end), or in double or single quotes.
+#: Words said verbatim: after "say:" (to the end), or in double or single quotes (straight or curly).
 _VERBATIM = re.compile(
-    r"\b(?:say|says|saying|tell\s+(?:\w+\s+){0,2}?|announce|read(?:\s+out)?|speak|recite)\s*[:：]\s*(?P<colon>.+)$"
-    r"|[\"“”«„](?P<double>[^\"“”«»„]+)[\"“”»]"
-    r"|(?<![\w'])'(?P<single>(?:[^']|(?<=\w)'(?=\w)){2,}?)'(?![\w'])",
+    r"\b(?:say|says|saying|talk|speak|tell\s+(?:\w+\s+){0,2}?|announce|read(?:\s+out)?|recite)\s*[:：]\s*(?P<colon>.*)$"
+    r"|[\"“”«„](?P<double>[^\"“”«»„]*)[\"“”»]"
+    r"|(?<![\w'‘’])['‘](?P<single>(?:[^'‘’]|(?<=\w)['’](?=\w))*?)['’](?![\w'’])",
     re.I | re.S,
 )
 #: "tell viewers that the store opens at nine": reported speech, spoken as its sentence.
@@ -51,7 +56,12 @@ MAX_WORDS_PER_SHOT = 60
 
 def asks_to_speak(text: str) -> bool:
     """Whether the message asks for a face to speak ("make my avatar say …", "a talking head")."""
-    return bool(_ASKS_TO_SPEAK.search(text))
+    return asking_to_speak(text) is not None
+
+
+def asking_to_speak(text: str) -> re.Match[str] | None:
+    """Where the message asks for a face to speak, if it does."""
+    return _ASKS_TO_SPEAK.search(text)
 
 
 _TOPIC = re.compile(
@@ -65,18 +75,43 @@ _TOPIC = re.compile(
 def talking_topic(text: str) -> str | None:
     """What the face talks about ("make her talk about the weather": "the weather"), the video's subject."""
     if match := _TOPIC.search(text):
-        return (match.group("topic") or match.group("object")).strip(" .,!?") or None
+        topic = re.sub(
+            r"(?:[\s,;:]+(?:in|at|with|and|for|of|on|to|a|an|the))+\s*$", "", match.group("topic") or match.group("object"), flags=re.I
+        )
+        return topic.strip(" .,;:!?") or None
     return None
 
 
+@dataclass(frozen=True)
+class Verbatim:
+    """Words to say as written, where they are in the message, and whether they ran to its end (after "say:")."""
+
+    words: str
+    start: int
+    end: int
+    to_the_end: bool
+
+
+def verbatim(text: str, after: int = 0) -> Verbatim | None:
+    """The first words said verbatim at or after ``after``: after "say:" or in quotes ("" when empty)."""
+    match = _VERBATIM.search(text, after)
+    if match is None:
+        return None
+    if match.group("colon") is not None:
+        return Verbatim(_tidy(match.group("colon")), match.start("colon"), len(text), to_the_end=True)
+    said = match.group("double") if match.group("double") is not None else match.group("single")
+    return Verbatim(_tidy(said), match.start(), match.end(), to_the_end=False)
+
+
 def spoken_words(text: str) -> tuple[str | None, str]:
-    """The words to be said verbatim (None: the planner writes them) and the message without them, so the
-    words are never read as the video's subject, length or style ("say: it's a 10 second promo")."""
-    if match := _VERBATIM.search(text):
-        if match.group("colon") is not None:  # the verb stays: "make my avatar say" still asks for speech
-            return _tidy(match.group("colon")), text[: match.start("colon")].rstrip(" :：")
-        said = match.group("double") if match.group("double") is not None else match.group("single")
-        return _tidy(said), (text[: match.start()] + " " + text[match.end() :]).strip()
+    """The words to be said verbatim (None: the planner writes them; "" when the quotes or the colon are empty)
+    and the message without them, so the words are never read as the video's subject, length or style ("say: it's
+    a 10 second promo"). Of several quotes, the first after the ask to speak: 'titled "Summer" where she says "hi"'."""
+    ask = _ASKS_TO_SPEAK.search(text)
+    if (found := verbatim(text, ask.start() if ask else 0)) is not None:
+        if found.to_the_end:  # the verb stays: "make my avatar say" still asks for speech
+            return found.words, text[: found.start].rstrip(" :：")
+        return found.words, (text[: found.start] + " " + text[found.end :]).strip()
     if match := _REPORTED.search(text):
         said = _tidy(match.group("said"))
         return said[:1].upper() + said[1:], text[: match.start("said")].strip()
@@ -84,8 +119,9 @@ def spoken_words(text: str) -> tuple[str | None, str]:
 
 
 def lines_for(said: str, shots: int) -> list[str]:
-    """``said`` spread over at least ``shots`` talking shots, whole sentences each, none longer than a shot
-    can say (MAX_WORDS_PER_SHOT, MAX_NARRATION_CHARS); fewer sentences than shots leave the last shots empty."""
+    """``said`` in whole sentences over talking shots, none longer than a shot can say (MAX_WORDS_PER_SHOT,
+    MAX_NARRATION_CHARS; only a sentence longer than that is cut, at a word), as many lines as it takes and
+    at least ``shots`` entries: with fewer sentences than shots the last entries are empty (shots with no words)."""
     sentences = [part.strip() for part in re.split(r"(?<=[.!?…。！？])\s+", said) if part.strip()]
     chunks: list[str] = []
     for sentence in sentences:
@@ -98,11 +134,8 @@ def lines_for(said: str, shots: int) -> list[str]:
                 chunks[-1] = f"{chunks[-1]} {piece}"
             else:
                 chunks.append(piece)
-    while 0 < len(chunks) < shots and any(len(chunk.split()) > 1 for chunk in chunks):
-        longest = max(range(len(chunks)), key=lambda index: len(chunks[index]))
-        halves = _halves(chunks[longest])
-        if halves is None:
-            break
+    while 0 < len(chunks) < shots and (halves := _sentence_halves(max(chunks, key=len))) is not None:
+        longest = chunks.index(max(chunks, key=len))
         chunks[longest : longest + 1] = halves
     return chunks + [""] * max(0, shots - len(chunks))
 
@@ -125,17 +158,13 @@ def _pieces(sentence: str) -> list[str]:
     return pieces
 
 
-def _halves(chunk: str) -> list[str] | None:
-    """A chunk split in two, at a sentence end if it has one, else at its middle word."""
+def _sentence_halves(chunk: str) -> list[str] | None:
+    """A chunk of several sentences split in two between sentences; None for one sentence (never cut to fill shots)."""
     sentences = re.split(r"(?<=[.!?…。！？])\s+", chunk)
-    if len(sentences) > 1:
-        middle = len(sentences) // 2
-        return [" ".join(sentences[:middle]), " ".join(sentences[middle:])]
-    words = chunk.split()
-    if len(words) < 2:
+    if len(sentences) < 2:
         return None
-    middle = len(words) // 2
-    return [" ".join(words[:middle]), " ".join(words[middle:])]
+    middle = len(sentences) // 2
+    return [" ".join(sentences[:middle]), " ".join(sentences[middle:])]
 
 
 def _tidy(said: str) -> str:

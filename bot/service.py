@@ -386,14 +386,19 @@ class ConversationService:
             name = CLONE_PREFIX + self._own_voice(user, plan.voice.name)
             plan = plan.model_copy(update={"voice": plan.voice.model_copy(update={"name": name})})
             requirements = requirements.model_copy(update={"voice_name": name})
-        if not plan.narration:
+        talking = any(shot.talking for shot in plan.shots)
+        if not plan.narration and not talking:
             return plan, planner, requirements
         sample = None
         if plan.voice.name.startswith(CLONE_PREFIX) and owner:
             clone = self.repository.cloned_voice(user, plan.voice.name.removeprefix(CLONE_PREFIX))
             sample = self.store.path_of(clone.sample_sha256) if clone is not None else None
-        note = self.renders.voices.choose(plan.voice, plan.language, clone_sample=sample).note
-        return plan, planner.model_copy(update={"voice_note": note}), requirements
+        choice = self.renders.voices.choose(plan.voice, plan.language, clone_sample=sample)
+        if talking and choice.preset is None:  # a face cannot speak in captions
+            raise BadRequest(
+                f"A face can only speak with a voice. {choice.note or 'No voice is installed here (`reelwright voices list`).'}"
+            )
+        return plan, planner.model_copy(update={"voice_note": choice.note}), requirements
 
     def _own_voice(self, user: UserRef, said: str) -> str:
         """Which of the person's cloned voices "clone:NAME" (or just "my voice") means."""

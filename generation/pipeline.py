@@ -185,11 +185,13 @@ class RenderPipeline:
             if speech is None:
                 raise GenerationError(f"Shot {shot.id} is a talking shot: its speech is made before its pictures.")
             talking = {**backend_identity(self.talking_backend()), "speech": speech_identity(speech), "lead": NARRATION_LEAD_S}
+        # A talking shot with a photo uses no video backend: a new video model re-renders none of them.
+        pictures = {} if shot.talking and shot.source_image else backend_identity(backend)
         return content_hash(
             {
-                **backend_identity(backend),
+                **pictures,
                 "talking": talking,
-                "continued_by": backend_identity(self.continuation_for(plan, backend)) if chained else None,
+                "continued_by": backend_identity(self.continuation_for(plan, backend)) if chained and pictures else None,
                 "prompt": shot.prompt,
                 "negative_prompt": shot.negative_prompt,
                 "camera": shot.camera,
@@ -294,8 +296,9 @@ class RenderPipeline:
 
     def speech_first(self, plan: ShotPlan, voice_sample: Path | None = None) -> tuple[ShotPlan, Spoken]:
         """The plan timed by its talking shots' speech, and that speech: each talking shot lasts as long as its
-        line takes to say (never sped up), the other shots share the rest of the plan's length. Lines are
-        cached stems, so every worker of a job (``bot/fan_out.py``) times the plan the same way."""
+        line takes to say, the other shots share the rest of the plan's length. Only a line longer than a shot
+        can hold is sped up (as narration is), and one still too long is refused. Lines are cached stems, so
+        every worker of a job (``bot/fan_out.py``) times the plan the same way."""
         talking = [shot for shot in plan.shots if shot.talking]
         if not talking:
             return plan, {}
@@ -306,6 +309,12 @@ class RenderPipeline:
             )
         longest = MAX_SHOT_S - NARRATION_LEAD_S - TALKING_TAIL_S
         spoken = {shot.id: self.narrate(shot.narration, plan, choice, longest) for shot in talking}
+        for shot_id, speech in spoken.items():
+            if speech.duration_s > longest + 0.05:
+                raise GenerationError(
+                    f"Shot {shot_id}'s words take {speech.duration_s:.0f} s to say, even spoken fast: more than a shot holds "
+                    f'({MAX_SHOT_S:g} s). Split them over two shots ("shot {shot_id} says: …").'
+                )
         return plan.with_talking_lengths({shot_id: speech.duration_s for shot_id, speech in spoken.items()}), spoken
 
     def credits_of(self, plan: ShotPlan) -> str:

@@ -35,6 +35,7 @@ from reelwright.errors import FaceProblem, GenerationError
 from reelwright.generation.backends import Progress, TalkingRequest
 from reelwright.generation.capabilities import Capabilities, FrameRule
 from reelwright.generation.diffusers_backend import WARM, folder_fingerprint, weakest_policy, weights_size
+from reelwright.generation.faces import speaking_face
 from reelwright.generation.model_hub import installed
 from reelwright.generation.presets import MEMORY_POLICIES
 
@@ -231,7 +232,18 @@ def reference_image(request: TalkingRequest, width: int, height: int) -> Image.I
         image = Image.fromarray(np.asarray(first, dtype=np.uint8)).convert("RGB")
     else:
         raise FaceProblem("The talking shot has no picture of a face; upload a portrait photo for it.")
-    return ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
+    return around_face(image, width, height)
+
+
+def around_face(image: Image.Image, width: int, height: int) -> Image.Image:
+    """``image`` cropped to the model's shape around the face that speaks (the one the plan chose, the largest),
+    so a tall crop of a wide photo keeps it; centred when no face is found (the model may still find one)."""
+    try:
+        face = speaking_face(np.asarray(image)).face
+    except FaceProblem:
+        return ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
+    centring = (min(1.0, max(0.0, face.center[0] / image.width)), min(1.0, max(0.0, face.center[1] / image.height)))
+    return ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS, centering=centring)
 
 
 def fitted(frames: list[np.ndarray], request: TalkingRequest) -> Iterator[np.ndarray]:

@@ -232,7 +232,7 @@ class Requirements(BaseModel):
     #: A face in the person's photo should speak ("make my avatar say …"); said when asking for the video.
     talking: bool | None = None
     #: The exact words it says ("say: …", or in quotes); None: the planner writes them.
-    spoken_line: str | None = Field(default=None, max_length=4000)
+    spoken_line: str | None = None
 
     def merged_with(self, newer: Requirements) -> Requirements:
         """Later statements win; facts not restated are kept for the rest of the conversation."""

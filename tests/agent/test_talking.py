@@ -39,7 +39,19 @@ def test_requests_that_ask_a_face_to_speak_are_read_as_talking(request_text: str
 
 @pytest.mark.parametrize(
     "request_text",
-    ["a video about talking parrots", "a timelapse of a city, narrated", "a cat saying nothing", 'a video titled "Summer"'],
+    [
+        "a video about talking parrots",
+        "a timelapse of a city, narrated",
+        "a cat saying nothing",
+        'a video titled "Summer"',
+        "a music video with lip sync",
+        "a clip about lip-syncing",
+        "a video on talking heads the band",
+        "make it read like a movie trailer: a heist in Paris",
+        "let me present my travel photos",
+        "make this image welcome the new year with fireworks",
+        "make it tell a story about a dragon",
+    ],
 )
 def test_other_requests_are_not_talking(request_text: str) -> None:
     assert extract_requirements(request_text).talking is None
@@ -150,3 +162,86 @@ def test_speech_longer_than_the_plan_makes_the_video_longer_never_a_shot_shorter
     timed = talking.with_talking_lengths({1: 9.0})
     assert timed.shots[0].duration_s == pytest.approx(9.6)
     assert timed.shots[1].duration_s == 1.0
+
+
+def test_of_several_quotes_the_words_are_those_after_the_ask_to_speak() -> None:
+    assert extract_requirements('a 20 second video titled "Summer" where my avatar says "hello"').spoken_line == "hello"
+
+
+def test_curly_single_quotes_and_talk_colon_give_the_words_too() -> None:
+    assert extract_requirements("have my avatar say ‘welcome back’").spoken_line == "welcome back"
+    assert extract_requirements("make my photo talk: hello").spoken_line == "hello"
+
+
+def test_a_request_to_speak_with_empty_words_asks_what_to_say() -> None:
+    with pytest.raises(BadRequest, match="What should the face say"):
+        planned("make her say:")
+
+
+def test_a_stated_length_shorter_than_the_words_is_not_kept_and_the_note_says_so() -> None:
+    words = "This sentence has exactly ten words in it, you see. " * 4
+    made = plan_video(
+        f"a 3 second video, make her say: {words}", extract_requirements(f"a 3 second video, make her say: {words}"), None, image_sha=IMAGE
+    )
+    assert made.plan.total_duration_s > 15
+    assert "to say" in (made.planner.note or "")
+
+
+def test_shots_beyond_the_words_are_ordinary_shots_of_the_photo() -> None:
+    plan = planned("3 shots, make her say: hi")
+    assert [shot.talking for shot in plan.shots] == [True, False, False]
+    assert "speaking" not in plan.shots[1].prompt
+
+
+def edited(plan: ShotPlan, instruction: str) -> ShotPlan:
+    return edit_plan(plan, instruction, Requirements(), None, rng=random.Random(2))[0]
+
+
+TWO_TALKING = "2 shots. make her say: Hello there. Goodbye now."
+
+
+def test_an_edit_that_also_changes_the_picture_does_both() -> None:
+    both = edited(planned(TWO_TALKING), "make shot 1 darker and have her say 'hi'")
+    assert both.shots[0].narration == "hi" and both.shots[0].grade.brightness < 0
+    other = edited(planned(TWO_TALKING), "have her say 'hi' and make shot 2 darker")
+    assert other.shots[0].narration == "hi" and other.shots[1].grade.brightness < 0 and other.shots[1].narration == "Goodbye now."
+
+
+@pytest.mark.parametrize(
+    "instruction", ["change shot 2 to the man talking on the phone", "make the second shot show the woman talking to her friend"]
+)
+def test_a_picture_of_someone_talking_is_a_new_picture_not_a_talking_shot(instruction: str) -> None:
+    changed = edited(planned("2 shots, bring this photo to life"), instruction)
+    assert not changed.shots[1].talking and "talking" in changed.shots[1].prompt
+
+
+@pytest.mark.parametrize("instruction", ["don't talk so fast", "make her say it slower"])
+def test_how_the_words_sound_is_the_voice_not_new_words(instruction: str) -> None:
+    slower = edited(planned(TWO_TALKING), instruction)
+    assert slower.voice.speed < 1.0
+    assert [shot.narration for shot in slower.shots] == ["Hello there.", "Goodbye now."]
+
+
+@pytest.mark.parametrize("instruction", ["make the second shot not talk", "the second shot shouldn't talk"])
+def test_one_shot_stops_talking(instruction: str) -> None:
+    assert [shot.talking for shot in edited(planned(TWO_TALKING), instruction).shots] == [True, False]
+
+
+def test_saying_nothing_stops_the_faces_and_empty_words_are_asked_for() -> None:
+    assert not any(shot.talking for shot in edited(planned(TWO_TALKING), "make her say nothing").shots)
+    with pytest.raises(BadRequest, match="What should the face say"):
+        edited(planned(TWO_TALKING), 'make her say ""')
+
+
+def test_words_longer_than_the_talking_shots_can_say_are_refused_not_cut() -> None:
+    with pytest.raises(BadRequest, match="more than 1 shot"):
+        edited(planned("make her say: hello"), "make her say: " + "This sentence has exactly ten words in it, you see. " * 12)
+
+
+@pytest.mark.parametrize("words", ["we have no music today", "the video is black and white", "we are open in 9:16 format"])
+def test_unquoted_words_are_said_as_typed_and_never_read_as_settings(words: str) -> None:
+    plan = planned("2 shots with calm piano music. make her say: Hello there. Goodbye now.")
+    assert plan.music is not None
+    changed = edited(plan, f"make her say {words}")
+    assert changed.shots[0].narration == words
+    assert (changed.aspect, changed.music) == (plan.aspect, plan.music)

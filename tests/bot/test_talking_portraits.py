@@ -17,7 +17,7 @@ from skimage import data
 
 from reelwright.bot.render_service import RenderOutcome
 from reelwright.bot.service import ConversationService
-from reelwright.errors import ConsentNeeded, FaceProblem, Refused
+from reelwright.errors import BadRequest, ConsentNeeded, FaceProblem, Refused
 from reelwright.generation.faces import speaking_face
 from reelwright.plan import TALKING_TAIL_S
 from reelwright.records import UserRef, VersionRecord
@@ -182,3 +182,18 @@ def test_an_edit_makes_a_photo_speak_only_if_its_confirmation_covered_speech(tmp
     assert all(shot.talking for shot in spoken.plan.shots)
     with sqlite3.connect(settings.data_dir / "reelwright.db") as connection:
         assert connection.execute("SELECT count(*) FROM plan_versions WHERE project_id = ?", (older,)).fetchone()[0] == 1
+
+
+def test_a_face_is_not_made_to_speak_a_language_no_installed_voice_speaks(tmp_path: Path, photo: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", llm_provider="template")
+
+    async def scenario() -> None:
+        service = ConversationService(settings)
+        try:
+            with pytest.raises(BadRequest, match="only speak with a voice"):
+                await service.plan(ALICE, "in Japanese, make the woman in this photo say: konnichiwa", photo, consent=True)
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+    assert projects(settings) == 0

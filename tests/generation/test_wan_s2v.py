@@ -30,6 +30,7 @@ from reelwright.errors import Cancelled, FaceProblem, GenerationError
 from reelwright.generation import wan_s2v
 from reelwright.generation.backends import Speech, TalkingRequest, build_talking
 from reelwright.generation.credentials import read_credentials
+from reelwright.generation.faces import speaking_face
 from reelwright.records import UserRef
 from reelwright.settings import Settings
 
@@ -260,3 +261,11 @@ def test_a_talking_plan_renders_through_the_pipeline_with_wan_s2v_named_in_its_c
     assert float(ffprobe(made.path)["format"]["duration"]) == pytest.approx(made.seconds, abs=0.1)
     models = dict(read_credentials(made.path).models)
     assert models[1].startswith("wan-s2v ")
+
+
+def test_a_tall_crop_of_a_wide_photo_keeps_the_face_that_speaks() -> None:
+    wide = np.full((512, 1400, 3), 200, dtype=np.uint8)
+    wide[:, :512] = data.astronaut()  # the face near the left edge, where a centred crop would cut it out
+    crop = wan_s2v.around_face(Image.fromarray(wide), 288, 512)
+    assert crop.size == (288, 512)
+    assert speaking_face(np.asarray(crop)).chosen_by == "only"
