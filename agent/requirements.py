@@ -253,7 +253,7 @@ _ABOUT_THE_VIDEO = re.compile(
     re.I,
 )
 _LEADING_ASK = re.compile(
-    r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so)\b[\s,!]*)?(?:(?:pls|plz|please)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?(?:make|create|generate|render|produce|give\s+me|gimme|lemme\s+(?:see|get|have)|(?:can|could|may)\s+i\s+(?:get|have|see)|i\s+(?:want|need|wanna)(?:\s+(?:to\s+)?see)?|wanna(?:\s+see)?|need|want|i'?d\s+(?:like|love)|i\s+would\s+(?:like|love)|build|do|show(?:\s+me)?|animate|film|shoot|craft|put\s+together|cook\s+up|whip\s+up|hazme|haz|cr[eé]ame|crea|genera|fais(?:-moi)?|cr[eé]e|faz|fammi|mach(?:\s+mir)?|erstelle)?\s*(?:it\b\s*[:,-]?\s*)?"
+    r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so)\b[\s,!]*)?(?:(?:pls|plz|please)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?(?:(?:make|create|generate|render|produce|give\s+me|gimme|lemme\s+(?:see|get|have)|(?:can|could|may)\s+i\s+(?:get|have|see)|i\s+(?:want|need|wanna)(?:\s+(?:to\s+)?see)?|wanna(?:\s+see)?|need|want|i'?d\s+(?:like|love)|i\s+would\s+(?:like|love)|build|do|show(?:\s+me)?|animate|film|shoot|craft|put\s+together|cook\s+up|whip\s+up|hazme|haz|cr[eé]ame|crea|genera|fais(?:-moi)?|cr[eé]e|faz|fammi|mach(?:\s+mir)?|erstelle)\b)?\s*(?:it\b\s*[:,-]?\s*)?"
     r"(?:me\s+|us\s+)?(?:(?:an?|the|some|my|one)\s+)?(?:(?:short|quick|little|small|tiny|cool|nice|fun|cute|simple|brief|new)\s+)*"
     r"(?:(?:ai\s+)?(?:video|vid|vidoe|viedo|vdeo|clip|film|movie|animation|reel|short|tiktok|montage|sequence|ad|commercial|promo|trailer|explainer|teaser)s?\s*)?"
     r"(?:(?:of|about|abt|bout|showing|with|that\s+shows|featuring|on|where|explaining|for)\b)?\s*"

@@ -131,3 +131,17 @@ def test_emoji_stand_for_the_words_they_replace() -> None:
 def test_a_negative_length_is_refused(text: str) -> None:
     with pytest.raises(BadRequest, match="negative"):
         extract_requirements(text)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "subject"),
+    [
+        ("dogs", "dogs"),
+        ("buildings at night", "buildings at night"),
+        ("creamy soup", "creamy soup"),
+        ("showers of rain", "showers of rain"),
+    ],
+)
+def test_a_subject_that_begins_like_an_ask_keeps_its_first_word(request_text: str, subject: str) -> None:
+    """ "do", "build", "crea", "show" ask for a video only as whole words: "dogs" is not "gs"."""
+    assert extract_requirements(request_text).subject == subject
