@@ -229,7 +229,8 @@ class RenderPipeline:
         (other workers, ``bot/fan_out.py``); their clips are composed once all are there. ``voice_sample``:
         the plan's cloned voice (``clone:NAME``), its owner's sample. Talking shots' speech is made first and
         their lengths come from it (``speech_first``)."""
-        progress("narration", 0.0, "what the talking shots say")
+        if any(shot.talking for shot in plan.shots):
+            progress("narration", 0.0, "what the talking shots say")
         plan, spoken = self.speech_first(plan, voice_sample)
         ranges = frame_ranges([shot.duration_s for shot in plan.shots], plan.fps)
         composed = [

@@ -72,7 +72,8 @@ def test_killing_workers_mid_render_loses_no_job_and_runs_each_exactly_once(depl
         states = dict(deployment.rows("select id, status from jobs"))
         if all(states[job] in ("succeeded", "failed", "cancelled") for job in jobs):
             break
-        running = deployment.rows("select worker from jobs where status = 'running' and stage = 'rendering'")
+        # Mid-render: making the shots, the sound or the file (a short draft spends little of it on shots alone).
+        running = deployment.rows("select worker from jobs where status = 'running' and stage in ('rendering', 'sound', 'composing')")
         if len(killed) < 3 and running:
             pid = int(running[0][0].rpartition(":")[2])
             if pid not in killed:
