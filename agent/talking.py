@@ -34,6 +34,8 @@ _ASKS_TO_SPEAK = re.compile(
     rf"|\b(?:a|an|my|the)\s+talking[- ](?:head|portrait|photo|picture|avatar|face|selfie)\s+(?:of|video|clip|with|from|for|where|that|who)\b"
     rf"|\blip[- ]?sync\s+(?:it|this|that|her|him|them|my|the)\b"
     rf"|\b(?:where|in\s+which|and)\s+{_PERSON}\s+(?:says|talks|speaks|tells|explains|announces|introduces|greets)\b"
+    r"|\bmy\s+(?:[\w-]+\s+)?(?:avatar|selfie|photo|picture|portrait|face|character|mascot)\s+(?:saying|talking|speaking|explaining|telling)\b"
+    r"|\b(?:could|can|should|would|will)\s+(?:she|he)\s+(?:say|speak|talk)\b"
     rf"|\b(?:animate|bring)\s+{_PERSON}\s+(?:to\s+life\s+)?(?:so\s+(?:that\s+)?(?:she|he|they)\s+)?(?:says?|speaks?|talks?)\b",
     re.I,
 )

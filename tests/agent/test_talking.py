@@ -30,6 +30,8 @@ def planned(request: str, *, image: str | None = IMAGE) -> ShotPlan:
         "make her talk about the weather",
         "let the man in the picture tell viewers that the sale ends friday",
         "lip sync this photo to a short greeting",
+        "I want my selfie talking about my trip to Rome",
+        "could you get the guy in this pic to say: thanks for subscribing!",
     ],
 )
 def test_requests_that_ask_a_face_to_speak_are_read_as_talking(request_text: str) -> None:
@@ -245,3 +247,7 @@ def test_unquoted_words_are_said_as_typed_and_never_read_as_settings(words: str)
     changed = edited(plan, f"make her say {words}")
     assert changed.shots[0].narration == words
     assert (changed.aspect, changed.music) == (plan.aspect, plan.music)
+
+
+def test_a_question_asking_her_to_say_other_words_gives_her_those_words() -> None:
+    assert edited(planned(TWO_TALKING), 'could she say "welcome back" instead').shots[0].narration == "welcome back"
