@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -143,8 +144,10 @@ def read_photo(path: Path) -> np.ndarray:
         raise BadImage(f"The photo {path.name} could not be read as an image.") from error
 
 
+@cache
 def cascade_identity() -> str:
-    """What detection depends on besides this code: OpenCV's version and the cascade files (part of cache keys)."""
+    """What detection depends on besides this code: OpenCV's version and the cascade files (part of cache keys;
+    read once a process: every talking shot's clip key asks for it)."""
     digest = hashlib.sha256()
     for name in (FACE_CASCADE, EYE_CASCADE):
         digest.update((CASCADES / name).read_bytes())

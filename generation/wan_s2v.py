@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelwright.errors import FaceProblem, GenerationError
 from reelwright.generation.backends import Progress, TalkingRequest
 from reelwright.generation.capabilities import Capabilities, FrameRule
 from reelwright.generation.diffusers_backend import WARM, folder_fingerprint, weakest_policy, weights_size
-from reelwright.generation.faces import speaking_face
+from reelwright.generation.faces import read_photo, speaking_face
 from reelwright.generation.model_hub import installed
 from reelwright.generation.presets import MEMORY_POLICIES
 
@@ -218,13 +218,7 @@ def speech_track(request: TalkingRequest, seconds: float) -> np.ndarray:
 def reference_image(request: TalkingRequest, width: int, height: int) -> Image.Image:
     """The face to animate: the uploaded photo, else the shot's first frame, fitted to the model's size."""
     if request.face_image is not None:
-        try:
-            with Image.open(request.face_image) as opened:
-                image = ImageOps.exif_transpose(opened).convert("RGB")
-        except (OSError, UnidentifiedImageError) as error:
-            raise FaceProblem(
-                f"The talking shot's photo cannot be read ({type(error).__name__}); upload a JPEG or PNG portrait."
-            ) from error
+        image = Image.fromarray(read_photo(request.face_image))
     elif request.base_frames is not None:
         first = next(iter(request.base_frames), None)
         if first is None:
