@@ -108,7 +108,7 @@ def build_llm(settings: Settings) -> ChatModel | None:
     """
     if settings.llm_provider == "template":
         return None
-    provider = plugins.load(plugins.LLM_PROVIDERS, settings.llm_provider, kind="LLM provider", error=LLMUnavailable)
+    provider = plugins.load(plugins.LLM_PROVIDERS, settings.llm_provider, kind="LLM provider", error=LLMUnavailable, built_in=("template",))
     return provider(settings)
 
 

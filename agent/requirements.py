@@ -25,6 +25,11 @@ _ONE_SHOT = re.compile(
     r"(?:a\s+|one\s+)?continuous\s+(?:shot|take)|(?:with\s+)?no\s+cuts|without\s+(?:any\s+)?cuts|uncut|a\s+oner|one-take|one-shot)\b",
     re.I,
 )
+#: "talking on the phone" is what someone in the picture does; "watch it on the phone" is where the video plays.
+_ON_A_CALL = re.compile(r"on\s+(?:a|the)\s+(?:cell\s*|smart)?phone\b", re.I)
+_WATCHED_ON = re.compile(
+    r"\b(?:watch|view|see|play|show|look|post|share|display|fit|work)\w*(?:\s+(?:it|them|this|good|well|great|nice))?\s+$", re.I
+)
 #: Where a video will be watched decides its frame shape; the explicit ratio wins over a platform.
 _ASPECTS: list[tuple[re.Pattern[str], Aspect]] = [
     (re.compile(r"\b9\s*[:x/]\s*16\b", re.I), "9:16"),
@@ -295,7 +300,7 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
         facts["shot_count"] = int(parse_number(match.group(1)))
         spans.append(match.span())
     for pattern, aspect in _ASPECTS:
-        if matches := list(pattern.finditer(text)):
+        if matches := [m for m in pattern.finditer(text) if not _ON_A_CALL.match(m.group(0)) or _WATCHED_ON.search(text, 0, m.start())]:
             facts.setdefault("aspect", aspect)
             spans += [m.span() for m in matches]
     spans += [m.span() for m in _PLATFORMS.finditer(text)]

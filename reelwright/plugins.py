@@ -23,11 +23,11 @@ LLM_PROVIDERS = "reelwright.llm_providers"
 CHAT_SURFACES = "reelwright.chat_surfaces"
 
 
-def load(group: str, name: str, *, kind: str, error: type[ReelwrightError]) -> Any:
-    """The object registered as ``name`` in ``group``; ``error`` names what is installed instead."""
+def load(group: str, name: str, *, kind: str, error: type[ReelwrightError], built_in: tuple[str, ...] = ()) -> Any:
+    """The object registered as ``name`` in ``group``; ``error`` names what is installed (and ``built_in``) instead."""
     points = {point.name: point for point in entry_points(group=group)}
     if name not in points:
-        raise error(f"Unknown {kind} {name!r}; installed: {', '.join(sorted(points)) or 'none'}.")
+        raise error(f"Unknown {kind} {name!r}; installed: {', '.join(sorted([*points, *built_in])) or 'none'}.")
     try:
         return points[name].load()
     except Exception as failure:  # a plugin that cannot be imported is reported, not raised as a traceback

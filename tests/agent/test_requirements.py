@@ -87,6 +87,22 @@ def test_platforms_imply_a_frame_shape(request_text: str, aspect: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("request_text", "aspect"),
+    [
+        ("a man talking on the phone in a cafe", None),
+        ("a woman on a phone call at night", None),
+        ("a cat video to watch on the phone", "9:16"),
+        ("a dog video for phones", "9:16"),
+    ],
+)
+def test_a_phone_in_the_picture_is_not_where_the_video_plays(request_text: str, aspect: str | None) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.aspect == aspect
+    if aspect is None:
+        assert "phone" in (stated.subject or "")
+
+
+@pytest.mark.parametrize(
     ("request_text", "shots"),
     [
         ("single continuous shot of a drone over a forest", 1),

@@ -31,7 +31,7 @@ def test_an_unknown_llm_provider_plans_from_templates_and_names_the_installed_on
     cli.env["REELWRIGHT_LLM_PROVIDER"] = "gpt-17"
     result = cli("plan", "a 4 second video of a heron", "--json")
     assert result.code == 0 and result.json["planner"]["fallback"] is True
-    assert "Unknown LLM provider 'gpt-17'; installed: llamacpp, ollama, openai" in result.json["planner"]["note"]
+    assert "Unknown LLM provider 'gpt-17'; installed: llamacpp, ollama, openai, template, transformers" in result.json["planner"]["note"]
 
 
 def test_an_unknown_chat_surface_names_the_installed_ones(cli: Cli) -> None:
