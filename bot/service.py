@@ -50,7 +50,7 @@ from reelwright.generation.video_io import fit_for_upload, frame_size
 from reelwright.generation.voice_sample import MAX_BYTES, prepare_sample
 from reelwright.generation.voices import CLONE_PREFIX, VoiceInfo
 from reelwright.generation.watermark import VERSION_BITS, Watermarker
-from reelwright.plan import PlannerInfo, PlanProgress, Requirements, ShotPlan
+from reelwright.plan import PlannerInfo, PlanProgress, Requirements, ShotPlan, with_request
 from reelwright.records import (
     ClonedVoiceRecord,
     ConsentRecord,
@@ -327,8 +327,7 @@ class ConversationService:
             self.moderator.check_request(user, guild, check_request(overrides.spoken_line, self.settings.max_request_chars), "request")
         defaults = Requirements.model_validate(self.repository.preferences(user))
         stated = extract_requirements(request)
-        said = {"subject": stated.subject, "ambience": stated.ambience, "talking": stated.talking, "spoken_line": stated.spoken_line}
-        requirements = defaults.merged_with(stated).model_copy(update=said)
+        requirements = with_request(defaults, stated)
         if overrides is not None:
             requirements = requirements.merged_with(overrides)
             if overrides.talking:  # words given with an option (/animate say:, --say) are said as written

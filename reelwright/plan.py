@@ -235,19 +235,31 @@ class Requirements(BaseModel):
     spoken_line: str | None = None
 
     def merged_with(self, newer: Requirements) -> Requirements:
-        """Later statements win; facts not restated are kept for the rest of the conversation."""
+        """Later statements win; facts not restated are kept for the rest of the conversation.
+
+        What one request shows (``REQUEST_ONLY``) is never carried over: the next video is about
+        what the next request says.
+        """
         stated = newer.model_dump(exclude_none=True)
-        stated.pop("subject", None)
-        stated.pop("shots", None)
-        stated.pop("ambience", None)
-        stated.pop("talking", None)
-        stated.pop("spoken_line", None)
+        for name in REQUEST_ONLY:
+            stated.pop(name, None)
         if "voice_gender" in stated:
             stated.setdefault("voice_name", None)  # "use a female voice" replaces a voice chosen by name
             stated.setdefault("voice_pitch_semitones", None)  # and a pitch asked for before (versions before genders)
         if ("total_duration_s" in stated or "shot_count" in stated) and "shot_duration_s" not in stated:
             stated["shot_duration_s"] = None  # a new total or count overrides an earlier length per shot
         return self.model_copy(update=stated)
+
+
+#: Facts about what one request shows: a new request replaces them all, saying them or not.
+REQUEST_ONLY = ("subject", "shots", "ambience", "talking", "spoken_line")
+
+
+def with_request(requirements: Requirements, request: Requirements) -> Requirements:
+    """``requirements`` (saved defaults, the conversation so far) taken for ``request``: its settings
+    win, and what it shows replaces what earlier requests showed."""
+    shows = {name: getattr(request, name) for name in REQUEST_ONLY}
+    return requirements.merged_with(request).model_copy(update=shows)
 
 
 #: Called with a short status line while planning ("writing shot 2/5"), possibly from a worker thread.

@@ -37,3 +37,12 @@ def test_an_unknown_llm_provider_plans_from_templates_and_names_the_installed_on
 def test_an_unknown_chat_surface_names_the_installed_ones(cli: Cli) -> None:
     result = cli("bot", "--surface", "slack")
     assert result.code == 2 and "Unknown chat surface 'slack'; installed: discord" in result.stderr
+
+
+def test_shots_the_person_listed_are_the_plans_shots_one_each(cli: Cli) -> None:
+    planned = cli.ok("plan", "a 9 second video. shots: 1) a baker kneading dough 2) bread in the oven 3) a family at breakfast")
+    prompts = [shot["prompt"] for shot in planned["plan"]["shots"]]
+    assert len(prompts) == 3
+    for prompt, listed in zip(prompts, ("baker kneading dough", "bread in the oven", "family at breakfast"), strict=True):
+        assert listed in prompt
+    assert not any("breakfast" in prompt for prompt in prompts[:2])
