@@ -31,7 +31,7 @@ from reelwright.bot.voice_commands import voices
 from reelwright.errors import BadRequest, ReelwrightError
 from reelwright.plan import Requirements
 from reelwright.records import JobRecord, RefusalRecord, UserRef, VersionRecord
-from reelwright.settings import Settings
+from reelwright.settings import Settings, load_settings
 from reelwright.storage.db import current_revision, make_engine, open_database, safe_url
 
 app = typer.Typer(
@@ -71,11 +71,20 @@ def cli_user() -> UserRef:
     return UserRef("cli", name, name)
 
 
+def cli_settings() -> Settings:
+    """The settings, or the one line saying which is wrong, and exit code 2 (no traceback)."""
+    try:
+        return load_settings()
+    except ReelwrightError as error:
+        print_error(error)
+        raise typer.Exit(error.exit_code) from None
+
+
 def run(body: Callable[[ConversationService], Awaitable[T]], serve: bool = False) -> T:
     """Open the service, run ``body`` with it, and close it."""
 
     async def main() -> T:
-        service = ConversationService(Settings(), serve=serve)
+        service = ConversationService(cli_settings(), serve=serve)
         try:
             return await body(service)
         finally:
@@ -84,17 +93,27 @@ def run(body: Callable[[ConversationService], Awaitable[T]], serve: bool = False
     return run_main(main)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a service manager stopping it): a stop like Ctrl-C, so the command's job is
+    cancelled and its files cleaned up instead of being left for a later process to take over."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def run_main(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run ``main`` and turn errors into one line and an exit code."""
     try:
         setup_logging()
+        signal.signal(signal.SIGTERM, _terminate)
         return asyncio.run(main())
     except ReelwrightError as error:
         print_error(error)
         raise typer.Exit(error.exit_code) from None
-    except KeyboardInterrupt:
-        err.print("cancelled")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as stop:
+        err.print("stopped" if isinstance(stop, Terminated) else "cancelled")
+        raise typer.Exit(128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)) from None
 
 
 def setup_logging() -> None:
@@ -489,7 +508,7 @@ def worker(
     """Render jobs queued from anywhere: a Celery worker with REELWRIGHT_BROKER_URL, else this machine's queue."""
     chosen = [name.strip() for name in queues.split(",") if name.strip()]
     unknown = sorted(set(chosen) - {"gpu", "cpu"})
-    settings = Settings()
+    settings = cli_settings()
     if not chosen or unknown:
         print_error(BadRequest(f"Unknown queue(s) {', '.join(unknown) or '(none)'}: use gpu, cpu or both."))
         raise typer.Exit(BadRequest.exit_code)
@@ -543,7 +562,7 @@ def bot(
     ] = "discord",
 ) -> None:
     """Run the chat bot (Discord by default: DISCORD_TOKEN in the environment)."""
-    run_main(lambda: plugins.load(plugins.CHAT_SURFACES, surface, kind="chat surface", error=BadRequest)(Settings()))
+    run_main(lambda: plugins.load(plugins.CHAT_SURFACES, surface, kind="chat surface", error=BadRequest)(cli_settings()))
 
 
 audit = typer.Typer(help="What the moderation policy refused, for review.", no_args_is_help=True)
@@ -630,7 +649,7 @@ def db_upgrade() -> None:
     """Bring the database to the latest schema now (every command also does it on start, under a lock)."""
 
     async def body() -> str:
-        settings = Settings()
+        settings = cli_settings()
         engine = make_engine(settings.resolved_database_url)
         open_database(settings.resolved_database_url)
         return f"{safe_url(settings.resolved_database_url)} is at revision {current_revision(engine)}"
@@ -641,7 +660,7 @@ def db_upgrade() -> None:
 @app.command()
 def health(as_json: JsonFlag = False) -> None:
     """Whether this machine reaches the database (and the broker, when one is set): for health checks."""
-    settings = Settings()
+    settings = cli_settings()
     checks: dict[str, str] = {}
     try:
         open_database(settings.resolved_database_url)

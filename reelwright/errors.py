@@ -72,6 +72,13 @@ class Conflict(ReelwrightError):
     exit_code = 10
 
 
+class BadSettings(ReelwrightError):
+    """Reelwright's own configuration (``REELWRIGHT_*``, the ``REELWRIGHT_CONFIG`` file) cannot be used."""
+
+    exit_code = 2
+    chat_message = "The bot's settings are wrong; whoever runs it has the details in its log."
+
+
 class StorageError(ReelwrightError):
     """The database or artifact store cannot be written (read-only file, full disk)."""
 

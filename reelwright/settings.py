@@ -5,17 +5,23 @@ The object is built once by an adapter and passed down explicitly; nothing reads
 
 from __future__ import annotations
 
+import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from reelwright.errors import BadSettings
 
 
 def default_data_dir() -> Path:
@@ -57,7 +63,7 @@ class Settings(BaseSettings):
     )
     llm_base_url: str | None = Field(default=None, description="Endpoint for Ollama or an OpenAI-compatible server.")
     llm_api_key: SecretStr | None = Field(default=None, description="API key for an OpenAI-compatible server.")
-    llm_threads: int = Field(default=1, ge=1, description="CPU threads for the embedded LLM.")
+    llm_threads: int = Field(default=1, ge=1, le=256, description="CPU threads for the embedded LLM.")
 
     text_to_video_backend: str = Field(default="animatic", description="Backend that renders text-only shots.")
     image_to_video_backend: str = Field(default="image-motion", description="Backend that animates a source image.")
@@ -137,6 +143,29 @@ class Settings(BaseSettings):
     )
     audit_retention_days: int = Field(default=90, ge=1, description="Days refusals are kept for review.")
 
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_this_install_can_open(cls, url: str | None) -> str | None:
+        """Checked when read, so a mistyped URL is one line naming the setting, not a traceback later."""
+        if url is None:
+            return None
+        try:
+            make_url(url).get_dialect().import_dbapi()
+        except (ArgumentError, ValueError):
+            raise ValueError("not a database URL (sqlite:///path/to/file.db, postgresql+psycopg://user:password@host/db)") from None
+        except (NoSuchModuleError, ImportError):
+            raise ValueError(
+                f"no database driver for {url.partition(':')[0]!r} is installed (PostgreSQL: postgresql+psycopg://…)"
+            ) from None
+        return url
+
+    @field_validator("broker_url")
+    @classmethod
+    def _a_redis_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("not a Redis URL (redis://host:6379/0)")
+        return url
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -171,10 +200,33 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Init arguments win, then the environment, then ``REELWRIGHT_CONFIG`` (a TOML file)."""
-        import os
-
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = os.environ.get("REELWRIGHT_CONFIG")
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and ``REELWRIGHT_CONFIG``, or one ``BadSettings`` naming
+    every setting that is wrong and why (never its value: it may be a secret)."""
+    config_file = os.environ.get("REELWRIGHT_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise BadSettings(f"REELWRIGHT_CONFIG names {config_file}, which is not a file.")
+    try:
+        return Settings()
+    except tomllib.TOMLDecodeError as error:
+        raise BadSettings(f"The config file {config_file} is not valid TOML: {error}.") from None
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{setting_name(problem['loc'])}: {problem['msg'].removeprefix('Value error, ')}" for problem in error.errors()
+        )
+        raise BadSettings(f"Settings cannot be used: {problems}.") from None
+
+
+def setting_name(location: tuple[int | str, ...]) -> str:
+    """How a person sets the field at ``location``: its environment variable (also its TOML key, lowercased)."""
+    field = str(location[0]) if location else "?"
+    if field in Settings.model_fields:
+        return f"REELWRIGHT_{field.upper()}"
+    return field.upper()

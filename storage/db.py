@@ -116,6 +116,12 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(url.database.removeprefix("file:").partition("?")[0])
 
 
+#: Query parameters that carry credentials (``?password=…`` is how some drivers take it).
+SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token", "sslpassword", "api_key"})
+
+
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL without its password, in its user part or its query, for messages and logs."""
+    parsed = make_url(url)
+    hidden = {key: "xxxxx" for key in parsed.query if key.lower() in SECRET_QUERY_KEYS}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)

@@ -169,3 +169,39 @@ def test_a_refused_request_gives_one_line_and_its_refusal_is_in_the_audit(cli: C
     reviewed = cli.ok("audit", "review", str(refusal["id"]), "upheld", "--note", "impersonation")
     assert reviewed["decision"] == "upheld"
     assert_refused(cli("audit", "review", str(refusal["id"]), "maybe"), "upheld or overturned")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("REELWRIGHT_LLM_THREADS", "abc", "REELWRIGHT_LLM_THREADS: Input should be a valid integer"),
+        ("REELWRIGHT_LLM_THREADS", "100000", "REELWRIGHT_LLM_THREADS: Input should be less than or equal to 256"),
+        ("REELWRIGHT_DATABASE_URL", "garbage", "REELWRIGHT_DATABASE_URL: not a database URL"),
+        ("REELWRIGHT_DATABASE_URL", "postgresql://u@db:notaport/x", "REELWRIGHT_DATABASE_URL: not a database URL"),
+        ("REELWRIGHT_DATABASE_URL", "mysql://u:secret@db/x", "no database driver for 'mysql' is installed"),
+        ("REELWRIGHT_BROKER_URL", "localhost:6379", "REELWRIGHT_BROKER_URL: not a Redis URL"),
+        ("REELWRIGHT_CONFIG", "/nonexistent/reelwright.toml", "REELWRIGHT_CONFIG names /nonexistent/reelwright.toml, which is not a file"),
+    ],
+)
+@pytest.mark.parametrize("command", [("plan", "a heron"), ("health",), ("worker",)])
+def test_a_wrong_setting_is_one_line_naming_it_and_never_its_value(
+    cli: Cli, variable: str, value: str, message: str, command: tuple[str, ...]
+) -> None:
+    cli.env[variable] = value
+    result = cli(*command, timeout=60)
+    assert result.code == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr and "secret" not in result.stderr
+
+
+def test_a_config_file_that_is_not_toml_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "reelwright.toml"
+    config.write_text("llm_provider = [\n")
+    cli.env["REELWRIGHT_CONFIG"] = str(config)
+    result = cli("plan", "a heron")
+    assert result.code == 2 and f"The config file {config} is not valid TOML" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_password_given_as_a_query_parameter_is_never_printed(cli: Cli) -> None:
+    cli.env["REELWRIGHT_DATABASE_URL"] = "postgresql+psycopg://reelwright@127.0.0.1:1/db?password=hunter2"
+    result = cli("plan", "a heron")
+    assert result.code == 4 and "password=xxxxx" in result.stderr and "hunter2" not in result.stderr
