@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -171,7 +172,17 @@ class RenderService:
         return {shot.source_image: self.store.path_of(shot.source_image) for shot in plan.shots if shot.source_image}
 
     def output_of(self, job: JobRecord) -> Path:
-        return Path(job.output_path) if job.output_path else self.settings.outputs_dir / f"{job.project_id}-v{job.version}.mp4"
+        """Where a job writes its video: where it was asked for, unless a file was written there after
+        the job was queued (a job left by a killed command, run again later, never overwrites the
+        newer video someone made since); then the outputs folder, which the render's row records."""
+        default = self.settings.outputs_dir / f"{job.project_id}-v{job.version}.mp4"
+        if not job.output_path:
+            return default
+        asked = Path(job.output_path)
+        if job.queued_at is not None and written_after(asked, job.queued_at):
+            log.warning("job %s: %s was written after the job was queued; writing %s instead", job.id, asked, default)
+            return default
+        return asked
 
     def run(self, job: JobRecord, report: StageProgress) -> RenderOutcome:
         """Render a job's version to its output. Each attempt reserves its own render id (the watermark
@@ -247,6 +258,13 @@ class RenderService:
         order = [(start + offset) % len(plan.shots) for offset in range(len(plan.shots))]
         _, rendered = make_shots(self.pipeline(), plan, counts, images, self.helpers.locks, still_wanted, order, wait=False, spoken=spoken)
         return len(rendered)
+
+
+def written_after(path: Path, moment: datetime) -> bool:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC) > moment
+    except OSError:  # not there (or unreadable): nothing to protect
+        return False
 
 
 def model_name(backend: object) -> str:

@@ -97,6 +97,8 @@ class JobRecord:
     error_code: int | None = None
     error_chat: str | None = None
     delivered: bool = False
+    #: When it was asked for (UTC): a file at ``output_path`` written after this is someone else's.
+    queued_at: datetime | None = None
 
     @property
     def finished(self) -> bool:

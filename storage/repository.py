@@ -1040,4 +1040,5 @@ def _job_record(row: Job, requested_by: UserRef | None = None, title: str = "") 
         error_code=row.error_code,
         error_chat=row.error_chat,
         delivered=row.delivered_at is not None,
+        queued_at=_aware(row.created_at),
     )

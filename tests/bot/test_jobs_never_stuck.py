@@ -82,6 +82,27 @@ def test_a_job_whose_lease_ran_out_is_taken_over_and_finished_by_the_next_runner
     assert rows(settings, "select status from renders order by id") == [("done",), ("done",)]
 
 
+def test_a_job_taken_over_later_never_overwrites_a_video_written_at_its_path_since(settings: Settings, tmp_path: Path) -> None:
+    project = plan(settings)
+    asked_for = tmp_path / "clip.mp4"
+    elsewhere = other_process(settings)
+    job = elsewhere.admit_job(project, 1, ANN, per_user=10, queue_limit=100, output_path=str(asked_for))
+    assert elsewhere.claim_job("laptop:1", -1, only={job}) is not None  # its command was killed mid-render
+    asked_for.write_bytes(b"the video made since, by a newer command")
+
+    async def scenario() -> None:
+        service = ConversationService(settings, serve=True)
+        try:
+            await (await service.follow_job(job)).result()
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+    assert asked_for.read_bytes() == b"the video made since, by a newer command"
+    [(status, output)] = rows(settings, "select jobs.status, renders.output_path from jobs join renders on renders.id = jobs.render_id")
+    assert status == "succeeded" and Path(output) == settings.outputs_dir / f"{project}-v1.mp4" and Path(output).stat().st_size > 0
+
+
 def test_a_job_whose_worker_keeps_dying_fails_after_the_attempt_limit(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", llm_provider="template", job_max_attempts=2)
     project = plan(settings)
@@ -224,6 +245,28 @@ def test_a_killed_render_leaves_no_work_files_after_the_next_start(tmp_path: Pat
         assert rows(settings, "select status, attempts from jobs") == [("queued", 1)]  # its process is gone: back in the queue at once
     finally:
         asyncio.run(service.close())
+
+
+def test_a_make_stopped_with_sigterm_cancels_its_job_like_ctrl_c(tmp_path: Path) -> None:
+    env = {**os.environ, "REELWRIGHT_DATA_DIR": str(tmp_path / "data"), "REELWRIGHT_LLM_PROVIDER": "template"}
+    render = subprocess.Popen(
+        [*REELWRIGHT, "make", "a 30 second video of a long train journey", "--out", str(tmp_path / "train.mp4")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    scratch = tmp_path / "data" / "scratch"
+    deadline = time.monotonic() + 120
+    while not list(scratch.glob("*/shot-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    render.send_signal(signal.SIGTERM)
+    _, stderr = render.communicate(timeout=60)
+
+    assert render.returncode == 128 + signal.SIGTERM and "stopped" in stderr and "Traceback" not in stderr
+    settings = Settings(data_dir=tmp_path / "data", llm_provider="template")
+    assert rows(settings, "select status from jobs") == [("cancelled",)]  # nobody renders it later behind the person's back
+    assert not (tmp_path / "train.mp4").exists()
 
 
 def test_a_composing_partial_of_a_live_render_is_kept_and_a_dead_ones_removed(settings: Settings, tmp_path: Path) -> None:
