@@ -94,10 +94,29 @@ class LangChainModel:
 
         try:
             reply = self._chat_model.invoke([SystemMessage(content=system), HumanMessage(content=user)], **options)
-        except Exception as error:  # provider down, connection refused, unknown model
-            raise LLMUnavailable(f"The language model ({self.name}) could not be reached ({type(error).__name__}).") from error
+        except Exception as error:  # provider down, too slow, key refused, unknown model
+            raise LLMUnavailable(f"The language model ({self.name}) {failure_reason(error)}.") from error
         usage = getattr(reply, "usage_metadata", None) or {}
         return Reply(reply.content if isinstance(reply.content, str) else "", int(usage.get("output_tokens", 0)))
+
+
+def failure_reason(error: Exception) -> str:
+    """What went wrong with a served model, in words the person running it can act on. Providers'
+    clients differ (openai, ollama, httpx underneath), so this reads what they share: the HTTP status
+    and the exception's name."""
+    status = getattr(error, "status_code", None) or getattr(getattr(error, "response", None), "status_code", None)
+    name = type(error).__name__
+    if status in (401, 403):
+        return f"refused the API key (HTTP {status}); check REELWRIGHT_LLM_API_KEY"
+    if status == 404:
+        return "does not know that model (HTTP 404); check REELWRIGHT_LLM_MODEL"
+    if status == 429:
+        return "is rate-limiting us (HTTP 429); try again in a minute"
+    if "Timeout" in name or "timed out" in str(error).lower():
+        return "did not answer in time (REELWRIGHT_LLM_TIMEOUT_S)"
+    if isinstance(status, int):
+        return f"answered with an error (HTTP {status})"
+    return f"could not be reached ({name})"
 
 
 def build_llm(settings: Settings) -> ChatModel | None:
@@ -129,7 +148,12 @@ def ollama_provider(settings: Settings) -> ChatModel:
     except ImportError as error:
         raise LLMUnavailable("Install the Ollama provider: pip install 'reelwright[ollama]'.") from error
     model = settings.llm_model or "llama3.1"
-    chat = ChatOllama(model=model, base_url=settings.llm_base_url or "http://127.0.0.1:11434", temperature=0.6)
+    chat = ChatOllama(
+        model=model,
+        base_url=settings.llm_base_url or "http://127.0.0.1:11434",
+        temperature=0.6,
+        client_kwargs={"timeout": settings.llm_timeout_s},
+    )
     return LangChainModel("ollama", model, chat, lambda schema: {"format": schema})
 
 
@@ -140,7 +164,14 @@ def openai_provider(settings: Settings) -> ChatModel:
     except ImportError as error:
         raise LLMUnavailable("Install the OpenAI-compatible provider: pip install 'reelwright[openai]'.") from error
     model = settings.llm_model or "gpt-4o-mini"
-    chat = ChatOpenAI(model=model, base_url=settings.llm_base_url, api_key=settings.llm_api_key, temperature=0.6)
+    chat = ChatOpenAI(
+        model=model,
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key,
+        temperature=0.6,
+        timeout=settings.llm_timeout_s,
+        max_retries=1,
+    )
     return LangChainModel(
         "openai",
         model,

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     )
     llm_base_url: str | None = Field(default=None, description="Endpoint for Ollama or an OpenAI-compatible server.")
     llm_api_key: SecretStr | None = Field(default=None, description="API key for an OpenAI-compatible server.")
+    llm_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long a served model (Ollama, OpenAI-compatible) may take to answer before planning goes on without it.",
+    )
     llm_threads: int = Field(default=1, ge=1, le=256, description="CPU threads for the embedded LLM.")
 
     text_to_video_backend: str = Field(default="animatic", description="Backend that renders text-only shots.")
