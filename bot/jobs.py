@@ -23,7 +23,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from reelwright.errors import Cancelled, ReelwrightError
+from reelwright.errors import Cancelled, ReelwrightError, StorageError
 from reelwright.records import JobRecord
 from reelwright.storage.repository import Repository, this_worker
 
@@ -270,6 +270,11 @@ class JobExecutor:
                 self._finish(job.id, "cancelled", error)
         except ReelwrightError as error:
             self._finish(job.id, "failed", error)
+        except OSError as error:  # a full disk, a folder removed or unwritable meanwhile: this machine's state, not a bug
+            where = f" ({error.filename})" if error.filename else ""
+            self._finish(
+                job.id, "failed", StorageError(f"Rendering stopped: a file could not be written{where}: {error.strerror or error}.")
+            )
         except Exception as error:  # a bug: keep the details in the log, tell the person briefly
             log.exception("job %s crashed", job.id)
             self._finish(job.id, "failed", ReelwrightError(f"Rendering failed unexpectedly ({type(error).__name__})."))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -929,7 +930,8 @@ def remove_abandoned_partials(repository: Repository) -> None:
 
 
 def check_output_path(out: Path) -> None:
-    """Fail before rendering, not after, if the output cannot be written."""
+    """Fail before rendering, not after, if the output cannot be written: by trying, since permissions
+    do not tell (root may write anywhere yet not into /proc, a read-only mount refuses everyone)."""
     if out.suffix.lower() != ".mp4":
         raise BadRequest(f"The output file must end in .mp4 (got {out.name}).")
     if out.is_dir():
@@ -940,12 +942,20 @@ def check_output_path(out: Path) -> None:
         raise BadRequest(f"Cannot write {out.name} there: {blocking} is a file, not a folder.")
     if blocking is not None and not os.access(blocking, os.W_OK):
         raise BadRequest(f"Cannot write to {parent}: no permission.")
+    if parent.is_dir():
+        try:
+            with tempfile.NamedTemporaryFile(dir=parent, prefix=".reelwright-", suffix=".probe"):
+                pass
+        except OSError as error:
+            raise BadRequest(f"Cannot write to {parent}: {error.strerror or error}.") from None
 
 
 def check_version(version: int | None) -> None:
     """Versions are numbered from 1; anything else is a clear message, not "latest" or a database error."""
-    if version is not None and not 1 <= version <= MAX_VERSION:
+    if version is not None and version < 1:
         raise BadRequest(f"Versions are numbered from 1 (you asked for version {version}).")
+    if version is not None and version > MAX_VERSION:
+        raise NotFound(f"There is no version {version} of that project.")
 
 
 def job_error(job: JobRecord) -> ReelwrightError:

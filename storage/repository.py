@@ -730,7 +730,7 @@ class Repository:
 
     def job(self, job_id: int) -> JobRecord:
         with self.sessions() as session:
-            job = session.get(Job, job_id)
+            job = session.get(Job, job_id) if 0 < job_id <= MAX_ROW_ID else None
             if job is None:
                 raise NotFound(f"No job {job_id}.")
             return _job_record(job)
@@ -947,6 +947,10 @@ def _shared_with(user: UserRef) -> Any:
 
 def _in_guild(guild: str | None) -> ColumnElement[bool]:
     return and_(Project.guild_id.is_not(None), Project.guild_id == guild) if guild is not None else false()
+
+
+#: The largest id a row can have (a signed 64-bit integer on every database): a bigger one names nothing.
+MAX_ROW_ID = 2**63 - 1
 
 
 def _aware(moment: datetime) -> datetime:

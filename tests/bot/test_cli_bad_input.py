@@ -1,14 +1,16 @@
 """Bad input gets one clear line and a non-zero exit: no traceback, no rows, no partial files."""
 
 import json
+import resource
 import sqlite3
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Cli
+from conftest import REELWRIGHT, Cli
 from PIL import Image
 from tests_support import encode
 
@@ -120,11 +122,14 @@ def test_an_output_path_under_a_file_is_refused_before_anything_is_planned(cli: 
     assert cli.ok("history")["projects"] == []
 
 
-@pytest.mark.parametrize("version", ["0", "-1", "99999999999999999999"])
-def test_impossible_version_numbers_are_a_clear_message(cli: Cli, version: str) -> None:
+@pytest.mark.parametrize(
+    ("version", "code", "message"),
+    [("0", 2, "numbered from 1"), ("-1", 2, "numbered from 1"), ("99999999999999999999", 3, "There is no version 99999999999999999999")],
+)
+def test_impossible_version_numbers_are_a_clear_message(cli: Cli, version: str, code: int, message: str) -> None:
     project = cli.ok("plan", "a 2 second video of a kite")["project_id"]
     result = cli("show", project, "--version", version)
-    assert result.code == 2 and "numbered from 1" in result.stderr and "Traceback" not in result.stderr
+    assert result.code == code and message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_an_unreachable_discord_is_one_line_not_a_traceback(cli: Cli) -> None:
@@ -205,3 +210,33 @@ def test_a_database_password_given_as_a_query_parameter_is_never_printed(cli: Cl
     cli.env["REELWRIGHT_DATABASE_URL"] = "postgresql+psycopg://reelwright@127.0.0.1:1/db?password=hunter2"
     result = cli("plan", "a heron")
     assert result.code == 4 and "password=xxxxx" in result.stderr and "hunter2" not in result.stderr
+
+
+def test_a_disk_that_fills_up_mid_render_is_one_line_saying_which_file(cli: Cli, tmp_path: Path) -> None:
+    def small_files_only() -> None:  # the kernel refuses writes past 400 KiB, as a full disk would (Python ignores SIGXFSZ)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (400 * 1024, 400 * 1024))
+
+    assert cli("plan", "warm the database up first").code == 0  # the database is smaller than the limit; videos are not
+    out = tmp_path / "train.mp4"
+    done = subprocess.run(
+        [*REELWRIGHT, "make", "a 20 second video of a long train journey at dusk", "--out", str(out)],
+        env={**cli.env, "REELWRIGHT_LLM_PROVIDER": "template"},
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files_only,
+        timeout=300,
+    )
+    assert done.returncode == 4 and "Traceback" not in done.stderr
+    assert "Rendering stopped: a file could not be written" in done.stderr and "File too large" in done.stderr
+    assert not out.exists()
+
+
+def test_an_output_folder_that_refuses_files_is_refused_before_planning(cli: Cli) -> None:
+    result = cli("make", "a 2 second video of a kite", "--out", "/proc/kite.mp4")
+    assert result.code == 2 and "Cannot write to /proc" in result.stderr and "Traceback" not in result.stderr
+    assert cli.ok("history") == {"projects": []}
+
+
+def test_ids_too_big_for_any_database_are_not_found(cli: Cli) -> None:
+    result = cli("job", "99999999999999999999999")
+    assert result.code == 3 and "No job 99999999999999999999999" in result.stderr and "Traceback" not in result.stderr
