@@ -77,20 +77,44 @@ _SILENCE = (
     r"|\bmute\s+(?:everything|it\s+all|all\s+(?:the\s+)?(?:sounds?|audio))\b|\bsilence\s+(?:everything|it\s+all)\b"
     r"|\b(?:no|without(?:\s+any)?)\s+(?:sound|audio)\b(?!\s+effects?)(?:\s+at\s+all)?"
 )
+_NARRATION_WORDS = r"(?:narration|narrator|voice[- ]?overs?|vo|voice|speech|talking|words)"
+#: "a silent clip", "make it silent", "…, silent": the video is silent, not "the silent film era" or "a cat silently stalking".
+_SILENT = (
+    r"\bsilent\s+(?:(?!film|movie|era)[\w-]+\s+){0,3}?(?:video|vid|clip|version|reel|short|edit)s?\b"
+    r"|\b(?:make|keep|leave|have)\s+(?:it|this|the\s+video)\s+silent\b|\b(?:be|is|it'?s|stay)\s+silent\b"
+    r"|(?:^|(?<=[,;:(]))\s*silent\s*(?=$|[,;.!?)])"
+)
 _NO_NARRATION = re.compile(
-    r"\b" + DROP_WORDS + r"\s+(?:the\s+|any\s+)?(?:narration|narrator|voice[- ]?overs?|vo|voice|speech|talking|words)\b"
-    r"|\bnarration\s+off\b|\bsilent(?:ly)?\b|\bno one (?:talking|speaking)\b|\bno talking\b|\b(?:sans|sin|sem|senza|ohne)\s+(?:la\s+|a\s+|de\s+)?"
+    r"\b" + DROP_WORDS + r"\s+(?:the\s+|any\s+)?" + _NARRATION_WORDS + r"\b"
+    r"|\bnarration\s+off\b|"
+    + _SILENT
+    + r"|\bno one (?:talking|speaking)\b|\bno talking\b|\b(?:sans|sin|sem|senza|ohne)\s+(?:la\s+|a\s+|de\s+)?"
     + _NARRATION_NOUN
     + r"\b"
     + _SILENCE,
     re.I,
 )
+#: A word that describes a sound ("calm", "acoustic guitar"), not a link to what the video shows ("a dog with", "a band playing").
+_DESCRIBING = (
+    r"(?:(?!(?:with|without|w/o|no|not|of|and|or|in|on|for|to|by|from|at|about|while|"
+    r"play(?:s|ing)?|listen(?:s|ing)?|danc(?:e|es|ing)|mak(?:es|ing)|perform(?:s|ing)|record(?:s|ing)|sing(?:s|ing)?)\b)[\w'-]+\s+)"
+)
 _NARRATION = re.compile(
-    r"(?:(?<=[,;:])|^)\s*(?:(?:a|an|some|the|with|avec|con|com|mit)\s+)?(?:[\w'-]+\s+){0,3}?" + _NARRATION_NOUN + r"\b"
+    r"(?:(?<=[,;:])|^)\s*(?:(?:a|an|some|the|with|avec|con|com|mit)\s+)?" + _DESCRIBING + r"{0,3}?" + _NARRATION_NOUN + r"\b"
     r"|\b(?:avec|con|com|mit)\s+(?:une?\s+|la\s+|el\s+|a\s+|einem?\s+)?" + _NARRATION_NOUN + r"\b|\b" + _NARRATION_NOUN + r"\b"
     r"|\b(?:with|add|turn on|enable|put back|and)\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:[\w-]+\s+){0,2}(?:narration|narrator|voice[- ]?overs?)\b"
     r"|\b(?:[\w-]+\s+){0,2}voice\s+narrating\b|\bnarrating\b|\bnarrated\b(?:\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}(?:voice|narrator|man|woman|guy|girl|person))?|\bnarration\s+on\b|\bvoice[- ]?over\b"
     r"|\b(?:spoken|voiced)\s+(?:in|by|with)\b",
+    re.I,
+)
+_MUSIC_WORDS = r"(?:(?:background\s+)?(?:music|soundtrack|songs?))"
+_AMBIENCE_WORDS = r"(?:ambien(?:ce|t\s+sounds?)|sound\s+effects?|sfx|background\s+(?:noise|sounds?))"
+_SOUND = rf"(?:{_NARRATION_WORDS}|{_MUSIC_WORDS}|{_AMBIENCE_WORDS})"
+_AND_OR = r"\s*,?\s*(?:or|nor|and|&|/)\s*"
+#: One negation over a list of sounds: "no music or voiceover", "without narration and music", "music and narration off".
+_SOUNDS_DROPPED = re.compile(
+    rf"\b(?:{DROP_WORDS}|sans|sin|sem|senza|ohne)\s+(?:the\s+|any\s+)?(?P<listed>{_SOUND}(?:{_AND_OR}(?:the\s+|any\s+|no\s+)?{_SOUND})+)\b"
+    rf"|\b(?P<off>{_SOUND}(?:(?:{_AND_OR}|\s*,\s*)(?:the\s+)?{_SOUND})*)\s+off\b(?!\s*-|\s+(?:camera|screen|stage)\b)",
     re.I,
 )
 _NO_MUSIC = re.compile(
@@ -103,11 +127,15 @@ _NO_MUSIC = re.compile(
     re.I,
 )
 _MUSIC = re.compile(
-    r"(?:\b(?:with|add|and|plus|over|to|avec|con|com|mit)\s+|(?<=[,;])\s*|^\s*)(?:a\s+|an\s+|some\s+|the\s+|de\s+la\s+|de\s+|della\s+|m[uú]sica|)?(?:[\w-]+\s+){0,2}(?:"
+    r"(?:\b(?:with|add|and|plus|over|(?<!dance )(?<!dancing )(?<!dances )(?<!listen )(?<!listening )(?<!listens )(?:(?:set|put|edited|cut|synced|timed)\s+)?to|avec|con|com|mit)\s+|(?<=[,;])\s*|^\s*)"
+    r"(?:a\s+|an\s+|some\s+|the\s+|de\s+la\s+|de\s+|della\s+|m[uú]sica|)?"
+    + _DESCRIBING
+    + r"{0,3}(?:"
     + _MUSIC_NOUN[3:-1]
     + r"|beats?|score|song|tune)\b"
-    # A music video, a song's subject ("a song about the sea") and "songs of" are what the video is about, not a bed.
-    r"(?!\s+(?:videos?|clips?|about|of)\b)(?:\s+(?:douce|suave|tranquila|calma|leggera|ruhige|sanfte))?",
+    # A music video, a song's subject ("a song about the sea"), "songs of" and a music festival are what the video is about, not a bed.
+    r"(?!\s+(?:videos?|clips?|about|of|festivals?|box(?:es)?|school|class|lessons?|teacher|store|shop|studio|hall|notes?|sheets?|stand|"
+    r"player|producer|industry|room|instruments?|lovers?|fans?)\b)(?:\s+(?:douce|suave|tranquila|calma|leggera|ruhige|sanfte))?",
     re.I,
 )
 #: "change the music to jazz", "music: calm piano", "the music should be more upbeat".
@@ -118,7 +146,7 @@ _MUSIC_IS = re.compile(
 _MUSIC_WORDS_DROPPED = re.compile(
     r"\b(?:with|add|and|plus|over|to|avec|con|com|mit|a|an|some|the|background|bg|de|la|della|music|soundtrack|musik|m[uú]sica|musique|musica|"
     r"play(?:ing)?|nice|good|cool|little|bit|of|make|turn|set|change|put|keep|let|have|use|want|need|please|pls|lower|raise|it|its|this|that|"
-    r"your|my|our|quieter|louder|softer|up|down|more|less|volume|level|songs?|tunes?|score|beats?)\b",
+    r"your|my|our|quieter|louder|softer|up|down|more|less|volume|level|songs?|tunes?|score|beats?|just|only|instead|also|too)\b",
     re.I,
 )
 _AMBIENCE_NOUN = r"(?:sounds?|noises?|ambien(?:ce|t(?:\s+sounds?)?)|soundscape|atmosphere|sfx|sound\s+effects?)"
@@ -245,8 +273,20 @@ _FASTER = re.compile(
     r"|\b(?:not|don'?t|never)\s+(?:talk|speak|read|narrate)\s+(?:so|too)\s+slow(?:ly)?\b|\bsay\s+(?:it|that)\s+(?:more\s+)?(?:faster|quick(?:er|ly))\b",
     re.I,
 )
+#: Looks that are always a visual style, wherever "style" follows them ("an anime style fox", "8-bit pixel art style").
+_KNOWN_STYLES = (
+    r"(?:anime|manga|cartoon|pixar|disney|ghibli|water\s?colou?r|oil\s+painting|painting|pixel\s+art|pixel|art\s+deco|claymation|"
+    r"stop[- ]motion|film\s+noir|noir|comic(?:\s+book)?|lego|minecraft|cyberpunk|steampunk|vaporwave|synthwave|retro|vintage|vhs|polaroid|"
+    r"documentary|cinematic|sketch|pencil|charcoal|low[- ]poly|isometric|[23]d|cel[- ]shaded|origami|papercraft|impressionist|surrealist|"
+    r"minimalist|neon|glitch|\d+-bit)"
+)
+#: "in the style of Ghibli", "in a watercolor style", "a fox in the snow, noir style", "an anime style fox" — but not
+#: "a hair style tutorial", "family style dinner" or "gangnam style dance", where "style" belongs to what the video shows.
 _STYLE = re.compile(
-    r"\bin\s+the\s+style\s+of\s+(?:an?\s+)?(?P<b>[^,.;!?]{2,40})|\bin\s+(?:an?\s+|the\s+)?(?P<a>(?:(?!in\b)[\w'-]+\s+){0,2}(?!in\b)[\w'-]+)\s+style\b|\b(?P<c>[\w'-]{3,20})[- ]style(?:d)?\b",
+    r"\bin\s+the\s+style\s+of\s+(?:an?\s+)?(?P<b>[^,.;!?]{2,40})|\bin\s+(?:an?\s+|the\s+)?(?P<a>(?:(?!in\b)[\w'-]+\s+){0,2}(?!in\b)[\w'-]+)\s+style\b"
+    r"|(?:^|(?<=[,;:(]))\s*(?:an?\s+|the\s+)?(?P<d>" + _DESCRIBING + r"{0,3}?[\w'-]+)[- ]style[sd]?\s*"
+    r"(?=$|[,;.!?)]|(?:video|vid|clip|animation|film|movie|reel|short|version|visuals?|look|footage|edit)s?\b)"
+    rf"|\b(?P<c>(?:{_KNOWN_STYLES}[\s-]+){{0,2}}{_KNOWN_STYLES})[- ]style[sd]?\b",
     re.I,
 )
 #: Clauses that are about the video, not what it shows: cut out of the subject.
@@ -304,6 +344,9 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
             facts.setdefault("aspect", aspect)
             spans += [m.span() for m in matches]
     spans += [m.span() for m in _PLATFORMS.finditer(text)]
+    dropped, dropped_spans = _dropped_sounds(text)
+    facts.update(dropped)
+    spans += dropped_spans
     for pattern, key, value in (
         (_NO_NARRATION, "narration", False),
         (_NARRATION, "narration", True),
@@ -391,6 +434,23 @@ def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, ob
             facts["voice_name"] = name
         if "voice_name" in facts:
             spans.append(match.span())
+    return facts, spans
+
+
+def _dropped_sounds(text: str) -> tuple[dict[str, object], list[tuple[int, int]]]:
+    """The sounds one negation turns off together ("no music or narration"), and where it says so."""
+    facts: dict[str, object] = {}
+    spans: list[tuple[int, int]] = []
+    for match in _SOUNDS_DROPPED.finditer(text):
+        listed = match.group("listed") or match.group("off")
+        for words, key, value in (
+            (_NARRATION_WORDS, "narration", False),
+            (_MUSIC_WORDS, "music", False),
+            (_AMBIENCE_WORDS, "ambience", ""),
+        ):
+            if re.search(rf"\b{words}\b", listed, re.I):
+                facts.setdefault(key, value)
+        spans.append(match.span())
     return facts, spans
 
 

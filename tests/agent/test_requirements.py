@@ -161,3 +161,82 @@ def test_a_negative_length_is_refused(text: str) -> None:
 def test_a_subject_that_begins_like_an_ask_keeps_its_first_word(request_text: str, subject: str) -> None:
     """ "do", "build", "crea", "show" ask for a video only as whole words: "dogs" is not "gs"."""
     assert extract_requirements(request_text).subject == subject
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "a cat on a sofa, no music or voiceover",
+        "a dog in the park without any music or narration",
+        "waves at night without narration and music",
+        "a forest at dawn, music and narration off",
+        "no voiceover nor music, just a candle burning",
+    ],
+)
+def test_one_negation_turns_off_every_sound_it_lists(request_text: str) -> None:
+    stated = extract_requirements(request_text)
+    assert (stated.narration, stated.music) == (False, False)
+    assert not {"music", "narration", "voiceover"} & set((stated.subject or "").split())
+
+
+@pytest.mark.parametrize(
+    ("request_text", "narration", "subject_word"),
+    [
+        ("a documentary about the silent film era", None, "silent"),
+        ("a cat silently stalking a mouse", None, "silently"),
+        ("a silent 10 second video of a dog", False, "dog"),
+        ("a dog asleep by the fire, silent", False, "dog"),
+        ("a candle burning, make it silent", False, "candle"),
+    ],
+)
+def test_silent_is_a_setting_only_when_said_of_the_video(request_text: str, narration: bool | None, subject_word: str) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.narration is narration
+    assert subject_word in (stated.subject or "")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "music", "prompt"),
+    [
+        ("a cat by a window, music off", False, None),
+        ("a rainy window with soft acoustic guitar music", True, "soft acoustic guitar"),
+        ("a girl studying at night, lofi beats", True, "lofi beats"),
+        ("a girl studying at night with lofi beats", True, "lofi beats"),
+        ("a sunset over the sea, no words, just music", True, None),
+        ("a montage of dogs set to upbeat music", True, "upbeat"),
+    ],
+)
+def test_music_is_read_however_it_is_described(request_text: str, music: bool, prompt: str | None) -> None:
+    stated = extract_requirements(request_text)
+    assert (stated.music, stated.music_prompt) == (music, prompt)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "subject"),
+    [
+        ("a band playing music on stage", "band playing music on stage"),
+        ("kids dancing to music in the street", "kids dancing to music in the street"),
+        ("a crowd at a music festival", "crowd at a music festival"),
+        ("a dog with calm narration", "dog"),
+        ("a dog without music", "dog"),
+    ],
+)
+def test_music_and_narration_words_in_what_the_video_shows_stay_in_the_subject(request_text: str, subject: str) -> None:
+    assert extract_requirements(request_text).subject == subject
+
+
+@pytest.mark.parametrize(
+    ("request_text", "style", "subject"),
+    [
+        ("a hair style tutorial", None, "hair style tutorial"),
+        ("a family style dinner on a terrace", None, "family style dinner on a terrace"),
+        ("a gangnam style dance in a park", None, "gangnam style dance in a park"),
+        ("a city at night, 8-bit pixel art style", "8-bit pixel art", "city at night"),
+        ("an anime style fox running", "anime", "fox running"),
+        ("a fox in the snow, noir style", "noir", "fox in the snow"),
+        ("a kitchen in french style", "french", "kitchen"),
+    ],
+)
+def test_a_style_is_read_only_where_it_is_a_setting(request_text: str, style: str | None, subject: str) -> None:
+    stated = extract_requirements(request_text)
+    assert (stated.style, stated.subject) == (style, subject)
