@@ -32,6 +32,8 @@ from reelwright.agent.edit_ops import (
     SetStyle,
     apply_operations,
 )
+from reelwright.agent.edit_targets import SHOT_NOUN, shot_number, shot_refs
+from reelwright.agent.edit_wording import normalise_instruction
 from reelwright.agent.json_reply import InvalidModelOutput
 from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
 from reelwright.agent.requirements import (
@@ -45,7 +47,7 @@ from reelwright.agent.requirements import (
     sound_requirements,
 )
 from reelwright.agent.talking import MAX_WORDS_PER_SHOT, asking_to_speak, lines_for, verbatim
-from reelwright.agent.wording import NUMBER_WORDS, ORDINAL_WORDS, correct_typos, parse_number, plain_text
+from reelwright.agent.wording import plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
 
@@ -54,301 +56,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Words an instruction is made of; a near miss of one of these ("mkae", "darkr") is read as it.
-_VOCABULARY = (
-    "make",
-    "change",
-    "turn",
-    "replace",
-    "switch",
-    "swap",
-    "move",
-    "remove",
-    "delete",
-    "add",
-    "insert",
-    "append",
-    "shot",
-    "shots",
-    "scene",
-    "scenes",
-    "clip",
-    "clips",
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "last",
-    "final",
-    "opening",
-    "closing",
-    "middle",
-    "darker",
-    "brighter",
-    "warmer",
-    "cooler",
-    "colder",
-    "longer",
-    "shorter",
-    "slower",
-    "faster",
-    "slow",
-    "motion",
-    "zoom",
-    "tilt",
-    "pan",
-    "orbit",
-    "static",
-    "narration",
-    "narrator",
-    "voice",
-    "voiceover",
-    "music",
-    "vertical",
-    "horizontal",
-    "square",
-    "landscape",
-    "portrait",
-    "seconds",
-    "second",
-    "minutes",
-    "minute",
-    "regenerate",
-    "reroll",
-    "another",
-    "instead",
-    "should",
-    "please",
-    "black",
-    "white",
-    "contrast",
-    "saturated",
-    "colorful",
-    "colourful",
-    "vivid",
-    "timelapse",
-    "show",
-    "showing",
-    "start",
-    "beginning",
-    "end",
-    "ending",
-    "after",
-    "before",
-    "between",
-    "position",
-    "title",
-    "style",
-    "reverse",
-)
-#: Real words one slip away from a vocabulary word: never "corrected".
-_PROTECTED = frozenset(
-    {
-        "male",
-        "mile",
-        "mike",
-        "cake",
-        "lake",
-        "bake",
-        "wake",
-        "take",
-        "fake",
-        "sake",
-        "snake",
-        "same",
-        "name",
-        "hot",
-        "shoot",
-        "short",
-        "shop",
-        "shut",
-        "slot",
-        "spot",
-        "shout",
-        "sheet",
-        "seen",
-        "scent",
-        "dark",
-        "bright",
-        "cool",
-        "warm",
-        "lost",
-        "last",
-        "fast",
-        "past",
-        "cast",
-        "vast",
-        "most",
-        "post",
-        "host",
-        "cost",
-        "more",
-        "mode",
-        "move",
-        "love",
-        "live",
-        "life",
-        "like",
-        "line",
-        "fine",
-        "mine",
-        "nine",
-        "time",
-        "tame",
-        "when",
-        "then",
-        "than",
-        "them",
-        "they",
-        "this",
-        "that",
-        "what",
-        "with",
-        "want",
-        "went",
-        "were",
-        "where",
-        "there",
-        "these",
-        "those",
-        "here",
-        "have",
-        "having",
-        "save",
-        "says",
-        "said",
-        "stars",
-        "start",
-        "stare",
-        "starts",
-        "about",
-        "also",
-        "show",
-        "slow",
-        "snow",
-        "glow",
-        "flow",
-        "blow",
-        "low",
-        "scenic",
-        "clap",
-        "flip",
-        "crane",
-        "plane",
-        "planet",
-        "pane",
-        "mountain",
-        "second",
-        "sound",
-        "round",
-        "around",
-        "band",
-        "hand",
-        "dance",
-        "fence",
-        "change",
-        "chance",
-        "range",
-        "orange",
-        "angle",
-        "single",
-        "jungle",
-        "title",
-        "little",
-        "tiles",
-        "style",
-        "settle",
-        "still",
-        "stills",
-        "shine",
-        "shift",
-        "shade",
-        "shape",
-        "clip",
-        "clips",
-        "click",
-        "color",
-        "colors",
-        "block",
-        "black",
-        "back",
-        "track",
-        "truck",
-        "trick",
-        "white",
-        "while",
-        "write",
-        "quite",
-        "quiet",
-        "tilt",
-        "till",
-        "tile",
-        "tale",
-        "rain",
-        "main",
-        "pain",
-        "plan",
-        "span",
-        "spin",
-        "open",
-        "oven",
-        "even",
-        "over",
-        "ever",
-        "event",
-        "frame",
-        "framed",
-        "flame",
-        "farm",
-        "fame",
-        "game",
-    }
-)
-_SHOT_NOUN = r"(?:shots?|scenes?|clips?|takes?|plano|planos|escena|escenas|szene|szenen|einstellung|sc[eè]ne|scena|inquadratura|cena|toma)"
-_NUMBER_WORD = (
-    r"(?:\d{1,2}|"
-    + "|".join(
-        w
-        for w in NUMBER_WORDS
-        if 1 <= NUMBER_WORDS[w] <= 12
-        and w not in {"a", "an", "single", "un", "une", "uno", "una", "um", "uma", "ein", "eine", "einer", "dozen"}
-    )
-    + r")"
-)
-_ORDINAL = (
-    r"(?:"
-    + "|".join(ORDINAL_WORDS)
-    + r"|\d{1,2}(?:st|nd|rd|th)|last|final|closing|ending|opening|middle|penultimate|second[- ]to[- ]last|next[- ]to[- ]last|primer[oa]?|primo|prima|erste[n]?|premi[eè]re?|[uú]ltim[oa]|letzte[n]?|derni[eè]re?)"
-)
-_NUMBERED_REF = re.compile(
-    r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?"
-    + _SHOT_NOUN
-    + r"\s*(?:#|no\.?|number|nr\.?)?\s*(?P<n>"
-    + _NUMBER_WORD
-    + r")\b(?!\s*(?:s|sec|secs|seconds?|segundos?|sekunden|secondes?|secondi)\b)"
-    r"(?P<more>(?:\s*(?:,|&|\+|and|or|y|und|et|e|to|through|-)\s*(?:" + _SHOT_NOUN + r"\s*)?(?:#\s*)?" + _NUMBER_WORD + r"\b)*)",
-    re.I,
-)
-_ORDINAL_REF = re.compile(
-    r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?\b(?P<o>"
-    + _ORDINAL
-    + r")(?P<more>(?:\s*(?:,|&|and|or)\s*(?:the\s+)?"
-    + _ORDINAL
-    + r")*)\s+(?:one|"
-    + _SHOT_NOUN
-    + r")\b"
-    r"|\b" + _SHOT_NOUN + r"\s+(?P<o2>" + _ORDINAL + r")\b",
-    re.I,
-)
-_GROUP_REF = re.compile(
-    r"(?:\b(?:in|on|for|of|to)\s+)?(?:\bthe\s+)?\b(?P<end>first|last|final)\s+(?P<n>two|three|four|five|\d)\s+(?:shots|scenes|clips|ones)\b",
-    re.I,
-)
-_BARE_END_REF = re.compile(
-    r"(?:\b(?:in|on|for|of|to)\s+)?\bthe\s+(opening|intro|ending|outro|finale|closing)\b(?!\s+(?:shot|scene|clip|one|credits)\b)", re.I
-)
 _GRADES: list[tuple[re.Pattern[str], dict[str, float]]] = [
     (
         re.compile(
@@ -497,14 +204,6 @@ _DESCRIPTION_LEAD = re.compile(
     r"(?:show(?:ing)?\s+|be\s+|a\s+shot\s+of\s+|an?\s+image\s+of\s+|it\s+shows?\s+)?",
     re.I,
 )
-_FILLER = re.compile(
-    r"\b(?:pls|plz|please|thx|thanks|ty|por favor|bitte|s'il (?:te|vous) pla[iî]t|per favore|thank you|kthx|lol|ok(?:ay)?|hey|hi|yo)\b[!,.]*",
-    re.I,
-)
-_POLITE_LEAD = re.compile(
-    r"^\s*(?:(?:can|could|would|will)\s+(?:you|u)\s+|i\s+(?:want|need|would like|'d like)\s+(?:you\s+)?(?:to\s+)?|let'?s\s+|just\s+|now\s+|also\s+|and\s+|maybe\s+)+",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -515,90 +214,6 @@ class Reading:
     named: set[int]
     #: Stated facts the instruction changes by referring to the plan ("swap the piano for strings": the music).
     facts: dict[str, object] = field(default_factory=dict)
-
-
-def normalise_instruction(instruction: str) -> str:
-    text = plain_text(instruction)
-    text = re.sub(r"\b(?:b\s*&\s*w|b\s*/\s*w|black\s*(?:and|&|n|'n')\s*white)\b", "monochrome", text, flags=re.I)
-    text = correct_typos(text, _VOCABULARY, _PROTECTED)
-    text = _FILLER.sub(" ", text)
-    text = re.sub(r"\s{2,}", " ", text).strip(" .!?")
-    return _POLITE_LEAD.sub("", text)
-
-
-def shot_number(token: str, count: int) -> int | None:
-    token = token.lower().strip()
-    if token in {
-        "last",
-        "final",
-        "closing",
-        "ending",
-        "último",
-        "ultimo",
-        "última",
-        "ultima",
-        "letzte",
-        "letzten",
-        "dernier",
-        "dernière",
-        "derniere",
-    }:
-        return count
-    if token in {"opening", "primero", "primera", "primer", "primo", "prima", "erste", "ersten", "premier", "première", "premiere"}:
-        return 1
-    if token == "middle":
-        return (count + 1) // 2 if count % 2 else None
-    if re.fullmatch(r"(?:penultimate|second[- ]to[- ]last|next[- ]to[- ]last)", token):
-        return count - 1 if count > 1 else None
-    if token in ORDINAL_WORDS:
-        return ORDINAL_WORDS[token]
-    if match := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?", token):
-        return int(match.group(1))
-    if token in NUMBER_WORDS:
-        return int(parse_number(token))
-    return None
-
-
-def shot_refs(text: str, plan: ShotPlan) -> list[tuple[int, tuple[int, int]]]:
-    """Shot ids the text names, in order, each with where it was named."""
-    count = len(plan.shots)
-    found: list[tuple[int, tuple[int, int]]] = []
-    for match in _NUMBERED_REF.finditer(text):
-        first = shot_number(match.group("n"), count)
-        numbers = [first] if first else []
-        more = match.group("more") or ""
-        others = [shot_number(t, count) for t in re.findall(_NUMBER_WORD, more, re.I)]
-        if re.search(r"\b(?:to|through)\b|-", more) and first and others and others[-1]:
-            numbers = list(range(first, others[-1] + 1))  # "shots 1-3", "shots 2 to 4"
-        else:
-            numbers += [n for n in others if n]
-        found += [(n, match.span()) for n in numbers]
-    for match in _ORDINAL_REF.finditer(text):
-        if any(start <= match.start() < end for _, (start, end) in found):
-            continue
-        tokens = [match.group("o") or match.group("o2")]
-        tokens += re.findall(_ORDINAL, match.group("more") or "", re.I)
-        found += [(n, match.span()) for n in (shot_number(t, count) for t in tokens) if n]
-    for match in _GROUP_REF.finditer(text):
-        size = shot_number(match.group("n"), count) or 0
-        group = range(1, size + 1) if match.group("end").lower() == "first" else range(count - size + 1, count + 1)
-        found += [(n, match.span()) for n in group if 1 <= n <= count]
-    for match in _BARE_END_REF.finditer(text):
-        if not any(start <= match.start() < end for _, (start, end) in found):
-            found.append((1 if match.group(1).lower() in {"opening", "intro"} else count, match.span()))
-    if not found and (
-        by_content := re.search(
-            r"\bthe\s+(?P<a>[\w-]+(?:\s+[\w-]+)?)\s+(?:shot|scene|clip)\b|\b(?:shot|scene|clip)\s+(?:with|of|where|showing)\s+(?:the\s+)?(?P<b>[\w-]+(?:\s+[\w-]+)?)",
-            text,
-            re.I,
-        )
-    ):
-        wanted = keywords(by_content.group("a") or by_content.group("b") or "")
-        hits = [shot.id for shot in plan.shots if wanted and wanted & keywords(shot.prompt)]
-        if len(hits) == 1:
-            found.append((hits[0], by_content.span()))
-    found.sort(key=lambda item: item[1][0])
-    return found
 
 
 def _grade_from(text: str) -> dict[str, float]:
@@ -989,7 +604,7 @@ _STOP_TALKING = re.compile(
     re.I,
 )
 #: "make shot 2 talk": a shot asked to speak (with "say" it is the shot's narration line, as before talking portraits).
-_SHOT_SPEAKS = re.compile(rf"\b(?:make|have|let)\s+(?:the\s+)?(?:\w+\s+)?{_SHOT_NOUN}\s*#?\s*\w*\s+(?:talk|speak|lip[- ]?sync)\w*\b", re.I)
+_SHOT_SPEAKS = re.compile(rf"\b(?:make|have|let)\s+(?:the\s+)?(?:\w+\s+)?{SHOT_NOUN}\s*#?\s*\w*\s+(?:talk|speak|lip[- ]?sync)\w*\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[;.!?](?=\s|$)|,|\b(?:and|then|but|also|plus)\b", re.I)
 #: "make her say it slower": "it" is the line she has, and the rest is about how it sounds.
 _SAME_WORDS = re.compile(
@@ -1002,7 +617,7 @@ _UNQUOTED = re.compile(r"\b(?:say|says|saying)\s+(?P<words>.+)$", re.I | re.S)
 _UNQUOTED_END = re.compile(
     r"[;.!?](?=\s|$)|,?\s+(?:and\s+)?(?:then\s+)?(?=(?:make|change|add|remove|use|set|turn|put|give|swap|move|cut|drop)\b)", re.I
 )
-_WORDS_FOR_SHOT = re.compile(rf"\s*(?:in|for|on)\s+(?:the\s+)?(?:\w+\s+)?{_SHOT_NOUN}\s*#?\s*\w*\s*$", re.I)
+_WORDS_FOR_SHOT = re.compile(rf"\s*(?:in|for|on)\s+(?:the\s+)?(?:\w+\s+)?{SHOT_NOUN}\s*#?\s*\w*\s*$", re.I)
 
 
 def talking_split(instruction: str, plan: ShotPlan) -> tuple[Reading, str] | None:
@@ -1182,7 +797,7 @@ def _strip_verbs(text: str) -> str:
         text.strip(" ,.;:"),
         flags=re.I,
     )
-    return _too_much(text.strip(" ,.;:"))
+    return text.strip(" ,.;:")
 
 
 def _substance(text: str) -> bool:
@@ -1337,23 +952,6 @@ def _clauses(text: str) -> list[str]:
 
 def _length_words(text: str) -> bool:
     return any(p.search(text) for p in (_LONGER, _SHORTER, _DOUBLE, _HALVE, _SECONDS))
-
-
-def _too_much(text: str) -> str:
-    """ "way too dark" asks for the opposite: brighter."""
-    opposites = [
-        (r"too\s+(?:dark|dim|gloomy)", "brighter"),
-        (r"too\s+(?:bright|light|washed)", "darker"),
-        (r"too\s+(?:warm|orange|yellow|hot)", "cooler"),
-        (r"too\s+(?:cold|cool|blue)", "warmer"),
-        (r"too\s+(?:saturated|neon|colou?rful|vivid|intense)", "less saturated"),
-        (r"too\s+(?:grey|gray|dull|flat|muted)", "more saturated"),
-        (r"too\s+long", "shorter"),
-        (r"too\s+short", "longer"),
-    ]
-    for pattern, replacement in opposites:
-        text = re.sub(r"\b(?:(?:is|looks?|feels?|it's|its|way|a bit|much)\s+)*" + pattern + r"\b", replacement, text, flags=re.I)
-    return text
 
 
 def _merge_prompt_changes(ops: list[Operation]) -> list[Operation]:

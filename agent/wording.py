@@ -10,6 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from reelwright.agent.real_words import REAL_WORDS
+
 #: Number words in English, French, Spanish, Portuguese, Italian and German, up to what a video needs.
 NUMBER_WORDS: dict[str, float] = {
     # English
@@ -207,12 +209,15 @@ def allowed_typos(word: str) -> int:
 
 
 def closest(word: str, vocabulary: frozenset[str]) -> str | None:
-    """``word`` itself if known, else the one vocabulary word it is a clear typo of, else ``None``."""
+    """``word`` itself if known, else the one vocabulary word it is a clear typo of, else ``None``.
+
+    A real word is never a typo: "swan" is not "swap", "fist" is not "first".
+    """
     word = word.lower()
     if word in vocabulary:
         return word
     budget = allowed_typos(word)
-    if not budget:
+    if not budget or word in REAL_WORDS:
         return None
     found = {
         candidate
@@ -233,8 +238,7 @@ def _vocabulary(words: tuple[str, ...]) -> frozenset[str]:
 def correct_typos(text: str, vocabulary: tuple[str, ...], protected: frozenset[str] = frozenset()) -> str:
     """``text`` with each unknown word that is a clear typo of a vocabulary word replaced by it.
 
-    Words in ``protected`` (real words that sit one slip away from a command word, like "male" and
-    "make") are never changed.
+    Real words (``REAL_WORDS``, and those in ``protected``: "male" beside "make") are never changed.
     """
     known = _vocabulary(vocabulary)
 
