@@ -70,13 +70,28 @@ _PER_SHOT_BEFORE = re.compile(
 _PER_SHOT_AFTER = re.compile(
     r"^\s*(?:long\s+)?(?:each|apiece|per\s+(?:shot|scene|clip|cut)|a\s+(?:shot|scene|clip)|shots\b|scenes\b|clips\b|cuts\b|takes\b)", re.I
 )
+#: "a 10 second vertical video", "30 seconds of rain", "a 15 s loop": the length of the video, not of something in it.
+_VIDEO_AFTER = re.compile(
+    r"^\s*(?:of\b|(?:(?!(?:of|about|on|showing|featuring|with|in|at|for)\b)[\w-]+\s+){0,2}?"
+    r"(?:video|vid|clip|film|movie|reel|short|tiktok|ad|commercial|promo|trailer|teaser|montage|animation|explainer|intro|outro|loop|"
+    r"story|version|edit|piece)s?\b)",
+    re.I,
+)
+#: "a video of 10 seconds", "lasting 20 s", "make it 30 seconds", "length: 1 minute".
+_VIDEO_BEFORE = re.compile(
+    r"\b(?:video|vid|clip|film|reel|length|duration|runtime|lasting|lasts?|make\s+it|keep\s+it|it'?s|total(?:ling)?|be)\s*"
+    r"(?:of|is|about|around|at|:|=)?\s*(?:an?\s+)?$",
+    re.I,
+)
 _TOTAL_AFTER = re.compile(r"^\s*(?:total|in total|overall|in all|all together|altogether|long|max|maximum|tops)\b", re.I)
 _APPROX_BEFORE = re.compile(r"(?:\babout|\baround|\broughly|\bapprox(?:imately|\.)?|~|\bcirca|\bca\.|\bjust|\bexactly)\s*$", re.I)
 _AT_MOST_BEFORE = re.compile(
     r"(?:\bmax(?:imum)?|\bat most|\bup to|\bno (?:more|longer) than|\bwithin|\bnot (?:more|longer) than)\s*(?:of\s+)?$", re.I
 )
 _UNDER_BEFORE = re.compile(r"(?:\bunder|\bless than|\bshorter than|\bbelow|\bmoins de|\bmenos de|\bunter|\bmeno di)\s*$", re.I)
-_TOKEN = re.compile(r"-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?|[^\W\d_]+(?:-[^\W\d_]+)*", re.I)
+_TOKEN = re.compile(r"-?\d+/\d+|-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?|(?<!\S)\.\d+|[^\W\d_]+(?:-[^\W\d_]+)*|∞", re.I)
+#: Numbers that are no length at all: "nan seconds", "inf seconds", "1e400 seconds", "∞ minutes".
+_NOT_FINITE = frozenset({"nan", "inf", "infinity", "infinite", "∞"})
 #: "10s", "90sec", "2min", "1m30" -> separate number and unit so the scanner sees them.
 _GLUED = re.compile(r"(?<=\d)(?=(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)(?:\d|\b))", re.I)
 _SECONDS_AFTER_MINUTES = re.compile(
@@ -84,6 +99,11 @@ _SECONDS_AFTER_MINUTES = re.compile(
     re.I,
 )
 _COMPACT_MINUTES = re.compile(r"\b(\d+)\s*m\s*(\d{1,2})(?:\s*s)?\b", re.I)
+#: "1:30", "0:45": minutes and seconds as a clock shows them (not "at 5:30", "7:30 pm", nor a ratio like 9:16 or 16:10).
+_TIMECODE = re.compile(r"(?<![\w:.])(?!9:16)0?(\d):([0-5]\d)(?![\w:.])(?!\s*(?:am|pm|a\.m|p\.m|o'?clock|h)\b)", re.I)
+_CLOCK_BEFORE = re.compile(r"\b(?:at|by|until|till|til|from|since|before|after|around)\s*$|@\s*$", re.I)
+_VULGAR_FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75, "⅓": 1 / 3, "⅔": 2 / 3}
+_VULGAR = re.compile(r"(\d*)\s*([½¼¾⅓⅔])")
 
 
 @dataclass(frozen=True)
@@ -94,12 +114,22 @@ class Duration:
     start: int
     end: int
     per_shot: bool = False
+    #: Said of the video itself ("a 10 second clip", "20 s long", "10 seconds of rain", "make it 30 s", "under a minute").
+    of_video: bool = False
 
 
 def normalise(text: str) -> str:
-    """Digits and glued units apart ("10s" -> "10 s"), "1m30" written out as seconds."""
+    """Digits and glued units apart ("10s" -> "10 s"), "1m30" and "1:30" written out as seconds, "1½" as "1.5"."""
     text = _COMPACT_MINUTES.sub(lambda m: f"{int(m.group(1)) * 60 + int(m.group(2))} s", text)
+    text = _TIMECODE.sub(_timecode_seconds, text)
+    text = _VULGAR.sub(lambda m: f"{int(m.group(1) or 0) + _VULGAR_FRACTIONS[m.group(2)]:.4g}", text)
     return _GLUED.sub(" ", text)
+
+
+def _timecode_seconds(match: re.Match[str]) -> str:
+    if _CLOCK_BEFORE.search(match.string, 0, match.start()):
+        return match.group(0)  # "at 5:30" is a time of day
+    return f"{int(match.group(1)) * 60 + int(match.group(2))} s"
 
 
 def unit_seconds(word: str) -> float | None:
@@ -133,12 +163,17 @@ def find_durations(text: str) -> list[Duration]:
 
 
 def _number(token: str) -> float | None:
+    """The value of a number token ("ten", "1,5", "3/4"); ``inf`` for one that is no finite number ("nan", "1e400")."""
     lower = token.lower()
     if lower in NUMBER_WORDS or (("-" in lower) and all(p in NUMBER_WORDS for p in lower.split("-"))):
         return parse_number(lower)
-    if re.fullmatch(r"-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?", lower):
+    if lower in _NOT_FINITE:
+        return math.inf
+    if fraction := re.fullmatch(r"(-?\d+)/(\d+)", lower):
+        return int(fraction.group(1)) / int(fraction.group(2)) if int(fraction.group(2)) else None
+    if re.fullmatch(r"-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?|\.\d+", lower):
         value = parse_number(lower)
-        return value if math.isfinite(value) else None
+        return value if math.isfinite(value) else math.inf
     return None
 
 
@@ -170,6 +205,12 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
         value, cursor = 0.25, cursor + 1
         while cursor < len(tokens) and tokens[cursor][0].lower() in {"of", "a", "an"}:
             cursor += 1
+    # "1 1/2 minutes"
+    if cursor < len(tokens) and "/" in tokens[cursor][0] and value == int(value) and 0 < (_number(tokens[cursor][0]) or 1) < 1:
+        value, cursor = value + (_number(tokens[cursor][0]) or 0), cursor + 1
+    # "3/4 of a minute", "half of an hour"
+    if value < 1 and [t[0].lower() for t in tokens[cursor : cursor + 2]] in (["of", "a"], ["of", "an"]):
+        cursor += 2
     # "one and a half minutes"
     extra = 0.0
     if cursor + 2 < len(tokens) and [t[0].lower() for t in tokens[cursor : cursor + 3]] == ["and", "a", "half"]:
@@ -189,10 +230,12 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
         return None
     if word.lower() in ARTICLE_NUMBERS and unit_word.lower() == "second":
         return None  # "a second shot" is the next one, not one second
-    if multiplier == 1.0 and unit_word.lower() == "s" and _is_decade(text, word, start, unit_end):
+    if multiplier == 1.0 and unit_word.lower() == "s" and _is_decade_or_age(text, word, start, unit_end):
         return None
     seconds = (value + extra) * multiplier
     end = unit_end
+    if not math.isfinite(seconds):
+        raise BadRequest(f"{text[start:end]!r} is not a length I can make: say it in seconds or minutes, like '10 seconds'.")
     tail = text[end:]
     if half := _HALF_AFTER_UNIT.match(tail):  # "a minute and a half", "une minute et demie"
         seconds += 0.5 * multiplier
@@ -210,14 +253,27 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
     per_shot_before, per_shot_after = _PER_SHOT_BEFORE.search(before), _PER_SHOT_AFTER.match(after)
     if per_shot_after:
         end += per_shot_after.end()
+    of_video = bool(total or _VIDEO_AFTER.match(after) or _VIDEO_BEFORE.search(before))
     if per_shot_before:
         start = per_shot_before.start()
     elif under := _UNDER_BEFORE.search(before):
-        seconds, start = max(seconds - max(1.0, round(seconds * 0.1)), 1.0), under.start()
-    elif bound := _AT_MOST_BEFORE.search(before) or _APPROX_BEFORE.search(before):
+        seconds, start, of_video = max(seconds - max(1.0, round(seconds * 0.1)), 1.0), under.start(), True
+    elif bound := _AT_MOST_BEFORE.search(before):
+        start, of_video = bound.start(), True
+    elif bound := _APPROX_BEFORE.search(before):
         start = bound.start()
     next_index = next((i for i, t in enumerate(tokens) if t[1] >= end), len(tokens))
-    return Duration(seconds, start, end, bool(per_shot_before or per_shot_after)), next_index
+    return Duration(seconds, start, end, bool(per_shot_before or per_shot_after), of_video), next_index
+
+
+def video_length(durations: list[Duration]) -> Duration | None:
+    """The whole video's length among the lengths a request states.
+
+    One said of the video wins ("a 10 second video of a cake baked in a minute"); otherwise the last, since
+    a length that belongs to the subject comes with it ("a 24 hour timelapse of a city in 12 seconds").
+    """
+    totals = [d for d in durations if not d.per_shot]
+    return next((d for d in totals if d.of_video), totals[-1] if totals else None)
 
 
 #: A sign written as a word ("minus 4 seconds", "menos 5 segundos") is as negative as "-4".
@@ -229,9 +285,21 @@ def _is_range(text: str, start: int) -> bool:
     return bool(re.search(r"\d\s*$", text[:start]))
 
 
-def _is_decade(text: str, number: str, start: int, unit_end: int) -> bool:
-    """ "80s synthwave", "the 90s": a decade, not eighty seconds."""
-    if not re.fullmatch(r"(?:19|20)?[1-9]0", number):
+def _is_decade_or_age(text: str, number: str, start: int, unit_end: int) -> bool:
+    """ "80s synthwave", "the 90s", "the 1920s", "90's", "a woman in her 30s", "his mid-40s": not seconds."""
+    number = number.lstrip("-")  # "mid-40s"
+    if re.fullmatch(r"(?:1\d|20)\d0", number):  # nobody asks for half an hour as "1920 s"
+        return True
+    if not re.fullmatch(r"[1-9]0", number):
         return False
     before = text[:start].rstrip().lower()
-    return bool(_DECADE_CONTEXT.match(text[unit_end:]) or before.endswith(("the", "'", "’", "from", "of the", "in the")))
+    return bool(
+        _DECADE_CONTEXT.match(text[unit_end:])
+        or re.search(r"['’]", text[start:unit_end])
+        or before.endswith(("the", "'", "’", "from", "of the", "in the"))
+        or _AGE_BEFORE.search(before)
+    )
+
+
+#: "in her 30s", "his early 40s", "their mid-20s": an age.
+_AGE_BEFORE = re.compile(r"\b(?:her|his|their|my|your|our|its)(?:\s+(?:early|mid|late)\s*-?)?$", re.I)

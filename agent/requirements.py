@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from reelwright.agent.durations import find_durations, normalise
+from reelwright.agent.durations import find_durations, normalise, video_length
 from reelwright.agent.shot_list import find_shot_list, find_then_list
 from reelwright.agent.talking import asks_to_speak, spoken_words, talking_topic
 from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
@@ -325,13 +325,13 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
     spans: list[tuple[int, int]] = []
 
     durations = find_durations(text)
-    totals = [d for d in durations if not d.per_shot]
     per_shot = [d for d in durations if d.per_shot]
-    if totals:
-        facts["total_duration_s"] = round(totals[0].seconds, 1)
+    if total := video_length(durations):  # other lengths belong to the subject ("a 24 hour timelapse")
+        facts["total_duration_s"] = round(total.seconds, 1)
+        spans.append((total.start, total.end))
     if per_shot:
         facts["shot_duration_s"] = round(per_shot[0].seconds, 1)
-    spans += [(d.start, d.end) for d in durations]
+    spans += [(d.start, d.end) for d in per_shot]
 
     if match := _ONE_SHOT.search(text):
         facts["shot_count"] = 1

@@ -1,5 +1,7 @@
 """Stated facts are pulled out of a person's words by code, whatever the model later writes."""
 
+import re
+
 import pytest
 
 from reelwright.agent.requirements import extract_requirements
@@ -65,8 +67,70 @@ def test_durations_are_read_in_words_other_languages_and_with_typos(request_text
     assert extract_requirements(request_text).total_duration_s == seconds
 
 
-def test_a_decade_is_not_a_duration() -> None:
-    assert extract_requirements("an 80s synthwave drive at night").total_duration_s is None
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "an 80s synthwave drive at night",
+        "a street in the 1920s",
+        "a jazz club in 1920s paris",
+        "fashion of the 2000s",
+        "a 90's kid's bedroom",
+        "a woman in her 30s reading",
+        "a man in his mid-40s dancing",
+        "a couple in their late 20s on a beach",
+    ],
+)
+def test_a_decade_or_an_age_in_the_subject_is_not_the_video_length(request_text: str) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.total_duration_s is None
+    assert re.search(r"\d0'?s\b", stated.subject or "")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "seconds", "kept"),
+    [
+        ("a 24 hour timelapse of a city in 12 seconds", 12, "24 hour"),
+        ("a cake baked in a minute, 10 seconds", 10, "in a minute"),
+        ("a 10 second video of a cake baked in a minute", 10, "in a minute"),
+        ("10 seconds of a cake baked in a minute", 10, "in a minute"),
+        ("a 5 minute egg boiling, 8 seconds long", 8, "5 minute"),
+        ("half a minute of a 3 hour hike", 30, "3 hour"),
+    ],
+)
+def test_a_length_in_the_subject_is_not_the_video_length(request_text: str, seconds: float, kept: str) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.total_duration_s == seconds
+    assert kept in (stated.subject or "")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "seconds"),
+    [
+        (".5 minutes of rain", 30),
+        ("1/2 minute of rain", 30),
+        ("3/4 of a minute of rain", 45),
+        ("1 1/2 minutes of rain", 90),
+        ("1½ minutes of rain", 90),
+        ("½ minute of rain", 30),
+        ("1:30 of rain", 90),
+        ("a 0:45 clip of rain", 45),
+    ],
+)
+def test_fractions_and_timecodes_are_lengths(request_text: str, seconds: float) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.total_duration_s == seconds
+    assert stated.subject == "rain"
+
+
+def test_a_time_of_day_is_not_a_length() -> None:
+    stated = extract_requirements("a sunrise at 5:30, 10 seconds, 9:16")
+    assert (stated.total_duration_s, stated.aspect, stated.subject) == (10, "9:16", "sunrise at 5:30")
+
+
+@pytest.mark.parametrize("text", ["nan seconds of a cat", "a video of inf seconds", "1e400 seconds of a dog", "infinite minutes of waves"])
+def test_a_length_that_is_no_number_is_refused_with_a_reason(text: str) -> None:
+    with pytest.raises(BadRequest, match="not a length"):
+        extract_requirements(text)
 
 
 @pytest.mark.parametrize(
