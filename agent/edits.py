@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from reelwright.agent.edit_lengths import SECONDS, each_shot_seconds, seconds_change, seconds_said
 from reelwright.agent.edit_ops import (
     AddShot,
     GradeShot,
@@ -32,8 +33,8 @@ from reelwright.agent.edit_ops import (
     SetStyle,
     apply_operations,
 )
-from reelwright.agent.edit_targets import SHOT_NOUN, shot_number, shot_refs
-from reelwright.agent.edit_wording import normalise_instruction
+from reelwright.agent.edit_targets import SHOT_NOUN, ShotRefs, shot_number, shot_refs
+from reelwright.agent.edit_wording import POLITE_LEAD, check_aspect, normalise_instruction
 from reelwright.agent.json_reply import InvalidModelOutput
 from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
 from reelwright.agent.requirements import (
@@ -49,7 +50,7 @@ from reelwright.agent.requirements import (
 from reelwright.agent.talking import MAX_WORDS_PER_SHOT, asking_to_speak, lines_for, verbatim
 from reelwright.agent.wording import plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
-from reelwright.plan import CameraMove, PlannerInfo, Requirements, ShotPlan
+from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, CameraMove, PlannerInfo, Requirements, ShotPlan
 
 if TYPE_CHECKING:
     from reelwright.agent.llm import ChatModel
@@ -165,7 +166,6 @@ _LONGER = re.compile(r"\b(?:longer|extend(?:ed)?|lengthen|more time|stretch|ling
 _SHORTER = re.compile(r"\b(?:shorter|shorten|trim|tighten|quicker|less time|cut (?:it )?down)\b", re.I)
 _DOUBLE = re.compile(r"\b(?:double (?:the |its )?(?:length|duration|time)|double it|twice as long)\b", re.I)
 _HALVE = re.compile(r"\b(?:halve|half as long|half the length)\b", re.I)
-_SECONDS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:s|sec|secs|seconds?|segundos?|sekunden|secondes?|secondi)\b", re.I)
 _REROLL = re.compile(
     r"\b(?:re-?roll|re-?generate|redo|re-?do|try (?:it |that )?again|another (?:take|version|try|go)|new (?:take|version|seeds?)|different (?:take|version|seeds?)|re-?render|re-?shoot|one more time|regenera|neu generieren)\b",
     re.I,
@@ -214,6 +214,20 @@ class Reading:
     named: set[int]
     #: Stated facts the instruction changes by referring to the plan ("swap the piano for strings": the music).
     facts: dict[str, object] = field(default_factory=dict)
+    #: The facts it states outright ("9:16", "a female voice", "make it 20 seconds").
+    stated: Requirements = field(default_factory=Requirements)
+    #: Parts of it that no rule could read ("duplicate shot 2"): refused, never guessed into a shot's description.
+    unread: tuple[str, ...] = ()
+
+    def __add__(self, other: Reading) -> Reading:
+        stated = {**self.stated.model_dump(exclude_none=True), **other.stated.model_dump(exclude_none=True)}
+        return Reading(
+            self.ops + other.ops,
+            self.named | other.named,
+            {**self.facts, **other.facts},
+            Requirements.model_validate(stated),
+            self.unread + other.unread,
+        )
 
 
 def _grade_from(text: str) -> dict[str, float]:
@@ -233,7 +247,7 @@ def _strip_modifiers(text: str) -> str:
     """What is left of a description once grades, camera moves, lengths and motion words are read."""
     for pattern, _ in [*_GRADES, *_CAMERA_WORDS, *_MOTION]:
         text = pattern.sub(" ", text)
-    for pattern in (_LONGER, _SHORTER, _DOUBLE, _HALVE, _SECONDS):
+    for pattern in (_LONGER, _SHORTER, _DOUBLE, _HALVE, SECONDS):
         text = pattern.sub(" ", text)
     text = re.sub(
         r"\b(?:a\s+(?:bit|little)|much|slightly|way|more|less|lot|very|too|and|also|then|the camera|camera|"
@@ -249,27 +263,17 @@ def _modifier_ops(shot_id: int, text: str, plan: ShotPlan) -> list[Operation]:
     """Grades, camera moves, lengths and motion words said about one shot."""
     ops: list[Operation] = []
     shot = plan.shot(shot_id) if shot_id <= len(plan.shots) else None
-    seconds = _SECONDS.search(text)
+    longer, shorter = bool(_LONGER.search(text)), bool(_SHORTER.search(text))
     if _DOUBLE.search(text):
         ops.append(ScaleDuration(shot=shot_id, factor=2.0))
     elif _HALVE.search(text):
         ops.append(ScaleDuration(shot=shot_id, factor=0.5))
-    elif _LONGER.search(text):
-        if seconds and shot and re.search(r"\bby\b|\bmore\b|\bextra\b|\+", text, re.I):
-            ops.append(SetShot(shot=shot_id, duration_s=shot.duration_s + float(seconds.group(1).replace(",", "."))))
-        elif seconds:
-            ops.append(SetShot(shot=shot_id, duration_s=float(seconds.group(1).replace(",", "."))))
-        else:
-            ops.append(ScaleDuration(shot=shot_id, factor=1.5))
-    elif _SHORTER.search(text):
-        if seconds and shot and re.search(r"\bby\b|\bless\b|-", text, re.I):
-            ops.append(SetShot(shot=shot_id, duration_s=max(1.0, shot.duration_s - float(seconds.group(1).replace(",", ".")))))
-        elif seconds:
-            ops.append(SetShot(shot=shot_id, duration_s=float(seconds.group(1).replace(",", "."))))
-        else:
-            ops.append(ScaleDuration(shot=shot_id, factor=0.66))
-    elif seconds:
-        ops.append(SetShot(shot=shot_id, duration_s=float(seconds.group(1).replace(",", "."))))
+    elif shot and (change := seconds_change(text, longer=longer, shorter=shorter)) is not None:
+        ops.append(SetShot(shot=shot_id, duration_s=shot.duration_s + change))
+    elif (seconds := seconds_said(text)) is not None:
+        ops.append(SetShot(shot=shot_id, duration_s=seconds))
+    elif longer or shorter:
+        ops.append(ScaleDuration(shot=shot_id, factor=1.5 if longer else 0.66))
     if camera := _camera_from(text):
         ops.append(SetShot(shot=shot_id, camera=camera))
     if grade := _grade_from(text):
@@ -402,18 +406,14 @@ def _add_ops(text: str, plan: ShotPlan) -> list[Operation]:
         description,
         flags=re.I,
     )
-    seconds = _SECONDS.search(text)
-    description = _SECONDS.sub(" ", description)
+    seconds = seconds_said(text)
+    description = SECONDS.sub(" ", description)
     description = re.sub(r"\s{2,}", " ", description).strip(" ,.;:!?\"'")
     description = re.sub(r"^(?:of|showing|with|where|featuring)\s+", "", description, flags=re.I)
     if not re.search(r"[^\W\d_]{3,}", description):
         return []
     narration = as_sentence(description) if plan.narration else ""
-    return [
-        AddShot(
-            after=after, prompt=description, narration=narration, duration_s=float(seconds.group(1).replace(",", ".")) if seconds else None
-        )
-    ]
+    return [AddShot(after=after, prompt=description, narration=narration, duration_s=seconds)]
 
 
 _LEVEL_DOWN = r"(?:quieter|softer|lower|down|less\s+loud|more\s+quiet|more\s+subtle|subtler|fainter|in\s+the\s+background)"
@@ -587,14 +587,174 @@ def without_kept(text: str) -> str:
 
 
 def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
+    """Every change an instruction asks for, part by part: "make shot 1 darker, and use a female voice, also 9:16".
+
+    A part without shots of its own that changes how shots look or last is about the shots the part before
+    named ("change shot 3 to a dog and make it black and white"); a part that only names shots ("I don't like
+    shot 4, regenerate it") says which shots the next one is about.
+    """
     text = without_kept(normalise_instruction(instruction))
+    check_aspect(text)
+    reading = Reading([], set())
+    context: list[int] = []
+    pending: tuple[str, ...] = ()  # a part that only named shots, waiting for the part that says what to do with them
+    for part in edit_parts(text, plan):
+        own = list(dict.fromkeys(number for number, _ in shot_refs(part, plan)))
+        inherited = context if not own and _continues(part) else []
+        read = _read_part(part, plan, inherited)
+        if not inherited:
+            reading, pending = reading + _unread(pending), ()
+        if _changes_something(read) or read.unread:
+            reading, pending = reading + read, ()
+        elif own:
+            pending = (part,)
+        else:
+            reading += _unread((part,))
+        context = own or inherited or context
+    return reading + _unread(pending)
+
+
+def _unread(parts: tuple[str, ...]) -> Reading:
+    return Reading([], set(), unread=parts)
+
+
+def _changes_something(reading: Reading) -> bool:
+    return bool(reading.ops or reading.facts or reading.stated.model_dump(exclude_none=True))
+
+
+#: Where one change ends and the next begins: "…; …", "… also …", "…, then …" always, and "… and …" or "…, …"
+#: when what follows starts a change of its own ("…, and use a female voice", "… and the last one brighter").
+_BREAK = re.compile(r"\s*(?:(?P<hard>;|\.\s|,?\s*\balso\b|,?\s*\band\s+then\b|,\s*then\b)|,\s*and\b|\band\b|,)\s*", re.I)
+_QUOTED = re.compile(r"[\"“«][^\"”»]*(?:[\"”»]|$)|(?<!\w)'[^']*(?:'(?!\w)|$)")
+_STARTS_A_CHANGE = re.compile(
+    r"(?:please\s+)?(?:make|change|turn|set|replace|swap|switch|move|put|remove|delete|drop|add|insert|append|use|give|zoom|pan|tilt|orbit|"
+    r"re-?roll|regenerate|redo|mute|cut|shorten|lengthen|extend|trim|speed|slow|speak|narrate|get\s+rid|take\s+out|have|let|no|without|"
+    r"keep|title|call|name|rename|reverse|flip|try|go|do|can|could|would)\b",
+    re.I,
+)
+
+
+def edit_parts(text: str, plan: ShotPlan) -> list[str]:
+    """The separate changes an instruction joins together, each as it was said (quoted words never split)."""
+    masked = _QUOTED.sub(lambda match: "_" * len(match.group(0)), text)
+    parts: list[str] = []
+    start = 0
+    for joint in _BREAK.finditer(masked):
+        said, after = text[start : joint.start()], text[joint.end() :]
+        if (
+            joint.group("hard")
+            or _STARTS_A_CHANGE.match(after)
+            or (_starts_with_a_shot(after, plan) and _says_something_after_its_shots(said, plan))
+        ):
+            parts.append(said)
+            start = joint.end()
+    parts.append(text[start:])
+    return [POLITE_LEAD.sub("", part).strip(" ,.;") for part in parts if part.strip(" ,.;")]
+
+
+def _starts_with_a_shot(text: str, plan: ShotPlan) -> bool:
     refs = shot_refs(text, plan)
-    sound, facts, spans = _sound_ops(text, plan, refs)
+    return bool(refs) and re.sub(r"^(?:(?:in|on|for|to)\s+)?(?:the\s+)?", "", text[: refs[0][1][0]], flags=re.I) == ""
+
+
+def _says_something_after_its_shots(text: str, plan: ShotPlan) -> bool:
+    """ "make the first shot darker" does; "swap shot 2" (… "and shot 4") and "shot 2" (… "and shot 3 darker") do not."""
+    refs = shot_refs(text, plan)
+    return bool(refs) and bool(text[max(end for _, (_, end) in refs) :].strip(" ,"))
+
+
+#: Words that say a part is about the whole video, not the shots the part before named.
+_ALL_SHOTS = re.compile(
+    r"\b(?:everything|every\s+(?:shot|scene|clip)|all\s+(?:of\s+)?(?:the\s+)?(?:shots|scenes|clips)|all of it|it all|whole|entire|the video|overall|throughout|each\s+(?:shot|scene|clip))\b",
+    re.I,
+)
+
+
+def _continues(part: str) -> bool:
+    """Whether a part without shots of its own changes the shots named just before ("… and make it darker")."""
+    if _ALL_SHOTS.search(part):
+        return False
+    return bool(
+        _grade_from(part)
+        or _camera_from(part)
+        or _length_words(part)
+        or any(p.search(part) for p, _ in _MOTION)
+        or _REROLL.search(part)
+        or _NARRATION_OFF.search(part)
+        or "ambience" in sound_requirements(part)[0]
+        or NO_AMBIENCE.search(part)
+    )
+
+
+def _read_part(part: str, plan: ShotPlan, inherited: list[int]) -> Reading:
+    """One change: its sound, its shots, and the facts it states."""
+    refs = shot_refs(part, plan) or [(shot_id, (0, 0)) for shot_id in inherited]
+    muted, spans = _narration_off(part, refs)
+    text = _blank_spans(part, spans) if spans else part
+    sound, facts, sound_spans = _sound_ops(text, plan, refs)
     if sound or facts:
-        rest = _blank_spans(text, spans)
-        remaining = read_picture_instruction(rest, plan) if _substance(rest) else Reading([], set())
-        return Reading(sound + remaining.ops, remaining.named, facts)
-    return read_picture_instruction(text, plan)
+        rest = _blank_spans(text, sound_spans)
+        picture = read_picture_instruction(rest, plan, inherited) if _substance(rest) else Reading([], set())
+    else:
+        picture = read_picture_instruction(text, plan, inherited) if text else Reading([], set())
+    ops = muted + sound + picture.ops
+    named = picture.named | {shot_id for shot_id, _ in refs if muted}
+    stated = _stated(text, plan, ops, named, facts) if text else Requirements()
+    if each := _each_shot_length(text, plan, stated):
+        ops, stated = each
+    return Reading(ops, named, facts, stated, picture.unread)
+
+
+#: "remove the narration from shot 2", "no voiceover on shot 1", "make shot 2 silent", "mute shot 3".
+_NARRATION_OFF = re.compile(
+    r"\b(?:no|without|remove|delete|drop|mute|cut(?:\s+out)?|kill|lose|skip|clear|get\s+rid\s+of|take\s+out|turn\s+off|(?:i\s+)?don'?t\s+want)\s+"
+    r"(?:the\s+|any\s+|its\s+)?(?:narration|narrator|voice[- ]?overs?|vo|voice|speech|talking|words|line|commentary)\b"
+    r"|\bsilent\b|\bmute\b|\bno\s*(?:one|body)\s+(?:talks|talking|speaks|speaking)\b|\bnarration\s+off\b",
+    re.I,
+)
+_SOUND_BED = re.compile(r"\b(?:music|soundtrack|song|ambien\w*|sound\s+effects?|sfx|noises?|sounds?)\b", re.I)
+
+
+def _narration_off(part: str, refs: ShotRefs) -> tuple[list[Operation], list[tuple[int, int]]]:
+    """A narration taken out of the shots a part names, and where it said so: their lines only, not the video's."""
+    match = _NARRATION_OFF.search(part)
+    if not refs or match is None or _SOUND_BED.search(part):
+        return [], []
+    ids = list(dict.fromkeys(shot_id for shot_id, _ in refs))
+    return [SetShot(shot=shot_id, narration="") for shot_id in ids], [match.span()]
+
+
+def _stated(text: str, plan: ShotPlan, ops: list[Operation], named: set[int], facts: dict[str, object]) -> Requirements:
+    """The facts a part states, as the next version's requirements: a total said as a change is added to the
+    total there is ("add 5 seconds"); a total or a count said about shots is theirs, not the video's."""
+    stated = extract_requirements(text, with_subject=False).model_copy(update={"style": None, **facts})
+    if named and not re.search(r"\b(?:total|whole|overall|entire|altogether|all together|the video|in all)\b", text, re.I):
+        stated = stated.model_copy(update={"total_duration_s": None, "shot_duration_s": None})
+    elif (change := seconds_change(text, longer=bool(_LONGER.search(text)), shorter=bool(_SHORTER.search(text)))) is not None:
+        stated = stated.model_copy(update={"total_duration_s": round(plan.total_duration_s + change, 1)})
+    if ops or named:
+        return stated.model_copy(update={"shot_count": None})
+    if stated.shot_count is not None:
+        raise BadRequest(_count_change(stated.shot_count, len(plan.shots)))
+    return stated
+
+
+def _count_change(wanted: int, count: int) -> str:
+    if wanted == count:
+        return f"This video already has {count} shots."
+    if wanted > count:
+        return f'This video has {count} shots: to add one, say what it shows, e.g. "add a shot of the sunset after shot {count}".'
+    return f'This video has {count} shots: say which to remove, e.g. "remove shot {count}".'
+
+
+def _each_shot_length(text: str, plan: ShotPlan, stated: Requirements) -> tuple[list[Operation], Requirements] | None:
+    """ "each shot 4 seconds": every shot that long, and the video as long as they are together."""
+    seconds = each_shot_seconds(text)
+    if seconds is None:
+        return None
+    ops: list[Operation] = [SetShot(shot=shot.id, duration_s=seconds) for shot in plan.shots]
+    total = round(min(MAX_SHOT_S, max(MIN_SHOT_S, seconds)) * len(plan.shots), 1)
+    return ops, stated.model_copy(update={"total_duration_s": total, "shot_duration_s": seconds})
 
 
 _STOP_TALKING = re.compile(
@@ -681,10 +841,10 @@ def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"\s+", " ", blank(text, spans)).strip(" ,.;")
 
 
-def read_picture_instruction(text: str, plan: ShotPlan) -> Reading:
-    """What an instruction changes in the shots, their order and the look."""
+def read_picture_instruction(text: str, plan: ShotPlan, inherited: list[int] | None = None) -> Reading:
+    """What an instruction changes in the shots, their order and the look (in ``inherited`` shots, when it names none)."""
     count = len(plan.shots)
-    refs = shot_refs(text, plan)
+    refs = shot_refs(text, plan) or [(shot_id, (0, 0)) for shot_id in inherited or []]
     ids = list(dict.fromkeys(number for number, _ in refs))
     named = set(ids)
 
@@ -699,7 +859,7 @@ def read_picture_instruction(text: str, plan: ShotPlan) -> Reading:
     if (
         ids
         and _REMOVE.search(text)
-        and not (_SHORTER.search(text) or _SECONDS.search(text) or re.search(r"\bcut\b[^,.;]*\bto\b", text, re.I))
+        and not (_SHORTER.search(text) or SECONDS.search(text) or re.search(r"\bcut\b[^,.;]*\bto\b", text, re.I))
     ):
         return Reading([RemoveShot(shot=i) for i in sorted(ids, reverse=True)], named)
     if len(ids) >= 2 and _SWAP.search(text):
@@ -951,7 +1111,7 @@ def _clauses(text: str) -> list[str]:
 
 
 def _length_words(text: str) -> bool:
-    return any(p.search(text) for p in (_LONGER, _SHORTER, _DOUBLE, _HALVE, _SECONDS))
+    return any(p.search(text) for p in (_LONGER, _SHORTER, _DOUBLE, _HALVE, SECONDS))
 
 
 def _merge_prompt_changes(ops: list[Operation]) -> list[Operation]:
@@ -1087,18 +1247,15 @@ def edit_plan(
     normalised = without_kept(normalise_instruction(instruction))
     if talking is not None and not _substance(normalised):
         reading = talking[0]
-        normalised = ""
     else:
         if not _substance(normalised) and normalised != normalise_instruction(instruction):
             raise BadRequest("Glad it works: nothing to change, then. Say what to change whenever you want another version.")
         reading = read_instruction(instruction, plan)
         if talking is not None:
-            reading = Reading(talking[0].ops + reading.ops, talking[0].named | reading.named, reading.facts)
-    stated = extract_requirements(normalised, with_subject=False).model_copy(update={"style": None, **reading.facts})
-    if reading.named and not re.search(r"\b(?:total|whole|overall|entire|altogether|all together|the video|in all)\b", normalised, re.I):
-        stated = stated.model_copy(update={"total_duration_s": None, "shot_duration_s": None})
-    if reading.ops or reading.named:
-        stated = stated.model_copy(update={"shot_count": None})
+            reading = talking[0] + reading
+    stated = reading.stated
+    if reading.unread and (reading.ops or stated.model_dump(exclude_none=True)):
+        raise BadRequest(_not_understood(reading.unread, changed_nothing=True))
     if stated.total_duration_s is not None:
         check_total(stated.total_duration_s, max_total_s)
     requirements = requirements.merged_with(stated)
@@ -1111,10 +1268,7 @@ def edit_plan(
         except LLMUnavailable as error:
             info = PlannerInfo(engine="rules", fallback=True, note=str(error), fix=getattr(error, "fix", None))
     if not ops and nothing_stated:
-        raise BadRequest(
-            'I couldn\'t tell what to change. Try e.g. "make shot 2 darker", "make it 9:16", '
-            '"change shot 3 to a close-up of the fox", "no narration" or "make the second shot longer".'
-        )
+        raise BadRequest(_not_understood(reading.unread))
     new_plan, resized = apply_operations(plan, ops, rng)
     # Without a stated total the video simply gets longer or shorter; with one, other shots absorb it.
     new_plan = enforce(new_plan, requirements, keep_shot=resized)
@@ -1139,3 +1293,15 @@ def edit_plan(
         )
         info = info.model_copy(update={"note": f"{info.note} {said}" if info.note else said})
     return new_plan, requirements, info
+
+
+def _not_understood(parts: tuple[str, ...], *, changed_nothing: bool = False) -> str:
+    """What to say when (part of) an instruction could not be read: which words, and examples that can."""
+    said = " and ".join(f'"{part[:80]}"' for part in parts)
+    lead = f"I couldn't tell what {said} should change" if said else "I couldn't tell what to change"
+    if changed_nothing:
+        lead += ", so I changed nothing (the rest I could do once that part is clear)"
+    return (
+        f'{lead}. Try e.g. "make shot 2 darker", "make it 9:16", "change shot 3 to a close-up of the fox", '
+        '"no narration" or "make the second shot longer".'
+    )
