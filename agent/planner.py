@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reelwright.agent.requirements import enforce, keywords, language_name
+from reelwright.agent.requirements import enforce, frame_note, keywords, language_name
 from reelwright.agent.talking import lines_for, speaking_time_s
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import (
@@ -225,15 +225,23 @@ def plan_video(
     language = requirements.language or "en"
     if stated_total is not None and requirements.total_duration_s is not None and requirements.total_duration_s > stated_total + 0.05:
         said = f"The words take about {requirements.total_duration_s:g} s to say, so the video is that long, not {stated_total:g} s."
-        planner = planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})
+        planner = with_note(planner, said)
     if requirements.talking and image_sha is None:
-        said = "To make a face speak, start from a photo of it (/animate, or --image): this video is narrated instead."
-        planner = planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})
+        planner = with_note(
+            planner, "To make a face speak, start from a photo of it (/animate, or --image): this video is narrated instead."
+        )
     if narration and language != "en" and (planner.engine == "template" or planner.fallback) and not verbatim:
         said = f"The narration lines are in English: the template planner writes no {language_name(language)}; edit the lines."
-        planner = planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})
+        planner = with_note(planner, said)
+    if said := frame_note(request, aspect):
+        planner = with_note(planner, said)
     # Music, language and the voice follow the same rules as in every edit.
     return Planned(enforce(plan, requirements), planner)
+
+
+def with_note(planner: PlannerInfo, said: str) -> PlannerInfo:
+    """``planner`` with one more sentence for people in its note."""
+    return planner.model_copy(update={"note": f"{planner.note} {said}" if planner.note else said})
 
 
 def write_lines(

@@ -6,7 +6,9 @@ extracted here and enforced on every plan and every edit, whatever the model pro
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 
 from reelwright.agent.durations import find_durations, normalise, video_length
 from reelwright.agent.shot_list import find_shot_list, find_then_list
@@ -14,12 +16,17 @@ from reelwright.agent.talking import asks_to_speak, spoken_words, talking_topic
 from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
 from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Music, Requirements, Shot, ShotPlan
 
+_COUNT_WORDS = "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
+#: "5 shots", "three scenes", "three 4-second shots" (not "a 21:9 shot": its 9 is part of a ratio).
 _SHOTS = re.compile(
-    r"\b(\d+|"
-    + "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
-    + r")\s*-?\s*(?:separate\s+|different\s+|short\s+|quick\s+)?(?:shots?|scenes?|clips?|cuts?|plans?|escenas?|szenen?|einstellungen|inquadrature|inquadratura|tomas|planos|sc[eè]nes|cenas)\b",
+    rf"(?<![\d:/.])\b(?P<count>\d+|{_COUNT_WORDS})\b\s*-?\s*(?:(?:\d+(?:\.\d+)?|{_COUNT_WORDS})\s*-?\s*(?:s|secs?|seconds?)\s*-?\s*)?"
+    r"(?:separate\s+|different\s+|short\s+|quick\s+)?"
+    r"(?P<noun>shots?|scenes?|clips?|cuts?|plans?|escenas?|szenen?|einstellungen|inquadrature|inquadratura|tomas|planos|sc[eè]nes|cenas)\b",
     re.I,
 )
+_ONE_OF = frozenset({"shot", "scene", "clip", "cut", "plan", "escena", "szene", "inquadratura"})
+#: "a 3 shot video": a count said before the video's noun, in the singular.
+_COUNTED_VIDEO = re.compile(r"\s+(?:video|vid|clip|film|sequence|montage|reel|edit|story|ad|promo|tiktok|short|trailer)s?\b", re.I)
 _ONE_SHOT = re.compile(
     r"\b(?:(?:a\s+|one\s+|1\s+)?single(?:\s+continuous)?\s+(?:shot|take)|(?:in\s+)?one\s+(?:continuous\s+|long\s+|single\s+)?(?:shot|take)|"
     r"(?:a\s+|one\s+)?continuous\s+(?:shot|take)|(?:with\s+)?no\s+cuts|without\s+(?:any\s+)?cuts|uncut|a\s+oner|one-take|one-shot)\b",
@@ -30,6 +37,27 @@ _ON_A_CALL = re.compile(r"on\s+(?:a|the)\s+(?:cell\s*|smart)?phone\b", re.I)
 _WATCHED_ON = re.compile(
     r"\b(?:watch|view|see|play|show|look|post|share|display|fit|work)\w*(?:\s+(?:it|them|this|good|well|great|nice))?\s+$", re.I
 )
+_FRAME_NOUN = (
+    r"(?:v[ií]d[eé]o|vid|clip|film|movie|format|mode|orientation|aspect|ratio|frame|version|crop|reel|short|edit|shot|cut|animation|"
+    r"montage|post|story|tiktok|ad|promo|trailer|loop)s?"
+)
+_FRAME_ADJECTIVE = (
+    r"(?:short|quick|little|small|cinematic|hd|4k|fun|cute|simple|nice|cool|new|ai|looping|animated|music|promo|slow[- ]motion|timelapse)"
+)
+
+
+def _as_setting(word: str) -> str:
+    """``word`` (an orientation) where it sets the frame: "a vertical video", "in landscape", "make it square", "a cat, vertical",
+    "square please" — not where it is part of what the video shows ("times square", "a landscape painter", "the horizontal bar")."""
+    return (
+        rf"\b{word}(?=(?:\s+{_FRAME_ADJECTIVE})*\s+{_FRAME_NOUN}\b)"
+        rf"|\b(?:in|into|to|as|na|en|em|make\s+it|make\s+this|keep\s+it|have\s+it|it'?s|be|go|shot|filmed|framed|cropped|hazlo|ponlo)\s+(?:an?\s+)?{word}\b"
+        rf"|\b{_FRAME_NOUN}\s+{word}\b"
+        rf"|(?:^|(?<=[,;:(.!?]))\s*(?:(?:now|just|and|but|then|also|ok|okay)\s+)*{word}"
+        r"(?:\s+(?:please|pls|plz|instead|now|too|then|thanks|thx|again|rather))*\s*(?=$|[,;.!?)])"
+    )
+
+
 #: Where a video will be watched decides its frame shape; the explicit ratio wins over a platform.
 _ASPECTS: list[tuple[re.Pattern[str], Aspect]] = [
     (re.compile(r"\b9\s*[:x/]\s*16\b", re.I), "9:16"),
@@ -37,7 +65,8 @@ _ASPECTS: list[tuple[re.Pattern[str], Aspect]] = [
     (re.compile(r"\b16\s*[:x/]\s*9\b", re.I), "16:9"),
     (
         re.compile(
-            r"\b(?:vertical(?:ly|e|es)?|verticais|vertikal|hochformat|portrait\s+(?:mode|format|orientation|video|aspect)|in\s+portrait|upright|"
+            _as_setting(r"(?:vertical(?:ly)?|upright|portrait)")
+            + r"|\b(?:vertica(?:le|les|is)|vertikal\w*|hochformat|portrait\s+(?:mode|format|orientation|video|aspect)|"
             r"(?:for|on)\s+(?:a\s+|my\s+|the\s+)?(?:mobile|phones?|cell\s*phones?|smartphones?)|phone[- ](?:screen|format|sized?)|mobile[- ](?:format|friendly|first|screen)|"
             r"tik\s*-?\s*to[ck]k?|tiktoks?|tik\s+tok|(?:youtube|yt|you\s+tube)\s+shorts?|shorts?\s+(?:for|per|para|pour|f[uü]r|on)\s+(?:youtube|yt)|(?:for|as)\s+(?:a\s+)?shorts?\b|"
             r"reels|(?<!fishing )(?<!film )(?<!highlight )(?<!demo )(?<!blooper )(?<!sizzle )(?<!showreel )reel|"
@@ -49,20 +78,63 @@ _ASPECTS: list[tuple[re.Pattern[str], Aspect]] = [
     ),
     (
         re.compile(
-            r"\b(?:square(?:\s+format)?|carr[ée]e?|cuadrad[oa]|quadrad[oa]|quadratisch|quadrat[oa]|(?:insta(?:gram)?|ig|fb|facebook)\s+(?:feed\s+)?posts?|feed\s+posts?|instagram\s+feed|carousel\s+post)\b",
+            _as_setting(r"(?<!times )(?<!town )(?<!city )(?<!village )(?<!market )(?<!public )(?<!main )square")
+            + r"|\b(?:carr[ée]e?|cuadrad[oa]|quadrad[oa]|quadratisch|quadrat[oa]|(?:insta(?:gram)?|ig|fb|facebook)\s+(?:feed\s+)?posts?|feed\s+posts?|instagram\s+feed|carousel\s+post)\b",
             re.I,
         ),
         "1:1",
     ),
     (
         re.compile(
-            r"\b(?:landscape|wide\s*screen|horizontal(?:ly)?|(?:youtube|yt|you\s+tube)(?!\s+shorts?)(?:\s+(?:video|channel|intro|outro))?|"
+            _as_setting(r"(?:landscape|wide\s*screen|horizontal(?:ly)?)")
+            + r"|\b(?:(?:youtube|yt|you\s+tube)(?!\s+shorts?)(?:\s+(?:video|channel|intro|outro))?|"
             r"(?:for|on)\s+(?:a\s+|the\s+)?(?:tv|television|desktop|laptop|big\s+screen)|cinema\s*scope)\b",
             re.I,
         ),
         "16:9",
     ),
 ]
+#: Any frame shape written as a ratio or a frame size: "4:5", "2.35:1", "21:9", "1080x1920" (not a time: "at 10:10", "7:30 pm").
+_RATIO = re.compile(
+    r"(?<![\w.:/])(?<!at )(?<!by )(?<!until )(?<!from )(?<!since )(?<!before )(?<!after )(?<!around )"
+    r"(?P<w>\d{1,2}(?:\.\d{1,2})?)\s*:\s*(?P<h>\d{1,2}(?:\.\d{1,2})?)(?![\w.:/])(?!\s*(?:am|pm|a\.m|p\.m|o'?clock|h)\b)"
+    r"|(?<![\w.])(?P<pw>\d{3,4})\s*[x×]\s*(?P<ph>\d{3,4})p?(?![\w.])",
+    re.I,
+)
+_SHAPES: dict[Aspect, float] = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A frame shape as the person wrote it, the supported one it is made as, and where it was said."""
+
+    written: str
+    aspect: Aspect
+    exact: bool
+    start: int
+    end: int
+
+
+def stated_ratio(text: str) -> Ratio | None:
+    """The first frame ratio or size in ``text``, as the closest supported shape ("4:5" -> 1:1, "1080x1920" -> 9:16)."""
+    for match in _RATIO.finditer(text):
+        width, height = (float(match.group(w) or match.group(p)) for w, p in (("w", "pw"), ("h", "ph")))
+        if not height or not 0.4 <= width / height <= 2.5:
+            continue
+        distances = {aspect: round(abs(math.log(width / height / shape)), 4) for aspect, shape in _SHAPES.items()}
+        aspect = min(distances, key=lambda a: (distances[a], a == "1:1"))  # 4:3 is as near 1:1 as 16:9; it is wide
+        return Ratio(match.group(0), aspect, distances[aspect] < 0.01, *match.span())
+    return None
+
+
+def frame_note(request: str, aspect: Aspect) -> str | None:
+    """What to tell a person whose ratio is not one we make ("4:5"), when the plan is made in its closest shape."""
+    ratio = stated_ratio(normalise(plain_text(request)))
+    if ratio is None or ratio.exact or ratio.aspect != aspect:
+        return None
+    return f"{ratio.written} is not a shape I can make: the video is {aspect}, the closest of 16:9, 9:16 and 1:1."
+
+
 #: Platform names that say where, not what: never part of what a shot shows.
 _PLATFORMS = re.compile(
     r"\b(?:(?:for|on|pour|para|per|f[uü]r)\s+(?:my\s+|the\s+|o\s+|la\s+|le\s+)?)?(?:instagram|insta|ig|facebook|fb|youtube|yt|tiktok|snapchat|whatsapp|linkedin|twitter|pinterest)\b",
@@ -333,14 +405,18 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
         facts["shot_duration_s"] = round(per_shot[0].seconds, 1)
     spans += [(d.start, d.end) for d in per_shot]
 
+    if ratio := stated_ratio(blank(text, spans)):
+        facts["aspect"] = ratio.aspect
+        spans.append((ratio.start, ratio.end))
     if match := _ONE_SHOT.search(text):
         facts["shot_count"] = 1
         spans.append(match.span())
-    elif match := _SHOTS.search(text):
-        facts["shot_count"] = int(parse_number(match.group(1)))
+    elif match := _shot_count(blank(text, spans[-1:] if ratio else [])):
+        facts["shot_count"] = int(parse_number(match.group("count")))
         spans.append(match.span())
     for pattern, aspect in _ASPECTS:
-        if matches := [m for m in pattern.finditer(text) if not _ON_A_CALL.match(m.group(0)) or _WATCHED_ON.search(text, 0, m.start())]:
+        settled = blank(text, spans)  # "a square 10 second clip", "square 1:1 loop": the shape is next to "clip"
+        if matches := [m for m in pattern.finditer(settled) if not _ON_A_CALL.match(m.group(0)) or _WATCHED_ON.search(text, 0, m.start())]:
             facts.setdefault("aspect", aspect)
             spans += [m.span() for m in matches]
     spans += [m.span() for m in _PLATFORMS.finditer(text)]
@@ -435,6 +511,15 @@ def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, ob
         if "voice_name" in facts:
             spans.append(match.span())
     return facts, spans
+
+
+def _shot_count(text: str) -> re.Match[str] | None:
+    """Where the request says how many shots: "5 shots", "a 3 shot video" — not "a 360 shot of a car", which is one kind of shot."""
+    for match in _SHOTS.finditer(text):
+        singular = match.group("noun").lower() in _ONE_OF
+        if not singular or parse_number(match.group("count")) == 1 or _COUNTED_VIDEO.match(text, match.end()):
+            return match
+    return None
 
 
 def _dropped_sounds(text: str) -> tuple[dict[str, object], list[tuple[int, int]]]:

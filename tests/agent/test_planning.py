@@ -68,6 +68,17 @@ def test_impossible_requests_are_refused_with_a_reason(text: str) -> None:
     assert any(word in str(refused.value) for word in ("second", " s", "long", "negative", "shots"))
 
 
+@pytest.mark.parametrize(("text", "aspect"), [("a 4:5 video of a cat", "1:1"), ("a 2.35:1 film of a desert", "16:9")])
+def test_a_ratio_we_do_not_make_is_named_in_a_note_with_the_shape_used(text: str, aspect: str) -> None:
+    planned = plan_for(text)
+    assert planned.plan.aspect == aspect
+    assert text.split()[1] in planned.planner.note and aspect in planned.planner.note
+
+
+def test_a_supported_ratio_needs_no_note() -> None:
+    assert plan_for("1080x1920 video of a cat").planner.note is None
+
+
 def test_narration_lines_fit_their_shots() -> None:
     plan = plan_for("a 6 second video of the history of the printing press and its inventor Johannes Gutenberg in Mainz").plan
     for shot in plan.shots:

@@ -304,3 +304,75 @@ def test_music_and_narration_words_in_what_the_video_shows_stay_in_the_subject(r
 def test_a_style_is_read_only_where_it_is_a_setting(request_text: str, style: str | None, subject: str) -> None:
     stated = extract_requirements(request_text)
     assert (stated.style, stated.subject) == (style, subject)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "times square at night",
+        "a square in rome at dawn",
+        "a gymnast on the horizontal bar",
+        "a landscape painter at work",
+        "a vertical garden on a wall",
+        "an upright piano in a hall",
+        "a portrait of the dog",
+    ],
+)
+def test_a_shape_word_in_what_the_video_shows_is_not_the_frame(request_text: str) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.aspect is None
+    assert stated.subject == request_text.removeprefix("a ").removeprefix("an ")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "aspect"),
+    [
+        ("a square 10 second clip of a cat", "1:1"),
+        ("a neon sign in the rain, 6 seconds, square", "1:1"),
+        ("a 10 second vertical video of a cat", "9:16"),
+        ("in landscape, a dog on a beach", "16:9"),
+        ("a dog on a beach, horizontal please", "16:9"),
+        ("make it vertical", "9:16"),
+        ("a cat in widescreen", "16:9"),
+    ],
+)
+def test_a_shape_word_said_of_the_video_sets_the_frame(request_text: str, aspect: str) -> None:
+    assert extract_requirements(request_text).aspect == aspect
+
+
+@pytest.mark.parametrize(
+    ("request_text", "aspect"),
+    [
+        ("a 4:5 video of a cat", "1:1"),
+        ("a cat on a sofa, 4:3", "16:9"),
+        ("a 2.35:1 film of a desert", "16:9"),
+        ("a 21:9 shot of a desert", "16:9"),
+        ("1080x1920 video of a cat", "9:16"),
+        ("a dog, 1920 x 1080", "16:9"),
+        ("a 2:3 clip of a tower", "9:16"),
+    ],
+)
+def test_a_ratio_we_do_not_make_is_made_in_the_closest_shape(request_text: str, aspect: str) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.aspect == aspect
+    assert stated.shot_count is None
+    assert not re.search(r"\d", stated.subject or "")
+
+
+def test_a_time_of_day_is_not_a_ratio() -> None:
+    assert extract_requirements("a cafe opening at 10:10, 8 seconds").aspect is None
+
+
+@pytest.mark.parametrize(
+    ("request_text", "shots", "per_shot"),
+    [
+        ("a 360 shot of a car", None, None),
+        ("a 3 shot video of a dog", 3, None),
+        ("three 4-second shots of a kettle", 3, 4),
+        ("3 five second shots of a dog", 3, 5),
+        ("a dog in 1 shot", 1, None),
+    ],
+)
+def test_a_number_before_shot_is_a_count_only_when_it_counts_shots(request_text: str, shots: int | None, per_shot: float | None) -> None:
+    stated = extract_requirements(request_text)
+    assert (stated.shot_count, stated.shot_duration_s) == (shots, per_shot)
