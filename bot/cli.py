@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from reelwright import plugins
-from reelwright.bot.cli_output import emit, err, out, print_error
+from reelwright.bot.cli_output import JsonFlag, emit, err, out, print_error
 from reelwright.bot.jobs import JobHandle
 from reelwright.bot.model_commands import models
 from reelwright.bot.render_service import RenderOutcome
@@ -42,7 +42,6 @@ app = typer.Typer(
 )
 T = TypeVar("T")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ImageOption = Annotated[Path | None, typer.Option("--image", help="An image to animate (with --consent).")]
 ConsentFlag = Annotated[
     bool,

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from contextvars import ContextVar
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 
@@ -18,6 +20,18 @@ from reelwright.errors import ReelwrightError
 
 err = Console(stderr=True, markup=False)
 out = Console(markup=False)
+
+#: Whether this command was asked for ``--json``: then its errors are a JSON object on stdout too, so
+#: a script reading stdout gets an answer it can parse whether the command worked or not.
+_json_asked: ContextVar[bool] = ContextVar("json_asked", default=False)
+
+
+def _remember_json(value: bool) -> bool:
+    _json_asked.set(value)
+    return value
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout (errors too).", callback=_remember_json)]
 
 
 def emit(as_json: bool, payload: dict[str, Any], human: Callable[[], None]) -> None:
@@ -28,5 +42,7 @@ def emit(as_json: bool, payload: dict[str, Any], human: Callable[[], None]) -> N
 
 
 def print_error(error: ReelwrightError) -> None:
-    """One line on stderr; the caller exits with ``error.exit_code``."""
+    """One line on stderr (and ``{"error": …}`` on stdout with ``--json``); the caller exits with ``error.exit_code``."""
     err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, markup=True, soft_wrap=True)
+    if _json_asked.get():
+        sys.stdout.write(json.dumps({"error": str(error), "exit_code": error.exit_code}) + "\n")

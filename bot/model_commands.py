@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from reelwright.bot.cli_output import emit, out, print_error
+from reelwright.bot.cli_output import JsonFlag, emit, out, print_error
 from reelwright.errors import GenerationError, NotFound, ReelwrightError
 from reelwright.generation import model_hub
 from reelwright.generation.audio_models import AUDIO_PRESETS, AudioPreset
@@ -21,7 +21,6 @@ from reelwright.generation.wan_s2v import TALKING_PRESETS, TalkingPreset, talkin
 models = typer.Typer(
     help="Video, talking-portrait and audio models: presets, what is downloaded here, pull and remove.", no_args_is_help=True
 )
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 ModelArgument = Annotated[str, typer.Argument(help="A preset id (see `reelwright models list`) or a hub id (org/name).")]
 
 

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from reelwright.bot.cli_output import emit, out
+from reelwright.bot.cli_output import JsonFlag, emit, out
 from reelwright.records import ClonedVoiceRecord
 
 if TYPE_CHECKING:
     from reelwright.bot.service import ConversationService
 
 voices = typer.Typer(help="Narration voices: the catalog, pull and remove, and your cloned voices.", no_args_is_help=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 VoiceArgument = Annotated[str, typer.Argument(help="A voice name from `reelwright voices list`.")]
 CloneName = Annotated[str, typer.Argument(help="A name for the voice (letters, digits, - and _); used as clone:NAME.")]
 

@@ -240,3 +240,13 @@ def test_an_output_folder_that_refuses_files_is_refused_before_planning(cli: Cli
 def test_ids_too_big_for_any_database_are_not_found(cli: Cli) -> None:
     result = cli("job", "99999999999999999999999")
     assert result.code == 3 and "No job 99999999999999999999999" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("show", "ffffffff"), ("job", "424242"), ("models", "info", "no-such-model"), ("render", "ffffffff"), ("make", "")],
+)
+def test_with_json_an_error_is_a_json_object_on_stdout_too(cli: Cli, command: tuple[str, ...]) -> None:
+    result = cli(*command, "--json")
+    assert result.code != 0 and result.json["exit_code"] == result.code
+    assert result.json["error"] and result.json["error"] in result.stderr
