@@ -24,9 +24,19 @@ def check_request(text: str, max_chars: int) -> str:
     unreadable = [c for c in text if unicodedata.category(c) in _UNREADABLE and c not in "\n\t\r"]
     meaningful = sum(c.isalnum() or unicodedata.category(c) == "So" for c in text)
     visible = sum(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
-    if unreadable or meaningful < 2 or not any(c.isalpha() or unicodedata.category(c) == "So" for c in text) or meaningful < visible * 0.4:
+    if (
+        unreadable
+        or (meaningful < 2 and not any(_a_word_by_itself(c) for c in text))
+        or not any(c.isalpha() or unicodedata.category(c) == "So" for c in text)
+        or meaningful < visible * 0.4
+    ):
         raise BadRequest("I couldn't read that request: it looks like binary data or random symbols. Describe the video in words.")
     return text
+
+
+def _a_word_by_itself(char: str) -> bool:
+    """An emoji ("🐱") or an ideograph ("猫") is a whole request in one character; a Latin letter is not."""
+    return unicodedata.category(char) == "So" or (char.isalpha() and unicodedata.east_asian_width(char) == "W")
 
 
 #: Control characters, surrogates, private-use and unassigned code points: never typed by a person.

@@ -14,6 +14,9 @@ from conftest import REELWRIGHT, Cli
 from PIL import Image
 from tests_support import encode
 
+from reelwright.bot.inputs import check_request
+from reelwright.errors import BadRequest
+
 
 def assert_refused(result, *fragments: str) -> None:
     assert result.code != 0
@@ -250,3 +253,14 @@ def test_with_json_an_error_is_a_json_object_on_stdout_too(cli: Cli, command: tu
     result = cli(*command, "--json")
     assert result.code != 0 and result.json["exit_code"] == result.code
     assert result.json["error"] and result.json["error"] in result.stderr
+
+
+@pytest.mark.parametrize("request_text", ["🐱", "猫", "🌅", "海"])
+def test_one_emoji_or_one_ideograph_is_a_whole_request(request_text: str) -> None:
+    assert check_request(request_text, 2000) == request_text
+
+
+@pytest.mark.parametrize("request_text", ["a", "%", "7"])
+def test_one_letter_or_symbol_is_not(request_text: str) -> None:
+    with pytest.raises(BadRequest, match="couldn't read that request"):
+        check_request(request_text, 2000)
