@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from reelwright.agent.durations import find_durations, normalise, video_length
-from reelwright.agent.shot_list import find_shot_list, find_then_list
+from reelwright.agent.shot_list import find_counted_list, find_shot_list
 from reelwright.agent.talking import asks_to_speak, spoken_words, talking_topic
 from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
 from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Music, Requirements, Shot, ShotPlan
@@ -453,7 +453,7 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
     listed = find_shot_list(rest)
     stated_count = facts.get("shot_count")
     if listed is None and isinstance(stated_count, int) and stated_count >= 2:
-        listed = find_then_list(rest, stated_count)  # "two shots: a kettle boiling, then tea being poured"
+        listed = find_counted_list(rest, stated_count)  # "two shots: a kettle boiling, then tea being poured"
     if listed is not None:
         items = tuple(item for item in (subject_of(item) for item in listed.items) if item)
         if len(items) >= 2:

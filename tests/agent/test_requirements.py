@@ -376,3 +376,30 @@ def test_a_time_of_day_is_not_a_ratio() -> None:
 def test_a_number_before_shot_is_a_count_only_when_it_counts_shots(request_text: str, shots: int | None, per_shot: float | None) -> None:
     stated = extract_requirements(request_text)
     assert (stated.shot_count, stated.shot_duration_s) == (shots, per_shot)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "shots"),
+    [
+        ("first a sunrise, next a fisherman, lastly boats at dusk", ("sunrise", "fisherman", "boats at dusk")),
+        (
+            "start with a kettle boiling, cut to tea being poured, end on a cup steaming",
+            ("kettle boiling", "tea being poured", "cup steaming"),
+        ),
+        ("a) a kettle b) a teapot c) a cup", ("kettle", "teapot", "cup")),
+        ("(1) a kettle (2) a teapot", ("kettle", "teapot")),
+        ("a seed -> a sprout -> a tree", ("seed", "sprout", "tree")),
+        ("growth, 12 seconds: a seed → a sprout → a tree", ("seed", "sprout", "tree")),
+        ("2 shots: a kettle and a teapot", ("kettle", "teapot")),
+        ("three 4-second shots: a kettle, a teapot, a cup", ("kettle", "teapot", "cup")),
+    ],
+)
+def test_every_way_of_listing_shots_gives_one_shot_per_item(request_text: str, shots: tuple[str, ...]) -> None:
+    stated = extract_requirements(request_text)
+    assert (stated.shots, stated.shot_count) == (shots, len(shots))
+    assert stated.subject is None or stated.subject.isalpha()
+
+
+@pytest.mark.parametrize("request_text", ["a fox at dawn, then at dusk", "a baby's first steps", "a cat and a dog playing, 2 shots"])
+def test_words_of_order_inside_one_subject_are_not_a_list(request_text: str) -> None:
+    assert extract_requirements(request_text).shots is None
