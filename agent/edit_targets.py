@@ -36,6 +36,7 @@ _ORDINAL = (
 )
 #: A number that is a length, not a shot: "shot 2 -3 seconds", "shot 2 1.5 s".
 _NOT_A_LENGTH = r"(?!\.\d)(?!\s*(?:s|sec|secs|seconds?|segundos?|sekunden|secondes?|secondi)\b)"
+_ORDINAL_AFTER = r"(?:\d{1,2}(?:st|nd|rd|th)|primer[oa]?|primo|prima|erste[n]?|premi[eè]re?|[uú]ltim[oa]|letzte[n]?|derni[eè]re?)"
 _NUMBERED_REF = re.compile(
     r"(?:\b(?:in|on|for|of|at|from|to)\s+)?(?:\bthe\s+)?"
     + SHOT_NOUN
@@ -60,7 +61,8 @@ _ORDINAL_REF = re.compile(
     + r")*)\s+(?:one|"
     + SHOT_NOUN
     + r")\b"
-    r"|\b" + SHOT_NOUN + r"\s+(?P<o2>" + _ORDINAL + r")\b",
+    # "plano primero", "szene letzte", "shot 2nd"; in English "the cat shot first" is a place to move it to
+    r"|\b" + SHOT_NOUN + r"\s+(?P<o2>" + _ORDINAL_AFTER + r")\b",
     re.I,
 )
 _GROUP_REF = re.compile(

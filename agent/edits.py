@@ -319,6 +319,8 @@ def _content_ops(shot_id: int, text: str, plan: ShotPlan) -> list[Operation]:
         if match.group("verb").lower().startswith(("need", "have", "has", "include", "add", "get a", "put")):
             addition = f"with {addition}"
         return [SetShot(shot=shot_id, prompt=f"{old}, {addition}")] if addition else []
+    if re.fullmatch(r"[^\W\d_]+(?:ing|y|ed)", description):  # "make shot 1 snowing", "foggy": the same shot, so
+        return [SetShot(shot=shot_id, prompt=f"{old}, {description}")]
     return [SetShot(shot=shot_id, prompt=_strip_motion(description) or description)]
 
 
@@ -871,6 +873,8 @@ def read_picture_instruction(text: str, plan: ShotPlan, inherited: list[int] | N
         or re.search(r"\b(?:first|last)\s*$", text, re.I)
     ):
         destination = _destination(text[refs[0][1][1] :], ids[0], count, ids)
+        if destination == ids[0] and _MOVE.search(text):
+            raise BadRequest(f"Shot {ids[0]} is already there: it is shot {ids[0]} of {count}.")
         if destination is not None and destination != ids[0]:
             return Reading([MoveShot(shot=ids[0], to=destination)], named)
 
@@ -899,7 +903,7 @@ def _read_shot_changes(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[in
     """What an instruction that names shots says about them: a narration line, or clauses of changes."""
     named = set(ids)
     if match := re.search(
-        r"\breplace\s+(?:the\s+)?(?P<old>[\w' -]+?)\s+(?:in|from|of)\s+(?:the\s+)?(?:[\w#]+\s+)?(?:shot|scene|clip)\s*#?\s*\w*\s+with\s+(?P<new>.+)$",
+        r"\breplace\s+(?:the\s+)?(?P<old>[\w' -]+?)(?:\s+(?:in|from|of)\s+(?:the\s+)?(?:[\w#]+\s+)?(?:shot|scene|clip)\s*#?\s*\w*)?\s+with\s+(?P<new>.+)$",
         text,
         re.I,
     ):
@@ -912,11 +916,33 @@ def _read_shot_changes(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[in
         return Reading([SetShot(shot=i, narration=line) for i in ids], named)
 
     ops: list[Operation] = []
+    unread: list[str] = []
     if _REROLL.search(text):
         ops += [Reroll(shot=i) for i in ids]
+    describing = _asks_for_description(text, refs)
     for group_ids, said in _groups(text, refs):
-        ops += _changes_to(group_ids, said, plan, rerolled=bool(ops))
-    return Reading(_merge_prompt_changes(ops), named)
+        changes, not_read = _changes_to(group_ids, said, plan, rerolled=bool(ops), describing=describing)
+        ops += changes
+        unread += not_read
+    return Reading(_merge_prompt_changes(ops), named, unread=(text,) if unread else ())
+
+
+#: Ways of asking for what a shot shows: "make shot 2 a …", "change shot 3 to …", "shot 1 should be …",
+#: "put a surfer in the last shot", "shot 2 but with seagulls", "shot 3 at night".
+_ASKS_TO_DESCRIBE = re.compile(
+    r"^(?:(?:can|could|would|will)\s+(?:you|u)\s+)?(?:please\s+)?(?:" + _PROMPT_VERBS + r"|put|add|include|give|place|stick|throw)\b"
+    r"|\b(?:should|must|needs?\s+to|has\s+to|could|can|will|would)\s+(?:be|show|become|feature|depict|display|have|include|look|feel|get)\b",
+    re.I,
+)
+_DESCRIBED_AFTER = re.compile(
+    r"^\s*(?:[:=]|->|→|but\b|(?:at|during|under|with|without|near|inside|outside|while|in\s+the|on\s+a|on\s+the)\b)", re.I
+)
+
+
+def _asks_for_description(text: str, refs: ShotRefs) -> bool:
+    """Whether an instruction asks for what its shots show, so that its words may become their description;
+    "duplicate shot 2", "shot 2 looks weird" and "slower camera in shot 1" do not."""
+    return bool(_ASKS_TO_DESCRIBE.search(text) or any(_DESCRIBED_AFTER.match(text[end:]) for _, (_, end) in refs))
 
 
 def _groups(text: str, refs: list[tuple[int, tuple[int, int]]]) -> list[tuple[list[int], str]]:
@@ -970,11 +996,13 @@ def _substance(text: str) -> bool:
     )
 
 
-def _changes_to(ids: list[int], said: str, plan: ShotPlan, *, rerolled: bool) -> list[Operation]:
-    """The operations one stretch of an instruction asks for, on the shots it belongs to."""
+def _changes_to(ids: list[int], said: str, plan: ShotPlan, *, rerolled: bool, describing: bool) -> tuple[list[Operation], list[str]]:
+    """The operations one stretch of an instruction asks for, on the shots it belongs to, and the clauses of it
+    that describe something when the instruction did not ask for a description (read by no rule)."""
     said = _REROLL.sub(" ", said)
     modifier_clauses: list[str] = []
     content_clauses: list[str] = []
+    unread: list[str] = []
     for clause in _clauses(said):
         leftover = _strip_modifiers(clause)
         has_modifier = bool(
@@ -985,8 +1013,8 @@ def _changes_to(ids: list[int], said: str, plan: ShotPlan, *, rerolled: bool) ->
         describes = len(content_words) >= (2 if has_modifier else 1) and not (
             has_modifier and (_PURPOSE.match(rest) or _PREPOSITION.match(rest))
         )
-        if describes and not rerolled:
-            content_clauses.append(clause)
+        if describes and not rerolled and not _states_a_fact(clause):
+            (content_clauses if describing else unread).append(clause)
         elif has_modifier:
             modifier_clauses.append(clause)
     ops: list[Operation] = []
@@ -995,7 +1023,12 @@ def _changes_to(ids: list[int], said: str, plan: ShotPlan, *, rerolled: bool) ->
             ops += _modifier_ops(shot_id, clause, plan)
         if content_clauses:
             ops += _content_ops(shot_id, " and ".join(content_clauses), plan)
-    return ops
+    return ops, unread
+
+
+def _states_a_fact(clause: str) -> bool:
+    """ "use a female voice", "9:16": a clause about the whole video, read as a stated fact, not as what a shot shows."""
+    return bool(extract_requirements(clause, with_subject=False).model_dump(exclude_none=True))
 
 
 def _after_modifiers(clause: str) -> str:
@@ -1095,7 +1128,7 @@ _NOT_CONTENT = {
 
 def _clauses(text: str) -> list[str]:
     """Separate requests in one instruction: "darker, zoom in + slow motion and warmer"."""
-    parts = [p.strip() for p in re.split(r"\s*(?:[,;+&]|\band then\b|\balso\b|\bplus\b)\s*", text) if p and p.strip()]
+    parts = [p.strip() for p in re.split(r"\s*(?:[,;&]|\+(?!\s*\d)|\band then\b|\balso\b|\bplus\b)\s*", text) if p and p.strip()]
     clauses: list[str] = []
     for part in parts:
         pieces = re.split(r"\s+and\s+", part)

@@ -150,3 +150,154 @@ def test_portrait_means_vertical(plan_and_facts, instruction) -> None:
 def test_a_portrait_of_something_is_a_picture_not_a_frame_shape(plan_and_facts) -> None:
     old, new = edit(plan_and_facts, "make shot 2 a portrait of the dog")
     assert new.aspect == old.aspect and new.shots[1].prompt == "a portrait of the dog"
+
+
+@pytest.mark.parametrize(
+    ("instruction", "shot"),
+    [
+        ("remove the narration from shot 2", 2),
+        ("no narration on shot 1", 1),
+        ("make shot 2 silent", 2),
+        ("no voiceover in the last shot", 3),
+        ("mute the narrator in the one with the cat", 1),
+    ],
+)
+def test_narration_taken_out_of_one_shot_clears_only_that_shots_line(plan_and_facts, instruction, shot) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    assert new.narration is True and len(new.shots) == len(old.shots)
+    assert new.shots[shot - 1].narration == "" and new.shots[shot - 1].prompt == old.shots[shot - 1].prompt
+    assert unchanged_but(old, new, shot)
+
+
+def test_every_part_of_a_compound_edit_lands_and_none_becomes_a_prompt(plan_and_facts) -> None:
+    old, new = edit(plan_and_facts, "make shot 1 darker, and use a female voice, and 9:16")
+    assert new.shots[0].grade.brightness < 0 and new.shots[0].prompt == old.shots[0].prompt
+    assert new.voice.gender == "female" and new.aspect == "9:16"
+    assert [s.prompt for s in new.shots] == [s.prompt for s in old.shots]
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "make the first shot darker and the last one brighter, also no music",
+        "make the first shot darker; the last one brighter; no music",
+        "make shot 1 darker and make shot 3 brighter and turn the music off",
+    ],
+)
+def test_a_compound_edit_applies_each_of_its_parts_in_place(plan_and_facts, instruction) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    assert [s.seed for s in new.shots] == [s.seed for s in old.shots]
+    assert new.shots[0].grade.brightness < 0 and new.shots[2].grade.brightness > 0 and new.shots[1] == old.shots[1]
+    assert new.music is None
+
+
+def test_a_change_joined_on_without_a_shot_is_about_the_shot_before(plan_and_facts) -> None:
+    old, new = edit(plan_and_facts, "change shot 3 to a dog and make it black and white")
+    assert new.shots[2].prompt == "a dog" and new.shots[2].grade.saturation < 0
+    assert unchanged_but(old, new, 3)
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    ["duplicate shot 2", "split shot 1", "shot 2 looks weird", "slower camera in shot 1", "move shot 1 to the ned", "frobnicate shot 2"],
+)
+def test_words_no_rule_reads_are_refused_by_name_and_never_become_a_prompt(plan_and_facts, instruction) -> None:
+    with pytest.raises(BadRequest, match="couldn't tell what") as refused:
+        edit(plan_and_facts, instruction)
+    assert instruction in str(refused.value)
+
+
+def test_an_unread_part_beside_a_read_one_changes_nothing_and_says_which(plan_and_facts) -> None:
+    with pytest.raises(BadRequest, match=r'"frobnicate shot 2".*changed nothing'):
+        edit(plan_and_facts, "frobnicate shot 2 and make shot 1 darker")
+
+
+@pytest.mark.parametrize(
+    "instruction", ["could you please make shot 2 darker thanks", "pls make shot 2 darker, thx!", "now just make shot 2 darker"]
+)
+def test_polite_words_around_an_edit_change_nothing_else(plan_and_facts, instruction) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    assert diff_plans(old, new) == ["shot 2 grade: brightness -0.3"]
+
+
+def test_a_shot_named_only_to_say_what_to_do_next_is_that_shot(plan_and_facts) -> None:
+    old, new = edit(plan_and_facts, "i dont like how shot 3 came out, regenerate it")
+    assert new.shots[2].seed != old.shots[2].seed and unchanged_but(old, new, 3)
+
+
+def test_moving_a_shot_to_where_it_is_says_so(plan_and_facts) -> None:
+    with pytest.raises(BadRequest, match="already"):
+        edit(plan_and_facts, "put the cat shot first")
+
+
+@pytest.mark.parametrize(
+    ("instruction", "words"),
+    [
+        ("shot 2 but with seagulls flying past", "with seagulls flying past"),
+        ("shot 3 at night", "at night"),
+        ("make shot 1 snowing", "snowing"),
+    ],
+)
+def test_an_addition_to_a_shot_keeps_what_it_showed(plan_and_facts, instruction, words) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    shot = next(s for s in new.shots if s.prompt != old.shot(s.id).prompt)
+    assert shot.prompt == f"{old.shot(shot.id).prompt}, {words}"
+
+
+def test_replacing_a_thing_named_without_a_shot_number_changes_the_shot_that_shows_it(plan_and_facts) -> None:
+    old, new = edit(plan_and_facts, "replace the dog with a wolf")
+    assert new.shots[1].prompt == old.shots[1].prompt.replace("dog", "a wolf") and unchanged_but(old, new, 2)
+
+
+@pytest.mark.parametrize(
+    ("instruction", "total"),
+    [
+        ("add 5 seconds", 17),
+        ("make it 5 seconds longer", 17),
+        ("3 seconds shorter", 9),
+        ("cut 2 seconds", 10),
+        ("make it one second longer", 13),
+        ("half a minute more", 42),
+        ("make it 20 seconds", 20),
+    ],
+)
+def test_a_length_said_as_a_change_changes_the_length_there_is(plan_and_facts, instruction, total) -> None:
+    _, new = edit(plan_and_facts, instruction)
+    assert new.total_duration_s == total
+
+
+@pytest.mark.parametrize(
+    ("instruction", "seconds"),
+    [
+        ("make shot 2 3 seconds shorter", 1),
+        ("shot 2 -3 seconds", 1),
+        ("make shot 2 one second longer", 5),
+        ("shot 2 +2 s", 6),
+        ("make shot 2 longer by 2 seconds", 6),
+        ("make shot 2 7 seconds", 7),
+    ],
+)
+def test_a_length_said_about_a_shot_as_a_change_changes_that_shot(plan_and_facts, instruction, seconds) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    assert old.shots[1].duration_s == 4 and new.shots[1].duration_s == seconds
+    assert len(new.shots) == 3 and new.total_duration_s == 12  # the stated total: the other shots make room
+
+
+@pytest.mark.parametrize(
+    ("instruction", "seconds"), [("make all shots 2 seconds", 2), ("each shot 5 seconds", 5), ("3 seconds per shot", 3)]
+)
+def test_one_length_for_every_shot_sets_each_and_the_total(plan_and_facts, instruction, seconds) -> None:
+    _, new = edit(plan_and_facts, instruction)
+    assert [s.duration_s for s in new.shots] == [seconds] * 3 and new.total_duration_s == 3 * seconds
+
+
+@pytest.mark.parametrize(("instruction", "says"), [("make it 4 shots", "add a shot of"), ("make it 2 shots", "remove shot 3")])
+def test_a_new_shot_count_says_how_to_get_it(plan_and_facts, instruction, says) -> None:
+    with pytest.raises(BadRequest, match=says):
+        edit(plan_and_facts, instruction)
+
+
+@pytest.mark.parametrize("instruction", ["make it 4:3", "make it 21:9", "4:5 for instagram", "make it cinemascope"])
+def test_a_frame_shape_there_is_not_names_the_ones_there_are(plan_and_facts, instruction) -> None:
+    with pytest.raises(BadRequest, match=r"16:9.*9:16.*1:1"):
+        edit(plan_and_facts, instruction)
