@@ -47,7 +47,7 @@ from reelwright.generation.faces import read_photo, speaking_face
 from reelwright.generation.keys import watermark_key
 from reelwright.generation.presets import PRESETS
 from reelwright.generation.verification import Marks, Verdict, read_marks
-from reelwright.generation.video_io import fit_for_upload, frame_size
+from reelwright.generation.video_io import fit_for_upload, frame_size, is_still_image
 from reelwright.generation.voice_sample import MAX_BYTES, prepare_sample
 from reelwright.generation.voices import CLONE_PREFIX, VoiceInfo
 from reelwright.generation.watermark import VERSION_BITS, Watermarker
@@ -881,6 +881,8 @@ class ConversationService:
     def _verify(self, path: Path) -> Verification:
         """Marks in a file, read within bounds: size and frame size are checked before any decoding,
         frames are decoded at most ``VERIFY_WIDTH`` wide, and at most a few files are read at once."""
+        if path.is_dir():
+            raise BadRequest(f"{path} is a folder; name the video file to check.")
         if not path.is_file():
             raise NotFound(f"No such file: {path}")
         size = path.stat().st_size
@@ -891,8 +893,11 @@ class ConversationService:
         with self._verifying:
             try:
                 width, height = frame_size(path)
+                still = is_still_image(path)
             except Exception as error:
                 raise BadRequest(f"{path.name} is not a video file I can read ({type(error).__name__}).") from error
+            if still:
+                raise BadRequest(f"{path.name} is a still image, not a video: Reelwright marks the videos it makes.")
             if width * height > self.settings.max_verify_pixels:
                 raise BadRequest(
                     f"{path.name} is {width}x{height}; videos up to {self.settings.max_verify_pixels / 1e6:.1f} megapixels can be checked."

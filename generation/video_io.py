@@ -151,6 +151,12 @@ def frame_size(path: Path) -> tuple[int, int]:
         return context.width, context.height
 
 
+def is_still_image(path: Path) -> bool:
+    """Whether ffmpeg reads the file as a picture (PNG, JPEG, WebP …, whatever its name says), not a video."""
+    with av.open(str(path)) as container:
+        return container.format.name == "image2" or container.format.name.endswith("_pipe")
+
+
 def sample_frames(path: Path, limit: int, max_width: int | None = None) -> Iterator[np.ndarray]:
     """Up to ``limit`` frames spread evenly over the video (for watermark detection), at most ``max_width`` wide."""
     with av.open(str(path)) as container:

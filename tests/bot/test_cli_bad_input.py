@@ -264,3 +264,12 @@ def test_one_emoji_or_one_ideograph_is_a_whole_request(request_text: str) -> Non
 def test_one_letter_or_symbol_is_not(request_text: str) -> None:
     with pytest.raises(BadRequest, match="couldn't read that request"):
         check_request(request_text, 2000)
+
+
+def test_verify_says_a_folder_or_a_still_image_is_not_a_video_to_check(cli: Cli, tmp_path: Path) -> None:
+    picture = tmp_path / "renamed.mp4"
+    Image.new("RGB", (64, 64), "red").save(picture, format="PNG")
+    still = cli("verify", str(picture))
+    assert still.code == 2 and "renamed.mp4 is a still image, not a video" in still.stderr
+    folder = cli("verify", str(tmp_path))
+    assert folder.code == 2 and "is a folder; name the video file" in folder.stderr
