@@ -139,8 +139,9 @@ def unit_seconds(word: str) -> float | None:
         return _UNITS[word]
     if len(word) < 5:
         return None
-    match = closest(word, _TYPO_TARGETS)
-    return _UNITS[match] if match else None
+    # "secconds" is as near "second" as "seconds": a typo is clear when every unit it is near measures the same.
+    meanings = {_UNITS[target] for target in _TYPO_TARGETS if closest(word, frozenset({target}))}
+    return meanings.pop() if len(meanings) == 1 else None
 
 
 def find_durations(text: str) -> list[Duration]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from reelwright.agent.durations import find_durations, normalise, video_length
 from reelwright.agent.shot_list import find_counted_list, find_shot_list
 from reelwright.agent.talking import asks_to_speak, spoken_words, talking_topic
-from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, parse_number, plain_text
+from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, correct_typos, parse_number, plain_text
 from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Music, Requirements, Shot, ShotPlan
 
 _COUNT_WORDS = "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
@@ -384,6 +384,79 @@ _DANGLING_WORDS = re.compile(
 )
 
 
+#: Setting words still read when mistyped ("verticle", "sqaure", "widescren", "naration", "narator", "musci", "femal").
+_SETTING_WORDS = (
+    "vertical",
+    "horizontal",
+    "square",
+    "landscape",
+    "portrait",
+    "widescreen",
+    "narration",
+    "narrator",
+    "voiceover",
+    "music",
+    "soundtrack",
+    "female",
+)
+#: Real words a slip away from a setting word or a language: never "corrected".
+_NOT_TYPOS = frozenset(
+    {
+        "verticals",
+        "vertices",
+        "horizontals",
+        "squares",
+        "squared",
+        "squire",
+        "landscapes",
+        "landscaped",
+        "landscaper",
+        "portraits",
+        "narrative",
+        "narratives",
+        "narrated",
+        "narrates",
+        "narrating",
+        "narrators",
+        "voiceovers",
+        "musk",
+        "soundtracks",
+        "females",
+        "russia",
+        "korea",
+        "germany",
+        "italia",
+        "shorts",
+        "shoots",
+        "spots",
+        "slots",
+        "shouts",
+        "scents",
+    }
+)
+_LANGUAGE_WORDS = frozenset(name for name in _LANGUAGES if name.isascii() and len(name) >= 4)
+#: Where a word is a language ("in spansih", "germna narration") or a count's noun ("3 shrots", "five sceens").
+_TYPO_SLOTS = (
+    (re.compile(r"\b(?:in|en|auf)\s+(?P<word>[a-z]{4,})\b", re.I), _LANGUAGE_WORDS),
+    (re.compile(r"\b(?P<word>[a-z]{4,})(?=\s+(?:narration|narrator|voice|voiceover|audio)\b)", re.I), _LANGUAGE_WORDS),
+    (re.compile(rf"\b(?:\d+|{_COUNT_WORDS})\s+(?P<word>[a-z]{{4,}})\b", re.I), frozenset({"shot", "shots", "scene", "scenes"})),
+)
+
+
+def spelled_out(text: str) -> str:
+    """``text`` with clear typos of setting words, languages and shot counts written as meant."""
+    text = correct_typos(text, _SETTING_WORDS, _NOT_TYPOS)
+    for slot, vocabulary in _TYPO_SLOTS:
+        text = slot.sub(lambda match, known=vocabulary: _respelled(match, known), text)
+    return text
+
+
+def _respelled(match: re.Match[str], vocabulary: frozenset[str]) -> str:
+    word = match.group("word")
+    meant = word if word.lower() in _NOT_TYPOS else closest(word, vocabulary) or word
+    return match.group(0)[: match.start("word") - match.start()] + meant
+
+
 def extract_requirements(text: str, *, with_subject: bool = True) -> Requirements:
     """Pull the explicit facts out of one message; what is left over is the subject.
 
@@ -393,7 +466,7 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
     said, rest = spoken_words(plain_text(text))
     if asks_to_speak(rest):  # the words said are neither the subject nor the length or style
         facts["talking"], facts["spoken_line"], text = True, said, rest
-    text = normalise(plain_text(text))
+    text = normalise(spelled_out(plain_text(text)))
     spans: list[tuple[int, int]] = []
 
     durations = find_durations(text)

@@ -403,3 +403,38 @@ def test_every_way_of_listing_shots_gives_one_shot_per_item(request_text: str, s
 @pytest.mark.parametrize("request_text", ["a fox at dawn, then at dusk", "a baby's first steps", "a cat and a dog playing, 2 shots"])
 def test_words_of_order_inside_one_subject_are_not_a_list(request_text: str) -> None:
     assert extract_requirements(request_text).shots is None
+
+
+def test_typos_of_setting_words_are_read_as_meant() -> None:
+    stated = extract_requirements("verticle video of a cat with femal narator in spansih, 3 shrots, 10 secconds")
+    assert (stated.aspect, stated.narration, stated.voice_gender, stated.language) == ("9:16", True, "female", "es")
+    assert (stated.shot_count, stated.total_duration_s, stated.subject) == (3, 10, "a cat")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("a sqaure clip of a dog, no musci", {"aspect": "1:1", "music": False}),
+        ("a widescren video of a lake, 2 minuts, with naration", {"aspect": "16:9", "total_duration_s": 120, "narration": True}),
+        ("germna narration of a castle", {"language": "de", "narration": True}),
+        ("a fox in the snow, 12 secs", {"total_duration_s": 12}),
+    ],
+)
+def test_a_typo_is_read_as_the_setting_it_is_one_slip_from(request_text: str, expected: dict) -> None:
+    stated = extract_requirements(request_text).model_dump(exclude_none=True)
+    assert {key: stated.get(key) for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("request_text", "kept"),
+    [
+        ("a narrative about a castle in russia", "narrative about a castle in russia"),
+        ("a musk ox in the snow", "musk ox in the snow"),
+        ("a squire polishing armour", "squire polishing armour"),
+        ("three spots of light on a wall", "three spots of light on a wall"),
+    ],
+)
+def test_real_words_near_a_setting_word_are_not_corrected(request_text: str, kept: str) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.subject == kept
+    assert (stated.language, stated.narration, stated.music, stated.shot_count) == (None, None, None, None)
