@@ -622,6 +622,8 @@ class ConversationService:
         not made). Advisory: ``render`` checks the limits again, atomically, when it queues the job."""
         if out is not None:
             check_output_path(out)
+        if not self.settings.broker_url:  # rendered here: backends named wrongly fail now, not after planning
+            await asyncio.to_thread(self.renders.pipeline)
         await asyncio.to_thread(
             partial(
                 self.repository.check_admission,

@@ -73,7 +73,10 @@ def test_options_a_backend_rejects_are_named_in_one_line(plugin_cli: Cli) -> Non
     assert "Traceback" not in result.stderr
 
 
-def test_an_unknown_backend_lists_what_is_installed(cli: Cli) -> None:
+def test_an_unknown_backend_lists_what_is_installed_before_anything_is_planned(cli: Cli) -> None:
     cli.env |= {"REELWRIGHT_LLM_PROVIDER": "template", "REELWRIGHT_TEXT_TO_VIDEO_BACKEND": "sora"}
     result = cli("make", "a 2 second video of a wall", "--json")
     assert result.code != 0 and "Unknown text-to-video backend 'sora'; installed: animatic, diffusers, image-motion" in result.stderr
+    assert result.json["error"].startswith("Unknown text-to-video backend")
+    del cli.env["REELWRIGHT_TEXT_TO_VIDEO_BACKEND"]
+    assert cli.ok("history")["projects"] == []  # no project, no failed job left behind
