@@ -7,6 +7,7 @@ its diff are exact and nothing but the targeted fields of the targeted shots cha
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -99,11 +100,30 @@ Operation = Annotated[
 ]
 
 
-def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -> tuple[ShotPlan, int | None]:
-    """The plan after ``ops``, plus the shot whose duration the person set (kept when fitting a total)."""
+@dataclass(frozen=True)
+class Applied:
+    """A plan after operations, the shot whose length the person set (kept when fitting a total), and what
+    could not be done as asked (a length beyond what a shot can last), to tell them."""
+
+    plan: ShotPlan
+    resized: int | None
+    notes: tuple[str, ...] = ()
+
+
+def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -> Applied:
+    """The plan after ``ops``."""
     shots = list(plan.shots)
     plan_updates: dict[str, Any] = {}
     resized: int | None = None
+    notes: list[str] = []
+
+    def length(shot_id: int, seconds: float) -> float:
+        clamped = _clamp_duration(seconds)
+        if abs(clamped - seconds) >= 0.05:
+            notes.append(
+                f"A shot lasts {MIN_SHOT_S:g} to {MAX_SHOT_S:g} seconds, so shot {shot_id} is {clamped:g} s long, not {max(seconds, 0):g} s."
+            )
+        return clamped
 
     def index_of(shot_id: int) -> int:
         if not 1 <= shot_id <= len(shots):
@@ -122,7 +142,7 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
             i = index_of(op.shot)
             changes = {k: v for k, v in op.model_dump(exclude={"op", "shot"}).items() if v is not None}
             if "duration_s" in changes:
-                changes["duration_s"] = _clamp_duration(changes["duration_s"])
+                changes["duration_s"] = length(shots[i].id, changes["duration_s"])
                 resized = shots[i].id
             for field, limit in (("prompt", MAX_PROMPT_CHARS), ("narration", MAX_NARRATION_CHARS)):
                 if field in changes:  # a person's words, kept within what a shot holds
@@ -139,7 +159,7 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
             shots[i] = shot
         elif isinstance(op, ScaleDuration):
             i = index_of(op.shot)
-            shots[i] = shots[i].model_copy(update={"duration_s": _clamp_duration(shots[i].duration_s * op.factor)})
+            shots[i] = shots[i].model_copy(update={"duration_s": length(shots[i].id, shots[i].duration_s * op.factor)})
             resized = shots[i].id
         elif isinstance(op, GradeShot):
             targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
@@ -159,7 +179,7 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
             if not 0 <= op.after <= len(shots):
                 index_of(op.after)
             template = shots[min(op.after, len(shots)) - 1] if shots else None
-            duration = _clamp_duration(op.duration_s or (template.duration_s if template else 3.0))
+            duration = length(op.after + 1, op.duration_s or (template.duration_s if template else 3.0))
             new = Shot(
                 id=len(shots) + 1,
                 prompt=op.prompt[:MAX_PROMPT_CHARS],
@@ -201,8 +221,7 @@ def apply_operations(plan: ShotPlan, ops: list[Operation], rng: random.Random) -
             targets = range(len(shots)) if op.shot is None else [index_of(op.shot)]
             for i in targets:
                 shots[i] = shots[i].model_copy(update={"seed": fresh_seed()})
-    new_plan = plan.model_copy(update=plan_updates).renumbered(shots)
-    return new_plan, resized
+    return Applied(plan.model_copy(update=plan_updates).renumbered(shots), resized, tuple(dict.fromkeys(notes)))
 
 
 def _clamp_duration(value: float) -> float:
@@ -246,14 +265,14 @@ def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
             lines.append(f"shot {shot.id}: new take")
             continue
         if before is None:
-            lines.append(f"shot {shot.id}: new ({shot.duration_s:g}s) {shot.prompt[:60]}")
+            lines.append(f"shot {shot.id}: new ({shot.duration_s:g}s) {_shortened(shot.prompt)}")
             continue
         if reordered and before.id != shot.id:
             lines.append(f"shot {before.id} moved to position {shot.id}")
         for field in ("prompt", "camera", "narration", "duration_s", "ambience"):
             a, b = getattr(before, field), getattr(shot, field)
             if a != b:
-                a, b = (f"{a:g}s", f"{b:g}s") if field == "duration_s" else (str(a)[:60] or "none", str(b)[:60] or "none")
+                a, b = (f"{a:g}s", f"{b:g}s") if field == "duration_s" else _changed_words(str(a), str(b))
                 lines.append(f"shot {shot.id} {field.removesuffix('_s')}: {a} -> {b}")
         if before.grade != shot.grade:
             lines.append(f"shot {shot.id} grade: {_grade(shot.grade)}")
@@ -262,8 +281,30 @@ def diff_plans(old: ShotPlan, new: ShotPlan) -> list[str]:
     new_seeds = {shot.seed for shot in new.shots}
     for shot in old.shots:
         if shot.seed not in new_seeds and shot.id not in retaken:
-            lines.append(f"shot {shot.id} removed: {shot.prompt[:60]}")
+            lines.append(f"shot {shot.id} removed: {_shortened(shot.prompt)}")
     return lines
+
+
+def _changed_words(before: str, after: str) -> tuple[str, str]:
+    """Two versions of a text cut to the words that differ, "…" standing for the words both share at either end,
+    so the change in a long description shows whole ("… at dusk -> … at night")."""
+    old, new = before.split(), after.split()
+    head = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+    room = min(len(old), len(new)) - head
+    tail = next((i for i, (a, b) in enumerate(zip(reversed(old), reversed(new), strict=False)) if a != b or i >= room), room)
+    head, tail = max(0, head - 2), max(0, tail - 2)  # two shared words either side, to show where it changed
+    if head + tail < 3:  # little is shared: both in full
+        head = tail = 0
+
+    def cut(words: list[str]) -> str:
+        middle = " ".join(words[head : len(words) - tail])
+        return _shortened(("… " if head else "") + middle + (" …" if tail else "")) if words else "none"
+
+    return cut(old), cut(new)
+
+
+def _shortened(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _voice(plan: ShotPlan) -> str:

@@ -151,6 +151,15 @@ def _voice(match: re.Match[str]) -> str:
 _PLAINLY: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "music off", "turn the narration off", "switch the sound off"
     (re.compile(rf"\b(?:(?:turn|switch|shut|put)\s+(?:the\s+)?)?(?P<what>{_SOUND_NOUN})\s+off\b", re.I), r"no \g<what>"),
+    # "bring back the music", "turn the narration back on"
+    (
+        re.compile(
+            r"\b(?:bring|put|turn|switch|get)\s+(?:back|on)\s+(?:the\s+)?(?P<what>music|narration|narrator|voice[- ]?over)\b"
+            r"|\b(?:bring|put|turn|switch|get)\s+(?:the\s+)?(?P<what2>music|narration|narrator|voice[- ]?over)\s+(?:back(?:\s+on)?|on)\b",
+            re.I,
+        ),
+        lambda match: f"add {match.group('what') or match.group('what2')}",
+    ),
     # "can the narrator be a woman", "the voice should be a man", "make the narrator female"
     (
         re.compile(

@@ -597,6 +597,7 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     """
     text = without_kept(normalise_instruction(instruction))
     check_aspect(text)
+    check_not_going_back(text)
     reading = Reading([], set())
     context: list[int] = []
     pending: tuple[str, ...] = ()  # a part that only named shots, waiting for the part that says what to do with them
@@ -614,6 +615,26 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
             reading += _unread((part,))
         context = own or inherited or context
     return reading + _unread(pending)
+
+
+#: "undo", "revert that", "go back to version 1", "the previous version was better".
+_GOING_BACK = re.compile(
+    r"^\s*(?:undo|revert|roll\s*back)\b|\b(?:undo|revert|roll\s*back)\s+(?:that|this|it|the\s+(?:last\s+)?(?:edit|change|one))\b"
+    r"|\b(?:go|get|take\s+(?:me|it)|switch|change\s+it)\s+back\s+to\s+(?:the\s+)?(?:version\s*#?\s*(?P<n>\d+)|v(?P<v>\d+)\b|(?:previous|last|old|original|first)\s+(?:version|one))"
+    r"|\b(?:previous|last|old|original)\s+version\b",
+    re.I,
+)
+
+
+def check_not_going_back(text: str) -> None:
+    """An edit makes a new version from the latest; going back is choosing an earlier one, which is kept."""
+    if match := _GOING_BACK.search(text):
+        number = match.group("n") or match.group("v") or "N"
+        raise BadRequest(
+            f"Every version is kept, so nothing needs undoing: render the one you want (version {number}; on the command line "
+            f'"reelwright render PROJECT --version {number}", and "reelwright show PROJECT" lists them), or say what to change back, '
+            'e.g. "make shot 2 brighter".'
+        )
 
 
 def _unread(parts: tuple[str, ...]) -> Reading:
@@ -910,7 +931,9 @@ def _read_shot_changes(text: str, plan: ShotPlan, refs: list[tuple[int, tuple[in
         old_words, new = match.group("old").strip(), _description(match.group("new"))
         prompt = plan.shot(ids[0]).prompt if ids[0] <= len(plan.shots) else ""
         if prompt and re.search(rf"\b{re.escape(old_words)}\b", prompt, re.I):
-            return Reading([SetShot(shot=ids[0], prompt=re.sub(rf"\b{re.escape(old_words)}\b", new, prompt, count=1, flags=re.I))], named)
+            article = r"(?:(?:a|an|the|some)\s+)?" if re.match(r"(?:a|an|the|some)\s", new, re.I) else ""  # "a boat" -> "a ferry"
+            prompt = re.sub(rf"\b{article}{re.escape(old_words)}\b", new, prompt, count=1, flags=re.I)
+            return Reading([SetShot(shot=ids[0], prompt=prompt)], named)
         return Reading([SetShot(shot=ids[0], prompt=new)], named)
     if (line := narration_line(text)) is not None:
         return Reading([SetShot(shot=i, narration=line) for i in ids], named)
@@ -1302,9 +1325,16 @@ def edit_plan(
             info = PlannerInfo(engine="rules", fallback=True, note=str(error), fix=getattr(error, "fix", None))
     if not ops and nothing_stated:
         raise BadRequest(_not_understood(reading.unread))
-    new_plan, resized = apply_operations(plan, ops, rng)
+    applied = apply_operations(plan, ops, rng)
+    for said in applied.notes:
+        info = _with_note(info, said)
     # Without a stated total the video simply gets longer or shorter; with one, other shots absorb it.
-    new_plan = enforce(new_plan, requirements, keep_shot=resized)
+    new_plan = enforce(applied.plan, requirements, keep_shot=applied.resized)
+    if applied.resized and (asked := applied.plan.shot(applied.resized).duration_s) != (got := new_plan.shot(applied.resized).duration_s):
+        info = _with_note(
+            info,
+            f"The video stays {new_plan.total_duration_s:g} s long, as you said, so shot {applied.resized} is {got:g} s, not {asked:g} s.",
+        )
     check_total(new_plan.total_duration_s, max_total_s)
     if len(new_plan.shots) > MAX_SHOTS:
         raise BadRequest(f"At most {MAX_SHOTS} shots per video; this edit would make {len(new_plan.shots)}.")
@@ -1315,17 +1345,21 @@ def edit_plan(
     ]
     if timed:
         said = "A talking shot lasts as long as its words take to say: change its words (or stop the lip sync) to change its length."
-        info = info.model_copy(update={"note": f"{info.note} {said}" if info.note else said})
+        info = _with_note(info, said)
     if not new_plan.narration and plan.narration and any(shot.talking for shot in new_plan.shots):
         said = 'The faces still say their lines (without captions); "stop the lip sync" makes them narration, which this turns off.'
-        info = info.model_copy(update={"note": f"{info.note} {said}" if info.note else said})
+        info = _with_note(info, said)
     if new_plan.narration and new_plan.language != plan.language:
         said = (
             f"The narration is now to be spoken in {language_name(new_plan.language)}, but its lines are as they were: "
             'I do not translate them; give each shot its new line ("shot 1 says: …").'
         )
-        info = info.model_copy(update={"note": f"{info.note} {said}" if info.note else said})
+        info = _with_note(info, said)
     return new_plan, requirements, info
+
+
+def _with_note(info: PlannerInfo, said: str) -> PlannerInfo:
+    return info.model_copy(update={"note": f"{info.note} {said}" if info.note else said})
 
 
 def _not_understood(parts: tuple[str, ...], *, changed_nothing: bool = False) -> str:

@@ -301,3 +301,49 @@ def test_a_new_shot_count_says_how_to_get_it(plan_and_facts, instruction, says) 
 def test_a_frame_shape_there_is_not_names_the_ones_there_are(plan_and_facts, instruction) -> None:
     with pytest.raises(BadRequest, match=r"16:9.*9:16.*1:1"):
         edit(plan_and_facts, instruction)
+
+
+def noted(plan_and_facts, instruction):
+    plan, facts = plan_and_facts
+    new, _, info = edit_plan(plan, instruction, facts, None, rng=random.Random(9))
+    return new, info.note or ""
+
+
+@pytest.mark.parametrize(
+    ("instruction", "says"), [("make shot 1 0 seconds", "shot 1 is 1 s long, not 0 s"), ("shot 2 -5 seconds", "shot 2 is 1 s")]
+)
+def test_a_length_beyond_what_a_shot_can_last_is_kept_within_and_said(plan_and_facts, instruction, says) -> None:
+    new, note = noted(plan_and_facts, instruction)
+    assert "1 to 30 seconds" in note and says in note
+    assert min(shot.duration_s for shot in new.shots) >= 1
+
+
+def test_a_shot_longer_than_the_stated_total_allows_says_what_it_got(plan_and_facts) -> None:
+    new, note = noted(plan_and_facts, "make shot 1 100 seconds")
+    assert "not 100 s" in note and f"shot 1 is {new.shots[0].duration_s:g} s, not 30 s" in note and new.total_duration_s == 12
+
+
+def test_the_diff_of_a_long_description_shows_the_words_that_changed(plan_and_facts) -> None:
+    old, new = edit(
+        plan_and_facts, "replace shot 2 with " + "an old wooden lighthouse on a rocky cliff above a stormy sea at dusk, seen from a boat"
+    )
+    _, newer = edit((new, plan_and_facts[1]), "replace the boat with a ferry")
+    assert diff_plans(new, newer) == ["shot 2 prompt: … from a boat -> … from a ferry"]
+    assert diff_plans(old, new) == [f"shot 2 prompt: {old.shots[1].prompt} -> {new.shots[1].prompt}"]
+
+
+@pytest.mark.parametrize(
+    ("instruction", "version"),
+    [("undo", "N"), ("go back to version 1", "1"), ("revert that", "N"), ("the previous version was better", "N")],
+)
+def test_going_back_points_to_the_kept_versions(plan_and_facts, instruction, version) -> None:
+    with pytest.raises(BadRequest, match=f"Every version is kept.*--version {version}"):
+        edit(plan_and_facts, instruction)
+
+
+@pytest.mark.parametrize("instruction", ["bring back the music", "turn the music back on", "put the music back"])
+def test_bringing_the_music_back_adds_music(plan_and_facts, instruction) -> None:
+    plan, facts = plan_and_facts
+    silent, facts, _ = edit_plan(plan, "no music", facts, None, rng=random.Random(9))
+    back, _, _ = edit_plan(silent, instruction, facts, None, rng=random.Random(9))
+    assert silent.music is None and back.music == plan.music  # the music that was asked for
