@@ -709,6 +709,7 @@ class Repository:
             for job in jobs:
                 _fail_unfinished(session, job.render_id)
                 job.status, job.stage, job.error, job.error_code, job.finished_at = "cancelled", "cancelled", "Cancelled.", 6, utcnow()
+                job.lease_expires_at = None  # nobody holds an ended job
             return [job.id for job in jobs]
 
     def set_notice(self, job_id: int, ref: str | None) -> None:

@@ -215,6 +215,7 @@ def test_reelwright_cancel_clears_jobs_stuck_on_a_worker_that_keeps_its_lease(cl
     assert refused.code != 0 and "already have 2" in refused.stderr and "reelwright cancel" in refused.stderr
 
     assert cli.ok("cancel", project) == {"project_id": project, "cancelled": 2}
+    assert rows(settings, "select status, lease_expires_at from jobs") == [("cancelled", None)] * 2  # held by nobody now
     assert cli.ok("render", project)["path"].endswith(".mp4")
     unknown = cli("cancel", "ffffffff")
     assert unknown.code == 3 and "No project" in unknown.stderr
