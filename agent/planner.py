@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reelwright.agent.requirements import enforce, frame_note, keywords, language_name
+from reelwright.agent.requirements import enforce, frame_note, keywords, language_name, title_in
 from reelwright.agent.talking import lines_for, speaking_time_s
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import (
@@ -212,7 +212,7 @@ def plan_video(
     aspect = requirements.aspect or "16:9"
     width, height = RESOLUTIONS[aspect]
     plan = ShotPlan(
-        title=title_for(theme or subjects[0]),
+        title=title_for(title_in(request) or theme or subjects[0]),
         style=clean_style(requirements.style or ""),
         aspect=aspect,
         width=width,
@@ -481,7 +481,9 @@ def clean_style(style: str) -> str:
 
 def title_for(subject: str) -> str:
     """A title from the subject: capitalised, at most 60 characters, cut at a word."""
-    title = re.sub(r"\s+", " ", subject).strip(" \"'.,;:") or "Untitled"
+    title = re.sub(r"\s+", " ", subject).strip(" \"'.,;:()[]{}-")
+    if not re.search(r"\w", title):
+        return "Untitled"  # a title is never punctuation
     if len(title) > 60:
         title = title[:60].rsplit(" ", 1)[0].rstrip(",;:")
     return title[:1].upper() + title[1:]

@@ -384,6 +384,31 @@ _DANGLING_WORDS = re.compile(
 )
 
 
+#: A title the person gives: 'titled "Morning Rush"', 'a video called "Hope"', "title: Morning Rush", "entitled Morning Rush about …".
+_TITLED = re.compile(
+    r"\b(?P<word>titled|entitled|title\s*[:=]|with\s+the\s+title|called|named)\s*"
+    r"(?:[\"“«](?P<quoted>[^\"”»]*\w[^\"”»]*)[\"”»]|['‘](?P<single>(?:[^'’]|['’]\w)+?)['’](?!\w)"
+    r"|(?P<bare>\w[^,.;:!?\"“”]{0,59}?)(?=\s+(?:about|of|on|showing|featuring|with|where|in\s+which|that|for)\b|\s*[,.;:!?]|\s*$))",
+    re.I,
+)
+#: "called" and "named" give a title only when said of the video: 'a clip called "Hope"', not 'a dog named "Max"'.
+_VIDEO_BEFORE_NAME = re.compile(r"\b(?:video|clip|film|movie|reel|short|vid)s?\s+$", re.I)
+
+
+def stated_title(text: str) -> re.Match[str] | None:
+    """Where the request gives the video's title, if it does."""
+    for match in _TITLED.finditer(text):
+        if match.group("word").lower() not in {"called", "named"} or _VIDEO_BEFORE_NAME.search(text, 0, match.start()):
+            return match
+    return None
+
+
+def title_in(request: str) -> str | None:
+    """The title the person gave the video, as they wrote it."""
+    match = stated_title(plain_text(request))
+    return (match.group("quoted") or match.group("single") or match.group("bare")).strip() if match else None
+
+
 #: Setting words still read when mistyped ("verticle", "sqaure", "widescren", "naration", "narator", "musci", "femal").
 _SETTING_WORDS = (
     "vertical",
@@ -466,6 +491,8 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
     said, rest = spoken_words(plain_text(text))
     if asks_to_speak(rest):  # the words said are neither the subject nor the length or style
         facts["talking"], facts["spoken_line"], text = True, said, rest
+    if title := stated_title(text):  # a title is the person's words: no setting is read from them
+        text = blank(text, [title.span()])
     text = normalise(spelled_out(plain_text(text)))
     spans: list[tuple[int, int]] = []
 

@@ -79,6 +79,28 @@ def test_a_supported_ratio_needs_no_note() -> None:
     assert plan_for("1080x1920 video of a cat").planner.note is None
 
 
+@pytest.mark.parametrize(
+    ("text", "title", "subject_word"),
+    [
+        ('a video titled "Morning Rush" about commuters', "Morning Rush", "commuters"),
+        ("a vertical clip called 'Square One' of a chess board", "Square One", "chess"),
+        ("a video titled 'Don't Stop' about runners", "Don't Stop", "runners"),
+        ("title: Night Shift, a nurse walking a hospital corridor, 8 seconds", "Night Shift", "nurse"),
+    ],
+)
+def test_a_title_the_person_gives_is_the_title_and_not_the_subject(text: str, title: str, subject_word: str) -> None:
+    plan = plan_for(text).plan
+    assert plan.title == title
+    assert all(subject_word in shot.prompt and title not in shot.prompt for shot in plan.shots)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"), [('a dog named "Max" running', 'Dog named "Max" running'), ("(1) a kettle (2) a teapot", "Kettle")]
+)
+def test_a_title_is_made_from_words_never_from_punctuation(text: str, title: str) -> None:
+    assert plan_for(text).plan.title == title
+
+
 def test_narration_lines_fit_their_shots() -> None:
     plan = plan_for("a 6 second video of the history of the printing press and its inventor Johannes Gutenberg in Mainz").plan
     for shot in plan.shots:
