@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
 
 from reelwright.access import Action, Viewer
+from reelwright.bot.discord_bot.text import chat_text, safe
 from reelwright.bot.service import ConversationService
-from reelwright.errors import ReelwrightError
+from reelwright.errors import NotFound, ReelwrightError
 from reelwright.plan import Requirements
 from reelwright.records import Place, ProjectRecord, UserRef
 
@@ -37,6 +39,8 @@ VOICES = [
 #: How long an uploader has to confirm what they uploaded (an image to animate, a voice to clone).
 CONSENT_TIMEOUT_S = 600.0
 Origin = discord.Interaction | discord.Message
+#: A project id as the bot writes it (8 hex digits); what people type is trimmed and lower-cased first.
+PROJECT_ID = re.compile(r"[0-9a-f]{8}")
 
 
 def user_ref(user: discord.abc.User) -> UserRef:
@@ -75,11 +79,20 @@ def shown_here(project: ProjectRecord, origin: Origin) -> bool:
     return project.guild == guild if project.guild is not None else guild is None
 
 
+def project_id_from(typed: str) -> str:
+    """A project id as someone typed it (spaces, backticks, capitals), or ``NotFound`` echoing it safely:
+    what they typed never reaches a message unescaped."""
+    project_id = typed.strip().strip("`").strip().lower()
+    if not PROJECT_ID.fullmatch(project_id):
+        raise NotFound(f"No project “{safe(typed.strip(), 40)}” that you can see; `/history` lists yours.")
+    return project_id
+
+
 async def authorize(service: ConversationService, origin: Origin, project_id: str, action: Action) -> ProjectRecord:
     """The project if the person who sent ``origin`` may do ``action`` to it; else ``NotAllowed``/``NotFound``."""
     author = author_of(origin)
     return await service.authorize(
-        project_id,
+        project_id_from(project_id),
         Viewer(user_ref(author), place_of(origin).guild),
         action,
         moderates=lambda project: moderates(author, origin.guild, project),
@@ -130,6 +143,26 @@ async def reply(
     return await origin.reply(content, embed=attached, view=buttons)
 
 
+async def publish(origin: Origin, content: str, *, embed: discord.Embed | None = None, private_note: str = "") -> discord.Message:
+    """Say what everyone where ``origin`` happened may see: the plan, a new version.
+
+    Commands and buttons are deferred privately, so that a refusal or a mistake is seen only by the
+    person who asked; what succeeds is then posted as a public follow-up, and the private "thinking…"
+    answer becomes ``private_note``.
+    """
+    content = content[:2000]
+    attached = embed or discord.utils.MISSING
+    if isinstance(origin, discord.Message):
+        return await origin.reply(content, embed=attached)
+    if not origin.response.is_done():
+        await origin.response.send_message(content, embed=attached)
+        return await origin.original_response()
+    if origin.response.type is discord.InteractionResponseType.deferred_channel_message:
+        # Until the deferred answer is completed, a follow-up would replace it (and be private like it).
+        await origin.edit_original_response(content=private_note or "✅")
+    return await origin.followup.send(content, embed=attached, wait=True)
+
+
 async def report_error(origin: Origin, error: BaseException) -> None:
     """The one place failures become replies, for commands, buttons, modals and messages alike.
 
@@ -140,7 +173,7 @@ async def report_error(origin: Origin, error: BaseException) -> None:
         log.error("a Discord request failed", exc_info=error)
     elif error.chat_message:
         log.error("a Discord request failed: %s", error)
-    message = error.for_chat() if isinstance(error, ReelwrightError) else UNEXPECTED
+    message = chat_text(error.for_chat()) if isinstance(error, ReelwrightError) else UNEXPECTED
     try:
         await reply(origin, message, ephemeral=True)
     except discord.HTTPException:
@@ -156,8 +189,15 @@ async def project_of(service: ConversationService, channel: object) -> str | Non
 
 
 async def project_named_or_here(service: ConversationService, interaction: discord.Interaction, project: str | None) -> str | None:
-    """The project a command names, else the one whose thread it is typed in; if neither, the person is told."""
-    project_id = project or await project_of(service, interaction.channel)
+    """The project a command names, else the one whose thread (or DM) it is typed in; if neither, or the name
+    is no project id, the person is told."""
+    if project:
+        try:
+            return project_id_from(project)
+        except ReelwrightError as error:
+            await report_error(interaction, error)
+            return None
+    project_id = await project_of(service, interaction.channel)
     if project_id is None:
         command = interaction.command.name if interaction.command else "this command"
         await reply(interaction, f"Use `/{command}` inside a project thread, or name the `project`.", ephemeral=True)

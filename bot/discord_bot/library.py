@@ -28,7 +28,8 @@ class Library(commands.Cog):
     @app_commands.command(name="show", description="A project's latest plan.")
     async def show(self, interaction: discord.Interaction, project: str) -> None:
         await interaction.response.defer(ephemeral=True)
-        if await authorized(self.service, interaction, project, Action.VIEW) is None:
+        found = await authorized(self.service, interaction, project, Action.VIEW)
+        if found is None:
             return
-        _, record, render = await self.service.show(project)
+        _, record, render = await self.service.show(found.id)
         await interaction.followup.send(embed=plan_embed(record), ephemeral=True, content="Rendered." if render else "Not rendered yet.")

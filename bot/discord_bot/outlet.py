@@ -10,7 +10,7 @@ import discord
 
 from reelwright.bot.discord_bot.buttons import result_view
 from reelwright.bot.discord_bot.chat import DEFAULT_UPLOAD_LIMIT, SURFACE
-from reelwright.bot.discord_bot.text import progress_text, result_text, safe
+from reelwright.bot.discord_bot.text import chat_text, progress_text, result_text
 from reelwright.bot.jobs import JobEvent
 from reelwright.records import VersionRecord
 
@@ -49,15 +49,15 @@ class DiscordOutlet:
         return message
 
     async def show_failure(self, message: object | None, reason: str) -> None:
-        text = f"❌ {safe(reason, 1800)}"
+        text = f"❌ {chat_text(reason)[:1800]}"
         if message is None:
             await send(self.channel, text)
         else:
             await edit(message, text)
 
     async def post_result(self, record: VersionRecord, file: Path | None, filename: str, note: str) -> None:
-        attachment = {"file": discord.File(file, filename)} if file is not None else {}
-        await send(self.channel, result_text(record, note), view=result_view(record.project_id, record.plan.narration), **attachment)
+        upload = (file, filename) if file is not None else None
+        await send(self.channel, result_text(record, note), upload=upload, view=result_view(record.project_id, record.plan.narration))
 
     async def remove(self, message: object | None) -> None:
         await delete(message)
@@ -90,16 +90,20 @@ async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, di
     return DiscordOutlet(channel), channel.get_partial_message(int(message_id)) if message_id else None
 
 
-async def send(channel: discord.abc.Messageable, content: str, **kwargs: Any) -> discord.Message | None:
-    """A channel message that gets through if anything can.
+async def send(
+    channel: discord.abc.Messageable, content: str, *, upload: tuple[Path, str] | None = None, **kwargs: Any
+) -> discord.Message | None:
+    """A channel message (with ``upload``: a file and the name it is posted as) that gets through if anything can.
 
     A server error is retried once (discord.py already retries 429s and transient 5xx); when a
     project thread was deleted, archived and locked, we lost permission there, or it keeps
     failing, the message goes to the thread's parent channel, so a finished video is not lost.
+    Every attempt opens the file afresh: discord.py closes a file once a request with it ends.
     """
     for attempt in (1, 2):
+        options = {**kwargs, "file": discord.File(upload[0], upload[1])} if upload is not None else kwargs
         try:
-            return await channel.send(content[:2000], **kwargs)
+            return await channel.send(content[:2000], **options)
         except (discord.Forbidden, discord.NotFound) as error:
             log.warning("cannot post in %s (%s)", getattr(channel, "id", "?"), error.status)
             break
@@ -107,14 +111,11 @@ async def send(channel: discord.abc.Messageable, content: str, **kwargs: Any) ->
             if error.status < 500:
                 raise
             log.warning("posting in %s failed with %s (attempt %d)", getattr(channel, "id", "?"), error.status, attempt)
-            file = kwargs.get("file")
-            if isinstance(file, discord.File):
-                file.reset()  # the failed attempt consumed it
     parent = getattr(channel, "parent", None)
     if parent is None:
         return None
     log.warning("posting in the parent channel %s instead", parent.id)
-    return await send(parent, content, **kwargs)
+    return await send(parent, content, upload=upload, **kwargs)
 
 
 async def delete(message: object | None) -> None:

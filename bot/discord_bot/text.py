@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from reelwright.plan import ShotPlan
@@ -12,12 +14,41 @@ DISCLOSURE = (
     "Check any copy with `/verify` here, `reelwright verify FILE`, or any C2PA viewer."
 )
 MAX_CONTENT = 2000
+#: What the bot answers a greeting, thanks or "what can you do?": how to ask for a video, not a video of "hi".
+HELP = (
+    "Hi! Describe a video and I'll make it, e.g. “a lighthouse at night in the rain, 10 seconds”; attach an image to bring it "
+    "to life. Then say what to change (“make it darker”, “make it 9:16”, “no narration”) in its thread or in a reply to it. "
+    "`/video` has more options, `/history` lists your videos."
+)
+#: A command for a terminal, in parentheses after what to do in chat: "(`reelwright cancel PROJECT` in a terminal)".
+TERMINAL_HINT = re.compile(r"\s*\((?:[^()`]*)`reelwright [^`]*`[^()]*\)")
 
 
 def safe(text: str, limit: int = 300) -> str:
     """Text from a person or the model, escaped so it cannot ping anyone or break formatting."""
     text = discord.utils.escape_mentions(discord.utils.escape_markdown(text or ""))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def chat_text(message: str) -> str:
+    """One of our messages (an error, a refusal, why a job failed) as a Discord reply: nobody is pinged,
+    and commands meant for a terminal are left out (a Discord user has none)."""
+    return discord.utils.escape_mentions(TERMINAL_HINT.sub("", message))
+
+
+def ignored_note(not_images: list[str], extra_images: list[str], *, editing: bool) -> str:
+    """Why files attached to a message were not used: only an image is animated, one per video, when a video starts."""
+    if editing:
+        files = ", ".join(safe(name, 80) for name in not_images + extra_images)
+        return f"I ignored {files}: a change is said in words. To animate an image, start a new video with it (`/animate`)."
+    reasons = []
+    if not_images:
+        reasons.append(
+            f"{', '.join(safe(name, 80) for name in not_images)} (not an image: I can animate PNG, JPEG, WebP, GIF, BMP or TIFF)"
+        )
+    if extra_images:
+        reasons.append(f"{', '.join(safe(name, 80) for name in extra_images)} (one image per video: I used the first)")
+    return f"I ignored {' and '.join(reasons)}."
 
 
 def plan_embed(record: VersionRecord) -> discord.Embed:
