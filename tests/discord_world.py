@@ -26,6 +26,11 @@ def said(result) -> str:
     return result.followups[-1].content if result.followups else result.response.content
 
 
+def answer(result) -> discord.Message:
+    """The bot's last answer to an interaction as a message (its buttons can be clicked), private ones included."""
+    return (result.followups[-1] if result.followups else result.response).message
+
+
 def result_message(place) -> discord.Message:
     """The newest message with a video in a channel or thread."""
     return next(m for m in reversed(place.history()) if m.attachments)

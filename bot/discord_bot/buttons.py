@@ -13,7 +13,7 @@ import discord
 from discord.ext import commands
 
 from reelwright.access import Action
-from reelwright.bot.discord_bot.chat import authorized, report_error, shown_here
+from reelwright.bot.discord_bot.chat import authorized, report_error
 
 if TYPE_CHECKING:
     from reelwright.bot.discord_bot.projects import Projects
@@ -78,7 +78,7 @@ class EditModal(discord.ui.Modal, title="Edit the video"):
         project = await authorized(self.projects.service, interaction, self.project_id, Action.EDIT)
         if project is None:
             return
-        await interaction.response.defer(thinking=True, ephemeral=not shown_here(project, interaction))
+        await interaction.response.defer(thinking=True, ephemeral=True)  # a refusal is private; the new version is posted for all
         await self.projects.apply_edit(interaction, project, str(self.instruction.value))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]  # Modal.on_error narrows BaseView.on_error the same way

@@ -7,7 +7,7 @@ these behaviour tests stay quick — planning with the embedded model is specifi
 from __future__ import annotations
 
 import pytest
-from discord_world import png_bytes, project_of_result, result_message, said, world
+from discord_world import answer, png_bytes, project_of_result, result_message, said, world
 
 from reelwright.bot.discord_bot.app import ReelwrightBot
 
@@ -64,15 +64,17 @@ async def test_buttons_reroll_and_toggle_narration_and_survive_a_restart(simcord
 async def test_animate_refuses_a_file_that_is_not_an_image(simcord_env) -> None:
     _, channel, alice, _ = world(simcord_env)
     refused = await alice.slash(channel, "animate", image=("photo.png", b"not really a png"))
-    assert "not an image" in said(refused)
-    assert channel.threads == []
+    assert refused.ephemeral and "not an image" in said(refused)
+    assert channel.threads == [] and channel.history() == []
 
 
 async def test_animate_brings_an_image_to_life_once_its_uploader_confirms(simcord_env) -> None:
-    _, channel, alice, _ = world(simcord_env)
-    await alice.slash(channel, "animate", image=("photo.png", png_bytes()), duration=2.0)
-    prompt = next(m for m in channel.history() if m.components)
-    await alice.click(prompt, label="I confirm")
+    _, channel, alice, bob = world(simcord_env)
+    asked = await alice.slash(channel, "animate", image=("photo.png", png_bytes()), duration=2.0)
+    assert asked.ephemeral and channel.history(viewer=bob) == []  # the confirmation is the uploader's alone
+    await alice.click(answer(asked), label="I confirm")
+    plan_message = next(m for m in channel.history(viewer=bob) if m.embeds)
+    assert "Rendering in its thread" in plan_message.content
     assert result_message(channel.threads[0]).attachments
 
 
@@ -107,7 +109,7 @@ async def test_a_result_still_arrives_when_the_project_thread_is_gone(simcord_en
     _, channel, alice, _ = world(simcord_env)
     await alice.slash(channel, "video", prompt="a windmill at dusk", duration=2.0)
     thread = channel.threads[0]
-    simcord_env.inject_error("POST", f"/channels/{thread.id}/messages", status=404)
+    simcord_env.inject_error("POST", f"/channels/{thread.id}/messages", status=404, times=None)
     await alice.slash(channel, "edit", project=project_of_result(thread), instruction="make it 1:1")
     assert any(m.attachments and "version 2" in m.content for m in channel.history())
 
@@ -118,6 +120,8 @@ async def test_without_permission_to_create_threads_the_project_lives_in_the_cha
     await alice.slash(channel, "video", prompt="a quiet harbour", duration=2.0)
     assert channel.threads == []
     assert any(m.attachments for m in channel.history())
+    plan_message = next(m for m in channel.history() if m.embeds)
+    assert "Rendering here" in plan_message.content and "thread" not in plan_message.content
 
 
 async def test_a_direct_message_is_a_private_studio(simcord_env) -> None:
@@ -125,6 +129,27 @@ async def test_a_direct_message_is_a_private_studio(simcord_env) -> None:
     await alice.send_dm("make a 2 second video of snow falling, no narration")
     messages = alice.dm_channel.history()
     assert any(m.attachments and "AI-generated" in m.content for m in messages)
+    assert not any("thread" in m.content for m in messages)  # a DM has no threads; nothing says it has
+
+
+async def test_a_refused_or_mistaken_request_is_answered_only_to_the_person_who_asked(simcord_env) -> None:
+    _, channel, alice, bob = world(simcord_env)
+    garbled = await alice.slash(channel, "video", prompt="%%%% #### @@@@", duration=2.0)
+    assert garbled.ephemeral and "couldn't read" in said(garbled)
+    await alice.slash(channel, "video", prompt="a paper boat", duration=2.0)
+    thread = channel.threads[0]
+    before = len(thread.history(viewer=bob))
+    unclear = await alice.slash(thread, "edit", instruction="hmm")
+    assert unclear.ephemeral and "couldn't tell what to change" in said(unclear)
+    assert len(thread.history(viewer=bob)) == before
+    assert not any("couldn't" in m.content for m in channel.history(viewer=bob))
+
+
+async def test_a_project_id_that_is_not_one_is_echoed_escaped(simcord_env) -> None:
+    _, channel, alice, _ = world(simcord_env)
+    for command, options in (("show", {}), ("edit", {"instruction": "make it 1:1"}), ("cancel", {})):
+        answer = said(await alice.slash(channel, command, project="**big** <@&1> `x`", **options))
+        assert "No project" in answer and "\\*\\*big\\*\\*" in answer and "\\`x\\`" in answer, command
 
 
 async def test_settings_become_the_defaults_of_the_next_video(simcord_env) -> None:

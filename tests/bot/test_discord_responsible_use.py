@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import discord
 import pytest
-from discord_world import png_bytes, project_of_result, result_message, said, world
+from discord_world import answer, png_bytes, project_of_result, result_message, said, world
 
 from reelwright.bot.service import ConversationService
 
@@ -24,10 +24,11 @@ def consent_prompt(place) -> discord.Message:
 
 async def test_a_photo_is_animated_only_after_its_uploader_confirms_and_the_confirmation_is_kept(simcord_env) -> None:
     _, channel, alice, bob = world(simcord_env)
-    asked = await alice.slash(channel, "animate", image=("me.png", png_bytes()), duration=2.0)
-    assert "I am the person in this image" in said(asked)
+    me = simcord_env.bot.user
+    await alice.send(channel, f"{me.mention} bring me to life, 2 seconds", attachments=[("me.png", png_bytes())])
     assert channel.threads == []  # nothing planned yet
     prompt = consent_prompt(channel)
+    assert "I am the person in this image" in prompt.content
     refused = await bob.click(prompt, label="I confirm")
     assert "Only the person who uploaded" in said(refused)
     await alice.click(prompt, label="I confirm")
@@ -37,24 +38,22 @@ async def test_a_photo_is_animated_only_after_its_uploader_confirms_and_the_conf
     assert consent.user.external_id == str(alice.id)
 
 
-async def test_cancelling_the_confirmation_stores_nothing(simcord_env) -> None:
-    _, channel, alice, _ = world(simcord_env)
-    await alice.slash(channel, "animate", image=("me.png", png_bytes()), duration=2.0)
-    cancelled = await alice.click(consent_prompt(channel), label="Cancel")
-    assert "nothing was stored" in said(cancelled) or "nothing was stored" in consent_prompt_text(channel)
+async def test_animate_asks_its_uploader_alone_and_cancelling_stores_nothing(simcord_env) -> None:
+    _, channel, alice, bob = world(simcord_env)
+    asked = await alice.slash(channel, "animate", image=("me.png", png_bytes()), duration=2.0)
+    assert asked.ephemeral and "I am the person in this image" in said(asked)
+    assert channel.history(viewer=bob) == []
+    cancelled = await alice.click(answer(asked), label="Cancel")
+    assert "nothing was stored" in said(cancelled)
     assert channel.threads == [] and await service_of(simcord_env).history() == []
-
-
-def consent_prompt_text(channel) -> str:
-    return " ".join(m.content for m in channel.history())
 
 
 async def test_a_refused_request_says_why_and_admins_see_it_in_the_audit(simcord_env) -> None:
     guild, channel, alice, bob = world(simcord_env)
     admin = guild.add_member(simcord_env.create_user("admin"), roles=[guild.create_role("admins", permissions=ADMINS)])
     refused = await alice.slash(channel, "video", prompt="a deepfake of Taylor Swift endorsing my shop", duration=2.0)
-    assert "Refusal #1" in said(refused) and "/appeal" in said(refused)
-    assert channel.threads == []
+    assert refused.ephemeral and "Refusal #1" in said(refused) and "/appeal" in said(refused)
+    assert channel.threads == [] and channel.history(viewer=bob) == []  # refused in private: nobody else sees it
     assert "audit list" not in bob.available_commands(channel)  # hidden from people who are not admins
     audit = next(command for command in await simcord_env.bot.tree.fetch_commands() if command.name == "audit")
     guild.set_command_permissions(audit, {bob: True})  # a server that opened it to everyone: still admins only

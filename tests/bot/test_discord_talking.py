@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from discord_world import png_bytes, result_message, said, world
+from discord_world import answer, png_bytes, result_message, said, world
 from PIL import Image
 from skimage import data
 
@@ -20,8 +20,8 @@ def portrait_bytes() -> bytes:
 
 async def test_animate_with_words_posts_a_talking_portrait_once_the_uploader_confirms_they_may_make_it_speak(simcord_env) -> None:
     _, channel, alice, _ = world(simcord_env)
-    await alice.slash(channel, "animate", image=("me.png", portrait_bytes()), say="Hi everyone, welcome to the stream!")
-    prompt = next(m for m in channel.history() if m.components)
+    asked = await alice.slash(channel, "animate", image=("me.png", portrait_bytes()), say="Hi everyone, welcome to the stream!")
+    prompt = answer(asked)
     assert "made to speak" in prompt.content
     await alice.click(prompt, label="I confirm")
     plan_message = next(m for m in channel.history() if m.embeds)
@@ -31,8 +31,7 @@ async def test_animate_with_words_posts_a_talking_portrait_once_the_uploader_con
 
 async def test_animate_with_words_and_no_face_in_the_picture_says_what_photo_works(simcord_env) -> None:
     _, channel, alice, _ = world(simcord_env)
-    await alice.slash(channel, "animate", image=("flat.png", png_bytes()), say="hello")
-    prompt = next(m for m in channel.history() if m.components)
-    clicked = await alice.click(prompt, label="I confirm")
-    assert "couldn't find a face" in said(clicked) or any("couldn't find a face" in m.content for m in channel.history())
+    asked = await alice.slash(channel, "animate", image=("flat.png", png_bytes()), say="hello")
+    clicked = await alice.click(answer(asked), label="I confirm")
+    assert "couldn't find a face" in said(clicked)
     assert channel.threads == []
