@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+import warnings
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -56,7 +57,10 @@ def load_image(path: Path, max_bytes: int, max_pixels: int) -> Path:
     if size > max_bytes:
         raise BadImage(f"{path.name} is {size / 2**20:.0f} MiB; images up to {max_bytes / 2**20:.0f} MiB are accepted.")
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():  # Pillow warns of a huge image on open; the pixel limit below refuses it in words
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
             if image.format not in IMAGE_FORMATS:
                 raise BadImage(f"{path.name} is a {image.format} file; use PNG, JPEG, WebP, GIF, BMP or TIFF.")
             width, height = image.size

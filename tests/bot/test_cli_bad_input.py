@@ -66,17 +66,26 @@ def make_images(folder: Path) -> dict[str, Path]:
     truncated = folder / "broken.jpg"
     Image.new("RGB", (256, 256), (10, 200, 30)).save(folder / "full.jpg", quality=95)
     truncated.write_bytes((folder / "full.jpg").read_bytes()[:600])
-    huge = folder / "huge.png"
-    # A valid PNG header that claims 100000 x 100000 pixels: refused before decoding.
+    # Valid PNG headers that claim 100000 x 100000 pixels (past Pillow's bomb limit) and 10000 x 9500 (past
+    # its warning, under its limit): refused before decoding, in one line.
     png = good.read_bytes()
-    header = struct.pack(">II", 100000, 100000) + png[24:29]
-    huge.write_bytes(png[:16] + header + struct.pack(">I", zlib.crc32(b"IHDR" + header)) + png[33:])
-    return {"missing": folder / "nope.png", "not-image": text, "truncated": truncated, "huge": huge}
+    claims = {}
+    for name, width, height in (("huge", 100000, 100000), ("big", 10000, 9500)):
+        header = struct.pack(">II", width, height) + png[24:29]
+        claims[name] = folder / f"{name}.png"
+        claims[name].write_bytes(png[:16] + header + struct.pack(">I", zlib.crc32(b"IHDR" + header)) + png[33:])
+    return {"missing": folder / "nope.png", "not-image": text, "truncated": truncated, **claims}
 
 
 @pytest.mark.parametrize(
     ("case", "fragment"),
-    [("missing", "no such image"), ("not-image", "not an image"), ("truncated", "corrupted"), ("huge", "pixels")],
+    [
+        ("missing", "no such image"),
+        ("not-image", "not an image"),
+        ("truncated", "corrupted"),
+        ("huge", "pixels"),
+        ("big", "the limit is 40 megapixels"),
+    ],
 )
 def test_bad_images_are_refused(cli: Cli, tmp_path: Path, case: str, fragment: str) -> None:
     image = make_images(tmp_path / "images")[case]
