@@ -62,7 +62,10 @@ _ORDINAL_REF = re.compile(
     + SHOT_NOUN
     + r")\b"
     # "plano primero", "szene letzte", "shot 2nd"; in English "the cat shot first" is a place to move it to
-    r"|\b" + SHOT_NOUN + r"\s+(?P<o2>" + _ORDINAL_AFTER + r")\b",
+    r"|\b" + SHOT_NOUN + r"\s+(?P<o2>" + _ORDINAL_AFTER + r")\b"
+    # "… and the third shorter": the shot left unsaid after a change
+    r"|(?:^|(?<=\band\s)|(?<=,\s))the\s+(?P<o3>" + _ORDINAL + r")\b(?=\s+(?:darker|brighter|warmer|cooler|longer|shorter|black|monochrome|"
+    r"more|less|a\s+bit|too|should|in\s+slow|slow|zoom|pan|tilt|static)\b|\s*$)",
     re.I,
 )
 _GROUP_REF = re.compile(
@@ -152,7 +155,7 @@ def _by_place(text: str, plan: ShotPlan, numbered: ShotRefs) -> ShotRefs:
     for match in _ORDINAL_REF.finditer(text):
         if taken(match.start()):
             continue
-        tokens = [match.group("o") or match.group("o2")]
+        tokens = [match.group("o") or match.group("o2") or match.group("o3")]
         tokens += re.findall(_ORDINAL, match.group("more") or "", re.I)
         found += [(n, match.span()) for n in (shot_number(t, count) for t in tokens) if n]
     for match in _GROUP_REF.finditer(text):

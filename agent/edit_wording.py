@@ -160,6 +160,14 @@ _PLAINLY: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         ),
         lambda match: f"add {match.group('what') or match.group('what2')}",
     ),
+    # "the narration slower", "make the narrator faster"
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?P<who>narration|narrator|voice[- ]?over|voice)\s+(?:(?:a\s+)?(?:bit|little|lot)\s+)?(?P<pace>slower|faster)\b",
+            re.I,
+        ),
+        r"\g<pace> \g<who>",
+    ),
     # "can the narrator be a woman", "the voice should be a man", "make the narrator female"
     (
         re.compile(

@@ -10,6 +10,7 @@ names, so the narrower change always wins.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import re
@@ -601,6 +602,7 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
     reading = Reading([], set())
     context: list[int] = []
     pending: tuple[str, ...] = ()  # a part that only named shots, waiting for the part that says what to do with them
+    reorders = 0
     for part in edit_parts(text, plan):
         own = list(dict.fromkeys(number for number, _ in shot_refs(part, plan)))
         inherited = context if not own and _continues(part) else []
@@ -614,7 +616,17 @@ def read_instruction(instruction: str, plan: ShotPlan) -> Reading:
         else:
             reading += _unread((part,))
         context = own or inherited or context
-    return reading + _unread(pending)
+        reorders += any(isinstance(op, _REORDERING) for op in read.ops)
+    if reorders > 1:
+        raise BadRequest(
+            'One change to which shots there are, or their order, per message: shot numbers change after each. Say e.g. "remove shot 2", then "add a shot of … at the end".'
+        )
+    reading += _unread(pending)
+    # Every part names shots as they are now: changes to them first, then the one change of order.
+    return dataclasses.replace(reading, ops=sorted(reading.ops, key=lambda op: isinstance(op, _REORDERING)))
+
+
+_REORDERING = (AddShot, RemoveShot, MoveShot)
 
 
 #: "undo", "revert that", "go back to version 1", "the previous version was better".
@@ -1365,7 +1377,7 @@ def _with_note(info: PlannerInfo, said: str) -> PlannerInfo:
 def _not_understood(parts: tuple[str, ...], *, changed_nothing: bool = False) -> str:
     """What to say when (part of) an instruction could not be read: which words, and examples that can."""
     said = " and ".join(f'"{part[:80]}"' for part in parts)
-    lead = f"I couldn't tell what {said} should change" if said else "I couldn't tell what to change"
+    lead = f"I couldn't tell what to change in {said}" if said else "I couldn't tell what to change"
     if changed_nothing:
         lead += ", so I changed nothing (the rest I could do once that part is clear)"
     return (
