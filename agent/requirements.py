@@ -371,8 +371,11 @@ _ABOUT_THE_VIDEO = re.compile(
 )
 _LEADING_ASK = re.compile(
     r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so)\b[\s,!]*)?(?:(?:pls|plz|please)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?(?:(?:make|create|generate|render|produce|give\s+me|gimme|lemme\s+(?:see|get|have)|(?:can|could|may)\s+i\s+(?:get|have|see)|i\s+(?:want|need|wanna)(?:\s+(?:to\s+)?see)?|wanna(?:\s+see)?|need|want|i'?d\s+(?:like|love)|i\s+would\s+(?:like|love)|build|do|show(?:\s+me)?|animate|film|shoot|craft|put\s+together|cook\s+up|whip\s+up|hazme|haz|cr[eé]ame|crea|genera|fais(?:-moi)?|cr[eé]e|faz|fammi|mach(?:\s+mir)?|erstelle)\b)?\s*(?:it\b\s*[:,-]?\s*)?"
-    r"(?:me\s+|us\s+)?(?:(?:an?|the|some|my|one)\s+)?(?:(?:short|quick|little|small|tiny|cool|nice|fun|cute|simple|brief|new)\s+)*"
-    r"(?:(?:ai\s+)?(?:video|vid|vidoe|viedo|vdeo|clip|film|movie|animation|reel|short|tiktok|montage|sequence|ad|commercial|promo|trailer|explainer|teaser)s?\s*)?"
+    # "a short video": the article and adjectives go with the video's noun ("a little girl" keeps them), or with a
+    # setting cut out of the text ("a ◌◌◌ about carnival" was "a video in portuguese about carnival").
+    r"(?:me\s+|us\s+)?(?:(?:(?:an?|the|some|my|one)\s+)?(?:(?:short|quick|little|small|tiny|cool|nice|fun|cute|simple|brief|new)\s+)*"
+    r"(?:ai\s+)?(?:video|vid|vidoe|viedo|vdeo|clip|film|movie|animation|reel|short|tiktok|montage|sequence|ad|commercial|promo|trailer|explainer|teaser)s?\b\s*"
+    r"|(?:an?|the|some|one)\s+(?=(?:of|about|abt|bout|showing|featuring|on|where|explaining|for)\b))?"
     r"(?:(?:of|about|abt|bout|showing|with|that\s+shows|featuring|on|where|explaining|for)\b)?\s*"
     r"(?:(?:un|une|una|uno|um|uma|ein|eine|einen)\s+(?:v[ií]d[eé]o|clip|film)\s+(?:de|d'|di|do|da|del|von|über|uber|sur|sobre|su)\s*)?"
     r"(?:(?:de|d'|di|del|von|über|uber|sur|sobre)\s+)*",
@@ -653,11 +656,25 @@ def blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+#: An article left before a word it did not stand before: "an ◌◌◌◌◌ fox" was "an anime style fox".
+_AN_ACROSS_A_CUT = re.compile(r"\b(?P<article>an?)\s{2,}(?=(?P<next>[^\W\d_]))", re.I)
+
+
+def _article_agreeing(match: re.Match[str]) -> str:
+    """ "a" or "an" as the next word's first letter wants it ("u" and "h" are left as written: "a unicorn", "an hour")."""
+    letter, article = match.group("next").lower(), match.group("article")
+    if letter in "uh":
+        return f"{article} "
+    wanted = "an" if letter in "aeio" else "a"
+    return (wanted.capitalize() if article[0].isupper() else wanted) + " "
+
+
 def subject_of(text: str) -> str | None:
     """The request without the ask and the stated facts: what the video is about."""
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
     text = re.sub(r"^[\s,;:.!?-]+", "", text)
     text = _LEADING_ASK.sub("", text, count=1)
+    text = _AN_ACROSS_A_CUT.sub(_article_agreeing, text)
     text = re.sub(r"\s*([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r"\b(?:in|at|with|and|for|of|on|to|a|an|the|that is|lasting|long|de|d'|von)\s*(?=[,;:.!?]|$)", " ", text, flags=re.I)
     text = re.sub(r"\b(?:in|at|for|of|on|to|lasting)\s+(?=(?:in|at|with|for|of|on|to|about|showing)\b)", "", text, flags=re.I)

@@ -95,7 +95,7 @@ def test_a_title_the_person_gives_is_the_title_and_not_the_subject(text: str, ti
 
 
 @pytest.mark.parametrize(
-    ("text", "title"), [('a dog named "Max" running', 'Dog named "Max" running'), ("(1) a kettle (2) a teapot", "Kettle")]
+    ("text", "title"), [('a dog named "Max" running', 'A dog named "Max" running'), ("(1) a kettle (2) a teapot", "A kettle")]
 )
 def test_a_title_is_made_from_words_never_from_punctuation(text: str, title: str) -> None:
     assert plan_for(text).plan.title == title
