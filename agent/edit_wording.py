@@ -132,7 +132,7 @@ _MORE_OF = {
 }
 _ADJECTIVE = "|".join(sorted(_MORE_OF, key=len, reverse=True))
 _DEGREE = r"(?:(?:is|are|looks?|feels?|seems?|it'?s|its|way|a\s+bit|a\s+little|much|far|kind\s+of|kinda|still|just)\s+)*"
-#: "too dark", "not so dark", "less dark": the opposite change; "not dark enough": more of it.
+#: "too dark", "not so dark", "less dark": the opposite change (True); "not dark enough": more of it.
 _COMPARISONS: list[tuple[re.Pattern[str], bool]] = [
     (re.compile(rf"\b{_DEGREE}too\s+(?P<a>{_ADJECTIVE})\b", re.I), True),
     (re.compile(rf"\b{_DEGREE}not\s+(?:so|as|that|this|too)\s+(?P<a>{_ADJECTIVE})\b", re.I), True),
@@ -223,16 +223,19 @@ def correct_typos_outside_descriptions(text: str) -> str:
 
 def said_plainly(text: str) -> str:
     """Comparisons and ways of asking that the rules would misread, in the words they read."""
-    for pattern, keeps_direction in _COMPARISONS:
-        text = pattern.sub(lambda match, keep=keeps_direction: _more_or_less(match.group("a"), keep=keep), text)
+    for pattern, opposite in _COMPARISONS:
+        text = pattern.sub(_opposite if opposite else _more_of, text)
     for pattern, replacement in _PLAINLY:
         text = pattern.sub(replacement, text)
     return text
 
 
-def _more_or_less(adjective: str, *, keep: bool) -> str:
-    change = _MORE_OF[re.sub(r"\s+", " ", adjective.lower())]
-    return change if not keep else _OPPOSITE[change]
+def _more_of(match: re.Match[str]) -> str:
+    return _MORE_OF[re.sub(r"\s+", " ", match.group("a").lower())]
+
+
+def _opposite(match: re.Match[str]) -> str:
+    return _OPPOSITE[_more_of(match)]
 
 
 def check_aspect(text: str) -> None:
