@@ -57,13 +57,42 @@ _SHOT_FRAMINGS = ("wide establishing shot", "medium shot", "close-up", "detail s
 _DEFAULT_CAMERAS: tuple[CameraMove, ...] = ("zoom_in", "pan_right", "static", "tilt_up", "pan_left", "zoom_out")
 NARRATOR_PROMPT = "You are a documentary narrator. Reply with one simple sentence of at most ten words."
 _ANGLES = ("Set the scene.", "Describe one detail.", "Describe what happens next.", "Describe how it feels.", "End on a feeling.")
+_OPENING_LINE = "Meet {s}."
+#: A clause, an activity or a topic ("how bread is made", "cooking pasta", "the history of bread") is introduced, not met.
+_OPENING_TOPIC = "This is {s}."
 _MIDDLE_LINES = (
     "Look closer at {s}.",
     "Here is {s}, up close.",
-    "Every moment of {s} tells a story.",
-    "Watch {s} unfold.",
-    "There is more to {s} than meets the eye.",
+    "Stay with {s}.",
     "Take in {s}.",
+    "There is more to {s} than meets the eye.",
+    "Another look at {s}.",
+)
+_CLOSING_LINE = "One last look at {s}."
+_CLOSING_CLAUSE = "And that is {s}."
+#: Lines for a shot too short to name the subject again; as many as a video has shots, so none repeats.
+_PLAIN_LINES = (
+    "Look closer.",
+    "Take it in.",
+    "Watch closely.",
+    "Keep watching.",
+    "Look again.",
+    "Every detail counts.",
+    "Stay a moment.",
+    "Notice the details.",
+    "Here it comes.",
+    "Take a breath.",
+    "Almost there.",
+    "What a sight.",
+)
+_CLAUSE = re.compile(r"(?:how|why|what|where|when|who|[^\W\d_]+ing)\b", re.I)
+_DETERMINED = re.compile(
+    r"(?:the|this|that|these|those|my|our|your|his|her|their|its|some|every|each|no|\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b",
+    re.I,
+)
+#: Where a subject's head noun phrase ends: "the fox | running through snow", "the history | of bread".
+_HEAD_ENDS = re.compile(
+    r"\s+(?:[^\W\d_]+ing|of|in|on|at|by|with|through|over|under|near|from|into|across|during|while|that|which|who|and)\b|\s*[,;:]", re.I
 )
 
 #: Words about the video rather than what it shows: never part of a shot prompt or a narration line.
@@ -190,7 +219,8 @@ def plan_video(
             if talking:
                 line = as_sentence(line or talking_line(theme, index, len(durations)))
             else:
-                line = line or default_narration(subjects[index], duration, index, len(durations), listed=requirements.shots is not None)
+                listed = requirements.shots is not None
+                line = line or default_narration(subjects[index], duration, index, len(durations), listed=listed, used=used_lines)
                 line = as_sentence(fit_narration(line, duration))
             used_lines.add(_normal(line))
         speaks = talking and bool(line.strip())
@@ -437,20 +467,37 @@ def fit_narration(line: str, duration_s: float) -> str:
 _DANGLING = {"a", "an", "the", "of", "in", "on", "at", "to", "and", "or", "with", "for", "from", "by", "is", "its", "their", "his", "her"}
 
 
-def default_narration(subject: str, duration_s: float, index: int, count: int, *, listed: bool) -> str:
-    """A plain line that states nothing the person did not say, short enough to speak within the shot."""
-    candidates = [as_sentence(subject)]
-    if re.match(r"(?:how|why|what|where|when|who)\b", subject, re.I):
-        candidates.insert(0, f"This is {subject}.")
-    elif not listed:
-        if index == 0:
-            candidates.insert(0, f"Meet {subject}.")
-        elif index == count - 1:
-            candidates.insert(0, f"And that is {subject}.")
-        else:
-            candidates.insert(0, _MIDDLE_LINES[(index - 1) % len(_MIDDLE_LINES)].format(s=subject))
+def default_narration(subject: str, duration_s: float, index: int, count: int, *, listed: bool, used: set[str]) -> str:
+    """A plain line that states nothing the person did not say, short enough to speak within the shot, that no
+    other shot says (``used`` holds the lines said so far, as :func:`_normal` writes them)."""
     limit = max(3, int(duration_s * WORDS_PER_SECOND))
-    return next((line for line in candidates if len(line.split()) <= limit), candidates[-1])
+    candidates = [as_sentence(subject)] if listed else template_lines(subject, index, count)
+    candidates += [as_sentence(_head(subject)), *_PLAIN_LINES]
+    return next((line for line in candidates if len(line.split()) <= limit and _normal(line) not in used), candidates[-1])
+
+
+def template_lines(subject: str, index: int, count: int) -> list[str]:
+    """The lines a shot could say about the subject, best first: named in full, then by its head ("the fox")."""
+    clause = bool(_CLAUSE.match(subject))
+    if clause:
+        mentions = [subject]
+    else:
+        first = subject if _DETERMINED.match(subject) or re.match(r"an?\b", subject, re.I) or subject[:1].isupper() else f"the {subject}"
+        mention = first if index == 0 else re.sub(r"^an?\b", "the", first, flags=re.I)  # "Meet a cat." … "the cat"
+        mentions = list(dict.fromkeys([mention, _head(mention)]))
+    if index == 0:
+        frames = [_OPENING_TOPIC if clause or " of " in subject else _OPENING_LINE]
+    elif index == count - 1:
+        frames = [_CLOSING_CLAUSE if clause else _CLOSING_LINE]
+    else:
+        turn = (index - 1) % len(_MIDDLE_LINES)
+        frames = list(_MIDDLE_LINES[turn:] + _MIDDLE_LINES[:turn])
+    return [frame.format(s=mention) for mention in mentions for frame in frames]
+
+
+def _head(phrase: str) -> str:
+    """A noun phrase without what follows its head: "the fox running through snow" -> "the fox"."""
+    return _HEAD_ENDS.split(phrase, maxsplit=1)[0] or phrase
 
 
 def framing_of(index: int, count: int) -> str:

@@ -1,6 +1,7 @@
 """Planning: code decides the structure the person asked for; the model only writes narration lines."""
 
 import random
+import re
 
 import pytest
 
@@ -105,6 +106,28 @@ def test_narration_lines_fit_their_shots() -> None:
     plan = plan_for("a 6 second video of the history of the printing press and its inventor Johannes Gutenberg in Mainz").plan
     for shot in plan.shots:
         assert len(shot.narration.split()) <= shot.duration_s * 2.2 + 1
+
+
+def test_template_narration_names_a_bare_subject_with_an_article() -> None:
+    lines = [shot.narration for shot in plan_for("cat, 16 seconds, 4 shots").plan.shots]
+    assert lines == ["Meet the cat.", "Look closer at the cat.", "Here is the cat, up close.", "One last look at the cat."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a fox running through deep snow at dawn near a frozen lake, 8 seconds, 4 shots",
+        "a cat, 24 seconds, 12 shots",
+        "how bread is made, 12 seconds",
+        "the history of bread in 20 seconds",
+        "first a sunrise, then a fisherman, finally boats at dusk, 6 seconds",
+    ],
+)
+def test_no_two_shots_say_the_same_template_line(text: str) -> None:
+    lines = [shot.narration for shot in plan_for(text).plan.shots]
+    assert len(set(lines)) == len(lines)
+    assert all(re.fullmatch(r"[A-Z][^.!?]*[a-z][.!?]", line) for line in lines)
+    assert not any(line.split()[-1].rstrip(".") in {"through", "of", "at", "with", "the", "a", "an"} for line in lines)
 
 
 def test_model_lines_that_invent_facts_talk_about_the_video_or_the_model_are_not_used() -> None:
