@@ -178,6 +178,12 @@ def _number(token: str) -> float | None:
     return None
 
 
+def _proper_fraction(token: str) -> float | None:
+    """ "1/2" -> 0.5; ``None`` for anything that is not a fraction below one."""
+    part = _number(token) if "/" in token else None
+    return part if part is not None and 0 < part < 1 else None
+
+
 def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> tuple[Duration, int] | None:
     word, start, _ = tokens[index]
     value = _number(word)
@@ -207,8 +213,8 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
         while cursor < len(tokens) and tokens[cursor][0].lower() in {"of", "a", "an"}:
             cursor += 1
     # "1 1/2 minutes"
-    if cursor < len(tokens) and "/" in tokens[cursor][0] and value == int(value) and 0 < (_number(tokens[cursor][0]) or 1) < 1:
-        value, cursor = value + (_number(tokens[cursor][0]) or 0), cursor + 1
+    if cursor < len(tokens) and value.is_integer() and (part := _proper_fraction(tokens[cursor][0])):
+        value, cursor = value + part, cursor + 1
     # "3/4 of a minute", "half of an hour"
     if value < 1 and [t[0].lower() for t in tokens[cursor : cursor + 2]] in (["of", "a"], ["of", "an"]):
         cursor += 2

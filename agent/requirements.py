@@ -508,13 +508,15 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
         facts["shot_duration_s"] = round(per_shot[0].seconds, 1)
     spans += [(d.start, d.end) for d in per_shot]
 
-    if ratio := stated_ratio(blank(text, spans)):
+    ratio = stated_ratio(blank(text, spans))
+    ratio_spans = [(ratio.start, ratio.end)] if ratio else []
+    if ratio:
         facts["aspect"] = ratio.aspect
-        spans.append((ratio.start, ratio.end))
+        spans += ratio_spans
     if match := _ONE_SHOT.search(text):
         facts["shot_count"] = 1
         spans.append(match.span())
-    elif match := _shot_count(blank(text, spans[-1:] if ratio else [])):
+    elif match := _shot_count(blank(text, ratio_spans)):  # "a 21:9 shot": its 9 counts no shots
         facts["shot_count"] = int(parse_number(match.group("count")))
         spans.append(match.span())
     for pattern, aspect in _ASPECTS:
