@@ -89,6 +89,8 @@ VERIFY_WIDTH = 1280
 #: Files read for marks at once; more wait, so /verify cannot exhaust memory.
 CONCURRENT_VERIFICATIONS = 2
 MAX_VERSION = 2**31 - 1
+#: A request that says only how the video should be ("42 seconds", "a vertical video"), not what it shows.
+NO_SUBJECT = 'What should the video show? Say it with the rest, e.g. "a 10 second vertical video of a fox running through snow".'
 #: The newest version the invisible watermark can name.
 MAX_MARKED_VERSION = 2**VERSION_BITS - 1
 #: Tries of an edit whose project another edit changed meanwhile (each re-applies it to the newer version).
@@ -328,6 +330,8 @@ class ConversationService:
             self.moderator.check_request(user, guild, check_request(overrides.spoken_line, self.settings.max_request_chars), "request")
         defaults = Requirements.model_validate(self.repository.preferences(user))
         stated = extract_requirements(request)
+        if image is None and not stated.subject and not stated.shots and not stated.talking:
+            raise BadRequest(NO_SUBJECT)
         requirements = with_request(defaults, stated)
         if overrides is not None:
             requirements = requirements.merged_with(overrides)

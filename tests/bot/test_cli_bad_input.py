@@ -48,6 +48,9 @@ def project_rows(cli: Cli) -> int:
         ("@@@ ### 123 456 !!! ??? ***", "couldn't read"),
         ("a 0 second video of a cat", "at least"),
         ("10 hours of a cat", "too long"),
+        ("42 seconds", "what should the video show"),
+        ("a vertical video, 10 seconds, no music", "what should the video show"),
+        ("make me a video", "what should the video show"),
     ],
 )
 def test_bad_requests_are_refused(cli: Cli, tmp_path: Path, request_text: str, fragment: str) -> None:
