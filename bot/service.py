@@ -24,6 +24,7 @@ from reelwright.agent.llm import ChatModel, build_llm
 from reelwright.agent.moderation import Policy
 from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
+from reelwright.agent.revert import GoBack, going_back, target_version
 from reelwright.bot.inputs import check_request, load_image
 from reelwright.bot.jobs import InProcessJobRunner, JobExecutor, JobHandle, LocalBus, ProgressBus, follow
 from reelwright.bot.moderation import Moderator, categories
@@ -497,6 +498,9 @@ class ConversationService:
             raise BadRequest(
                 f"Project {project_id} has {current.number} versions, as many as a video can be marked with; start a new project."
             )
+        ask = going_back(instruction)
+        if ask is not None:
+            return self._go_back(user, project, current, ask, instruction)
         plan, requirements, planner = edit_plan(
             current.plan, instruction, project.requirements, self.llm(), max_total_s=self.settings.max_total_duration_s
         )
@@ -511,6 +515,25 @@ class ConversationService:
         if newly_talking:
             self._may_speak(project_id, newly_talking)
         return self.repository.add_version(project_id, plan, instruction, diff, requirements, planner, based_on=current.number)
+
+    def _go_back(self, user: UserRef, project: ProjectRecord, current: VersionRecord, ask: GoBack, instruction: str) -> VersionRecord:
+        """A new version with an earlier version's plan ("undo", "go back to version 2"): the history only
+        grows, and the earlier shots' clips are reused from the cache, so it renders at once."""
+        versions = {version.number: version for version in self.repository.versions(project.id)}
+        number = target_version(ask, [versions[n].instruction for n in sorted(versions)])
+        if number < 1:
+            raise BadRequest("There is nothing to undo: this is the first version.")
+        if number not in versions:
+            raise NotFound(f"There is no version {number}; the latest is version {current.number}.")
+        earlier = versions[number].plan
+        diff = diff_plans(current.plan, earlier)
+        if not diff:
+            raise BadRequest(f"Version {current.number} already is what version {number} was.")
+        self.moderator.check_plan(user, project.guild, earlier, "edit", project.id)
+        planner = PlannerInfo(engine="rules", note=f"Version {number} again.")
+        return self.repository.add_version(
+            project.id, earlier, instruction, [f"back to version {number}", *diff], project.requirements, planner, based_on=current.number
+        )
 
     def _may_speak(self, project_id: str, images: set[str]) -> None:
         """A face an edit makes speak is checked like one planned to: its uploader's confirmation must cover
