@@ -68,8 +68,8 @@ class ReelwrightBot(commands.Bot):
         connecting and then every half lease."""
         try:
             await self.service.sweep()
-            await self.delivery.follow_orphans(SURFACE, lambda ref: outlet_at(self, ref))
-            await self.delivery.deliver_outbox(SURFACE, lambda ref: outlet_at(self, ref))
+            await self.delivery.follow_orphans(SURFACE, lambda ref: outlet_at(self, ref, self.service.queue_position))
+            await self.delivery.deliver_outbox(SURFACE, lambda ref: outlet_at(self, ref, self.service.queue_position))
         except Exception:  # the loop must outlive one bad round (a database restart, a Discord outage)
             log.exception("sweeping jobs failed; trying again next round")
 

@@ -3,28 +3,41 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import discord
+from discord.ext import tasks
 
 from reelwright.bot.discord_bot.buttons import result_view
 from reelwright.bot.discord_bot.chat import DEFAULT_UPLOAD_LIMIT, SURFACE
 from reelwright.bot.discord_bot.text import chat_text, progress_text, result_text
 from reelwright.bot.jobs import JobEvent
+from reelwright.errors import ReelwrightError
 from reelwright.records import VersionRecord
 
 log = logging.getLogger(__name__)
 
 #: How far back a restarted bot looks for a result an earlier process posted without marking it.
 RECENT_MESSAGES = 50
+#: How often a waiting job's place in the queue is read again while its progress message shows it.
+QUEUE_REFRESH_S = 15.0
+#: A job's place in the queue (``ConversationService.queue_position``): 0 while it runs, ``None`` once it ended.
+QueuePosition = Callable[[int], Awaitable[int | None]]
 
 
 class DiscordOutlet:
-    """Messages into one channel or thread, falling back to the thread's parent when the thread is gone."""
+    """Messages into one channel or thread, falling back to the thread's parent when the thread is gone.
 
-    def __init__(self, channel: discord.abc.Messageable) -> None:
+    While a job waits, its progress message shows its place in the queue, read again every
+    ``QUEUE_REFRESH_S`` (the job's own events say only when it starts), until its next event.
+    """
+
+    def __init__(self, channel: discord.abc.Messageable, queue_position: QueuePosition | None = None) -> None:
         self.channel = channel
+        self.queue_position = queue_position
+        self.waiting: tasks.Loop[Any] | None = None
 
     def ref(self, message: object | None) -> str | None:
         if not isinstance(message, discord.Message):
@@ -42,13 +55,46 @@ class DiscordOutlet:
         return await send(self.channel, text)
 
     async def show_progress(self, message: object | None, event: JobEvent) -> object | None:
+        self.stop_waiting()
         text = progress_text(event.stage, event.progress, event.detail, event.queue_position, event.starts_in_s)
         if message is None:
-            return await send(self.channel, text)
-        await edit(message, text)
+            message = await send(self.channel, text)
+        else:
+            await edit(message, text)
+        if message is not None and event.stage == "queued" and event.queue_position and self.queue_position is not None:
+            self.waiting = self.keep_place(message, event, self.queue_position)
+            self.waiting.start()
         return message
 
+    def keep_place(self, message: object, event: JobEvent, queue_position: QueuePosition) -> tasks.Loop[Any]:
+        """A loop showing the job's place as it moves up the queue, until it starts or ends."""
+        assert event.queue_position
+        shown, pace = [event.queue_position], (event.starts_in_s or 0.0) / event.queue_position
+
+        async def look_again() -> None:
+            if waiting.current_loop == 0:  # the message shows where it is now
+                return
+            try:
+                position = await queue_position(event.job_id)
+            except ReelwrightError as error:  # the database is away: the job's own events still come
+                log.info("cannot read the queue now: %s", error)
+                return
+            if not position:  # it started or ended: its own events say so
+                waiting.stop()
+            elif position != shown[0]:
+                shown[0] = position
+                await edit(message, progress_text("queued", 0.0, "", position, position * pace or None))
+
+        waiting: tasks.Loop[Any] = tasks.loop(seconds=QUEUE_REFRESH_S)(look_again)
+        return waiting
+
+    def stop_waiting(self) -> None:
+        if self.waiting is not None:
+            self.waiting.cancel()
+            self.waiting = None
+
     async def show_failure(self, message: object | None, reason: str) -> None:
+        self.stop_waiting()
         text = f"❌ {chat_text(reason)[:1800]}"
         if message is None:
             await send(self.channel, text)
@@ -56,10 +102,12 @@ class DiscordOutlet:
             await edit(message, text)
 
     async def post_result(self, record: VersionRecord, file: Path | None, filename: str, note: str) -> None:
+        self.stop_waiting()
         upload = (file, filename) if file is not None else None
         await send(self.channel, result_text(record, note), upload=upload, view=result_view(record.project_id, record.plan.narration))
 
     async def remove(self, message: object | None) -> None:
+        self.stop_waiting()
         await delete(message)
 
     async def posted(self, name: str) -> bool:
@@ -73,7 +121,9 @@ class DiscordOutlet:
         return False
 
 
-async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, discord.PartialMessage | None] | None:
+async def outlet_at(
+    client: discord.Client, ref: str, queue_position: QueuePosition | None = None
+) -> tuple[DiscordOutlet, discord.PartialMessage | None] | None:
     """The outlet (and message) a stored ``DiscordOutlet.place`` (or ``ref``) names; ``None`` when the
     channel is gone for good (deleted, or no longer ours to see). A passing failure (Discord's 5xx, the
     network) raises, so what was to be posted there waits for the next sweep instead of being dropped."""
@@ -87,7 +137,7 @@ async def outlet_at(client: discord.Client, ref: str) -> tuple[DiscordOutlet, di
         return None
     if not isinstance(channel, discord.TextChannel | discord.Thread | discord.DMChannel):
         return None
-    return DiscordOutlet(channel), channel.get_partial_message(int(message_id)) if message_id else None
+    return DiscordOutlet(channel, queue_position), channel.get_partial_message(int(message_id)) if message_id else None
 
 
 async def send(

@@ -406,7 +406,7 @@ class Projects(commands.Cog):
         return turn.version
 
     def deliver(self, channel: discord.abc.Messageable, user: UserRef, record: VersionRecord, limit: int) -> None:
-        self.delivery.spawn(self.delivery.render_and_post(DiscordOutlet(channel), user, record, limit))
+        self.delivery.spawn(self.delivery.render_and_post(DiscordOutlet(channel, self.service.queue_position), user, record, limit))
 
     # ------------------------------------------------------------------ buttons
     async def button(self, interaction: discord.Interaction, action: str, project_id: str) -> None:

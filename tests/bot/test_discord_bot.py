@@ -6,10 +6,18 @@ these behaviour tests stay quick — planning with the embedded model is specifi
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import discord
 import pytest
 from discord_world import answer, png_bytes, project_of_result, result_message, said, world
 
 from reelwright.bot.discord_bot.app import ReelwrightBot
+from reelwright.bot.discord_bot.outlet import QUEUE_REFRESH_S, DiscordOutlet
+from reelwright.bot.jobs import JobEvent
+from reelwright.bot.service import ConversationService
+from reelwright.records import UserRef
+from reelwright.settings import Settings
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.simcord(settle_timeout=180)]
 
@@ -215,3 +223,31 @@ async def test_without_the_intent_plain_messages_in_a_thread_are_left_alone(simc
     before = len(thread.history())
     await alice.send(thread, "nice one")
     assert len(thread.history()) == before + 1  # only alice's message
+
+
+async def test_a_waiting_video_shows_its_place_in_the_queue_as_it_moves_up(tmp_path: Path, simcord_env) -> None:
+    settings = Settings(data_dir=tmp_path / "queue", llm_provider="template")
+    service = ConversationService(settings)  # renders only what it is handed: the jobs below wait for a worker
+    await simcord_env.restart_bot(ReelwrightBot(service, settings))
+    _, channel, alice, _ = world(simcord_env)
+    person = UserRef("discord", str(alice.id))
+    planned = [await service.plan(person, f"a {thing}") for thing in ("kite", "boat", "lamp")]
+    jobs = [service.repository.admit_job(version.project_id, 1, person, per_user=5, queue_limit=50) for version in planned]
+    outlet = DiscordOutlet(simcord_env.bot.get_channel(channel.id), service.queue_position)
+
+    async def first_event(message: discord.Message) -> None:  # what delivery shows of the last job, as the bot's own work
+        if message.author.id == alice.id:
+            await outlet.show_progress(None, JobEvent(jobs[2], "queued", "queued", 0.0, queue_position=2, starts_in_s=120.0))
+
+    simcord_env.bot.add_listener(first_event, "on_message")
+    await alice.send(channel, "show it")
+    shown = channel.history()[-1]
+    assert "2 job(s) ahead" in shown.content
+
+    service.repository.cancel_jobs(job_ids=[jobs[0]])
+    await simcord_env.advance_time(QUEUE_REFRESH_S)
+    assert "1 job(s) ahead" in next(m for m in channel.history() if m.id == shown.id).content
+    service.repository.cancel_jobs(job_ids=jobs[1:])  # it left the queue: its own events say how
+    await simcord_env.advance_time(QUEUE_REFRESH_S)
+    assert outlet.waiting is not None and not outlet.waiting.is_running()
+    await service.close()
