@@ -204,6 +204,8 @@ class Projects(commands.Cog):
         if not (mentioned or replied or follows_thread or in_dm):
             return
         text = message.content.replace(self.bot.user.mention, "").replace(f"<@!{self.bot.user.id}>", "").strip()
+        if not (mentioned or replied or in_dm) and small_talk(text):  # people chatting in a project's thread
+            return
         project_id = project_named_in(replied_to) if replied and isinstance(replied_to, discord.Message) else None
         named = await self.project_named(text)
         if named is not None:

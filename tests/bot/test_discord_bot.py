@@ -214,6 +214,9 @@ async def test_with_the_message_content_intent_plain_replies_in_a_thread_edit_it
     thread = channel.threads[0]
     await alice.send(thread, "make shot 1 darker")
     assert any("Version 2" in m.content for m in thread.history())
+    before = len(thread.history())
+    await alice.send(thread, "nice, thanks!")  # people talking in the thread are left to it
+    assert len(thread.history()) == before + 1
 
 
 async def test_without_the_intent_plain_messages_in_a_thread_are_left_alone(simcord_env) -> None:
