@@ -364,26 +364,27 @@ class Projects(commands.Cog):
         render limits are checked before a version is made, so none is made that could not render.
         """
         me = user_ref(author_of(origin))
+        private = not shown_here(project, origin)  # nothing of a private project is said in a server channel
+        if private:
+            home: discord.abc.Messageable = author_of(origin)  # type: ignore[assignment]  # a User or Member, both messageable
+        else:
+            home = await self.home_of(project, origin.channel)
         try:
             await self.check_can_render(origin, project.guild)
-            record = await self.edit_in_conversation(me, origin.channel, project.id, instruction)
+            record = await self.edit_in_conversation(me, home, project.id, instruction)
         except ReelwrightError as error:
             await report_error(origin, error)
             return
         number = record.number
         text = f"Version {number}: {safe('; '.join(record.diff), 1500)}{planner_note(record, voice=False)}"
-        home: discord.abc.Messageable
-        if not shown_here(project, origin):  # nothing of a private project is said in a server channel
-            home = author_of(origin)  # type: ignore[assignment]  # a User or Member, both messageable
+        if private:
             told = text if isinstance(origin, discord.Interaction) else f"Version {number} is made."
             await reply(origin, f"{told}{PRIVATE_NOTE}", ephemeral=True)
+        elif same_place(home, origin.channel):
+            await publish(origin, text, private_note=f"Version {number} is made.")
         else:
-            home = await self.home_of(project, origin.channel)
-            if same_place(home, origin.channel):
-                await publish(origin, text, private_note=f"Version {number} is made.")
-            else:
-                await send(home, text)
-                await reply(origin, f"Version {number} is made; it renders in {mention_of(home)}.", ephemeral=True)
+            await send(home, text)
+            await reply(origin, f"Version {number} is made; it renders in {mention_of(home)}.", ephemeral=True)
         self.deliver(home, me, record, upload_limit(origin))
 
     async def home_of(self, project: ProjectRecord, channel: object) -> discord.abc.Messageable:
@@ -400,8 +401,8 @@ class Projects(commands.Cog):
         return here
 
     async def edit_in_conversation(self, user: UserRef, channel: object, project_id: str, instruction: str) -> VersionRecord:
-        """An edit stored as a turn of the conversation of the place it was said in (the project's thread),
-        or of a new conversation about the project when said elsewhere."""
+        """An edit stored as a turn of the conversation of the place it is answered in (the project's thread),
+        or of a new conversation about the project elsewhere."""
         bound = await self.service.conversation_by_ref(SURFACE, str(channel.id)) if hasattr(channel, "id") else None
         conversation_id = bound[0] if bound and bound[1] == project_id else None
         turn = await self.service.converse(user, instruction, surface=SURFACE, conversation_id=conversation_id, project_id=project_id)

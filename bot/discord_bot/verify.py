@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from reelwright.access import Action
-from reelwright.bot.discord_bot.chat import authorize, reply, report_error
+from reelwright.bot.discord_bot.chat import authorize, publish, reply, report_error
 from reelwright.bot.service import ConversationService
 from reelwright.errors import ReelwrightError
 
@@ -28,10 +28,14 @@ class Verify(commands.Cog):
 
     @app_commands.command(name="verify", description="Check a video for Reelwright's marks.")
     async def verify(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=True)  # a file that cannot be checked is the sender's business
         limit = self.service.settings.max_verify_bytes
         if file.size > limit:  # checked before downloading a byte
-            await reply(interaction, f"That file is {file.size / 2**20:.0f} MiB; videos up to {limit / 2**20:.0f} MiB can be checked.")
+            await reply(
+                interaction,
+                f"That file is {file.size / 2**20:.0f} MiB; videos up to {limit / 2**20:.0f} MiB can be checked.",
+                ephemeral=True,
+            )
             return
         with self.service.scratch.folder("verify-") as scratch:
             path = Path(scratch) / "upload.mp4"
@@ -49,4 +53,4 @@ class Verify(commands.Cog):
                 if result.render
                 else f"project `{project_id}` version {version}, no longer on record here"
             )
-        await reply(interaction, "\n".join(result.lines(where)))
+        await publish(interaction, "\n".join(result.lines(where)), private_note="Checked.")

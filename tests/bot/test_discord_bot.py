@@ -187,6 +187,9 @@ async def test_verify_finds_the_marks_in_a_posted_video(simcord_env) -> None:
     answer = said(checked)
     assert "Made by Reelwright" in answer and "version 1" in answer and "unchanged since" in answer
     assert "Visible label: found" in answer and "Invisible watermark: found" in answer and "(C2PA): valid" in answer
+    assert not checked.followups[-1].ephemeral  # a verdict is for everyone here
+    unreadable = await alice.slash(channel, "verify", file=("clip.mp4", b"not a video"))
+    assert unreadable.ephemeral and "not a video file I can read" in said(unreadable)
 
 
 async def test_queue_and_cancel_answer_when_nothing_is_rendering(simcord_env) -> None:

@@ -57,6 +57,8 @@ async def test_a_change_mentioned_in_the_channel_edits_your_latest_video_there_i
     assert await versions(simcord_env, project) == 2 and len(channel.threads) == 1
     assert any(m.content.startswith("Version 2:") for m in thread.history())
     assert "version 2" in result_message(thread).content
+    conversation, _ = await service_of(simcord_env).conversation_by_ref("discord", str(thread.id))
+    assert ("user", "make it darker") in await service_of(simcord_env).transcript(conversation)  # the thread's conversation
 
     await bob.send(channel, f"{me.mention} make it darker")  # bob has no video here: he is asked which one
     assert "which" in channel.history()[-1].content and await versions(simcord_env, project) == 2
