@@ -1,9 +1,10 @@
 """Making and editing projects: /video, /animate, /edit, /share, mentions, thread replies and result buttons.
 
-Each path is: acknowledge within Discord's 3 seconds (defer), take one conversation turn through the
-service, post the plan, and hand the render to the delivery module, which follows the job and posts
-the result into the project's thread. Rendering outlives interaction tokens, so everything after the
-first reply is an ordinary channel message.
+Each path is: acknowledge within Discord's 3 seconds (defer, privately, so a refusal or a mistake is
+the asker's alone), check the render limits, take one conversation turn through the service, post
+the plan (or the new version) for everyone, and hand the render to the delivery module, which
+follows the job and posts the result into the project's thread. Rendering outlives interaction
+tokens, so everything after the first reply is an ordinary channel message.
 """
 
 from __future__ import annotations
@@ -512,11 +513,6 @@ def split_attachments(attachments: list[discord.Attachment]) -> tuple[list[disco
         else:
             others.append(attachment.filename)
     return images, others
-
-
-def elsewhere(target: object, origin: Origin) -> str:
-    """A note when the video goes somewhere other than where it was asked for."""
-    return PRIVATE_NOTE if target is author_of(origin) else ""
 
 
 def project_named_in(message: discord.Message) -> str | None:
