@@ -53,7 +53,14 @@ MINUTE_UNITS = frozenset(
     }
 )
 HOUR_UNITS = frozenset({"h", "hr", "hrs", "hour", "hours", "heure", "heures", "hora", "horas", "ora", "ore", "stunde", "stunden", "uur"})
-_UNITS = {**dict.fromkeys(SECOND_UNITS, 1.0), **dict.fromkeys(MINUTE_UNITS, 60.0), **dict.fromkeys(HOUR_UNITS, 3600.0)}
+#: Units of Japanese, Chinese and Korean ("10秒", "1分钟", "10초"), which follow the number with no space.
+CJK_UNITS = {"秒": 1.0, "秒钟": 1.0, "秒鐘": 1.0, "秒間": 1.0, "초": 1.0, "分": 60.0, "分钟": 60.0, "分鐘": 60.0, "分間": 60.0, "분": 60.0}
+CJK_UNITS |= {"時間": 3600.0, "小时": 3600.0, "小時": 3600.0, "시간": 3600.0}
+_UNITS = {**dict.fromkeys(SECOND_UNITS, 1.0), **dict.fromkeys(MINUTE_UNITS, 60.0), **dict.fromkeys(HOUR_UNITS, 3600.0), **CJK_UNITS}
+#: "10秒の", "10 秒的", "10초짜리": the unit set apart from what follows, without the particle that ties it to the noun.
+_CJK_LENGTH = re.compile(
+    r"(?<=\d)\s*(" + "|".join(sorted(CJK_UNITS, key=len, reverse=True)) + r")(?:の|的|짜리(?:의)?|의|\s)?(?!\d)",
+)
 #: Long unit words a typo may be made of (short ones like "s" or "min" would match anything).
 _TYPO_TARGETS = frozenset(word for word in _UNITS if len(word) >= 5)
 
@@ -102,6 +109,9 @@ _COMPACT_MINUTES = re.compile(r"\b(\d+)\s*m\s*(\d{1,2})(?:\s*s)?\b", re.I)
 #: "1:30", "0:45": minutes and seconds as a clock shows them (not "at 5:30", "7:30 pm", nor a ratio like 9:16 or 16:10).
 _TIMECODE = re.compile(r"(?<![\w:.])(?!9:16)0?(\d):([0-5]\d)(?![\w:.])(?!\s*(?:am|pm|a\.m|p\.m|o'?clock|h)\b)", re.I)
 _CLOCK_BEFORE = re.compile(r"\b(?:at|by|until|till|til|from|since|before|after|around)\s*$|@\s*$", re.I)
+_HALF_WORDS = frozenset({"half", "demi", "media", "meia", "mezzo", "mezza", "halbe"})
+#: "une demi-heure", "eine halbe-Stunde": half and its unit written as one word.
+_HYPHENED_HALF = re.compile(r"\b(demi|halbe|meia|media|mezza|mezzo)-(?=[^\W\d_])", re.I)
 _VULGAR_FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75, "⅓": 1 / 3, "⅔": 2 / 3}
 _VULGAR = re.compile(r"(\d*)\s*([½¼¾⅓⅔])")
 
@@ -123,6 +133,8 @@ def normalise(text: str) -> str:
     text = _COMPACT_MINUTES.sub(lambda m: f"{int(m.group(1)) * 60 + int(m.group(2))} s", text)
     text = _TIMECODE.sub(_timecode_seconds, text)
     text = _VULGAR.sub(lambda m: f"{int(m.group(1) or 0) + _VULGAR_FRACTIONS[m.group(2)]:.4g}", text)
+    text = _HYPHENED_HALF.sub(r"\1 ", text)
+    text = _CJK_LENGTH.sub(r" \1 ", text)
     return _GLUED.sub(" ", text)
 
 
@@ -191,12 +203,11 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
         return None
     cursor = index + 1
     # "half a minute", "half an hour"
-    if (
-        word.lower() in {"half", "demi", "media", "meia", "mezzo", "halbe"}
-        and cursor < len(tokens)
-        and tokens[cursor][0].lower() in ARTICLE_NUMBERS
-    ):
+    if word.lower() in _HALF_WORDS and cursor < len(tokens) and tokens[cursor][0].lower() in ARTICLE_NUMBERS:
         cursor += 1
+    # "eine halbe Minute", "une demi minute": the article before the half is part of the length
+    if word.lower() in _HALF_WORDS and index and tokens[index - 1][0].lower() in ARTICLE_NUMBERS:
+        start = tokens[index - 1][1]
     # "twenty five", "fourty five"
     if (
         value in {20, 30, 40, 50, 60, 70, 80, 90}

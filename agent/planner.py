@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from reelwright.agent.line_templates import FRAMES, candidate_lines, listed_line, said_as_typed
 from reelwright.agent.requirements import enforce, frame_note, keywords, language_name, title_in
 from reelwright.agent.talking import lines_for, speaking_time_s
 from reelwright.errors import BadRequest, LLMUnavailable
@@ -208,6 +209,7 @@ def plan_video(
     elif llm is not None:
         planner = PlannerInfo(engine=llm.engine, model=llm.model, tokens=0, note="Nothing for the model to write: no narration.")
 
+    language = requirements.language or "en"
     shots = []
     used_lines: set[str] = set()
     for index, duration in enumerate(durations):
@@ -220,7 +222,9 @@ def plan_video(
                 line = as_sentence(line or talking_line(theme, index, len(durations)))
             else:
                 listed = requirements.shots is not None
-                line = line or default_narration(subjects[index], duration, index, len(durations), listed=listed, used=used_lines)
+                line = line or default_narration(
+                    subjects[index], duration, index, len(durations), listed=listed, used=used_lines, language=language
+                )
                 line = as_sentence(fit_narration(line, duration))
             used_lines.add(_normal(line))
         speaks = talking and bool(line.strip())
@@ -252,7 +256,6 @@ def plan_video(
         shots=tuple(shot.model_copy(update={"ambience": requirements.ambience or ""}) for shot in shots),
         video_model=requirements.video_model,
     )
-    language = requirements.language or "en"
     if stated_total is not None and requirements.total_duration_s is not None and requirements.total_duration_s > stated_total + 0.05:
         said = f"The words take about {requirements.total_duration_s:g} s to say, so the video is that long, not {stated_total:g} s."
         planner = with_note(planner, said)
@@ -261,10 +264,10 @@ def plan_video(
             planner, "To make a face speak, start from a photo of it (/animate, or --image): this video is narrated instead."
         )
     if narration and language != "en" and (planner.engine == "template" or planner.fallback) and not verbatim:
-        said = f"The narration lines are in English: the template planner writes no {language_name(language)}; edit the lines."
-        planner = with_note(planner, said)
-    if said := frame_note(request, aspect):
-        planner = with_note(planner, said)
+        if said := template_language_note(language, subjects, talking=talking):
+            planner = with_note(planner, said)
+    if framed := frame_note(request, aspect):
+        planner = with_note(planner, framed)
     # Music, language and the voice follow the same rules as in every edit.
     return Planned(enforce(plan, requirements), planner)
 
@@ -456,7 +459,7 @@ def fit_narration(line: str, duration_s: float) -> str:
     """Shorten a narration line at a word boundary so it can be spoken within the shot."""
     words = line.split()
     limit = max(3, int(duration_s * WORDS_PER_SECOND))
-    if len(words) <= limit:
+    if spoken_words(line) <= limit:
         return line.strip()
     words = words[:limit]
     while len(words) > 2 and words[-1].lower().strip(",;:") in _DANGLING:
@@ -467,13 +470,38 @@ def fit_narration(line: str, duration_s: float) -> str:
 _DANGLING = {"a", "an", "the", "of", "in", "on", "at", "to", "and", "or", "with", "for", "from", "by", "is", "its", "their", "his", "her"}
 
 
-def default_narration(subject: str, duration_s: float, index: int, count: int, *, listed: bool, used: set[str]) -> str:
-    """A plain line that states nothing the person did not say, short enough to speak within the shot, that no
-    other shot says (``used`` holds the lines said so far, as :func:`_normal` writes them)."""
+def default_narration(
+    subject: str, duration_s: float, index: int, count: int, *, listed: bool, used: set[str], language: str = "en"
+) -> str:
+    """A plain line in the plan's language that states nothing the person did not say, short enough to speak
+    within the shot, that no other shot says (``used`` holds the lines said so far, as :func:`_normal` writes them).
+    A language code writes no lines in gets English ones (the plan's note says so)."""
     limit = max(3, int(duration_s * WORDS_PER_SECOND))
-    candidates = [as_sentence(subject)] if listed else template_lines(subject, index, count)
-    candidates += [as_sentence(_head(subject)), *_PLAIN_LINES]
-    return next((line for line in candidates if len(line.split()) <= limit and _normal(line) not in used), candidates[-1])
+    if language in FRAMES:
+        candidates = [listed_line(subject, language)] if listed else []
+        candidates += candidate_lines(subject, index, count, language)
+    else:
+        candidates = [as_sentence(subject)] if listed else template_lines(subject, index, count)
+        candidates += [as_sentence(_head(subject)), *_PLAIN_LINES]
+    return next((line for line in candidates if spoken_words(line) <= limit and _normal(line) not in used), candidates[-1])
+
+
+def spoken_words(line: str) -> int:
+    """How many words a line says: not its punctuation ("Voici « un chat »." says three)."""
+    return len(re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", line))
+
+
+def template_language_note(language: str, subjects: list[str], *, talking: bool) -> str | None:
+    """What to tell a person whose lines code wrote in a language other than English: which words it said as typed,
+    or that it writes no lines in this language (nor a face's own words) and they are in English."""
+    name = language_name(language)
+    if language not in FRAMES or talking:
+        return f"The narration lines are in English: the template planner writes no {name}; edit the lines."
+    foreign = list(dict.fromkeys(subject for subject in subjects if said_as_typed(subject, language) != subject))
+    if not foreign:
+        return None
+    typed = ", ".join(f'"{subject}"' for subject in foreign[:3])
+    return f"The narration lines are in {name}, with {typed} said as you typed {'it' if len(foreign) == 1 else 'them'}: I do not translate."
 
 
 def template_lines(subject: str, index: int, count: int) -> list[str]:
@@ -512,7 +540,7 @@ def as_sentence(line: str) -> str:
     if not line:
         return line
     line = line[0].upper() + line[1:]
-    return line if line[-1] in ".!?" else line.rstrip(",;:") + "."
+    return line if line[-1] in ".!?。！？" else line.rstrip(",;:") + "."
 
 
 def _normal(text: str) -> str:

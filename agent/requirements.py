@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 
 from reelwright.agent.durations import find_durations, normalise, video_length
+from reelwright.agent.language_guess import written_in
 from reelwright.agent.shot_list import find_counted_list, find_shot_list
 from reelwright.agent.talking import asks_to_speak, spoken_words, talking_topic
-from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, correct_typos, parse_number, plain_text
+from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, correct_typos, is_emoji, parse_number, plain_text
 from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Music, Requirements, Shot, ShotPlan
 
 _COUNT_WORDS = "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
@@ -290,6 +291,71 @@ _LANGUAGES = {
     "ukrainian": "uk",
     "vietnamese": "vi",
     "indonesian": "id",
+    # Languages as other languages name them: "narración en inglés", "auf Französisch", "in het Engels".
+    "inglés": "en",
+    "ingles": "en",
+    "anglais": "en",
+    "englisch": "en",
+    "inglese": "en",
+    "inglês": "en",
+    "engels": "en",
+    "francés": "fr",
+    "französisch": "fr",
+    "francese": "fr",
+    "francês": "fr",
+    "frans": "fr",
+    "espagnol": "es",
+    "spanisch": "es",
+    "spagnolo": "es",
+    "espanhol": "es",
+    "spaans": "es",
+    "allemand": "de",
+    "alemán": "de",
+    "aleman": "de",
+    "tedesco": "de",
+    "alemão": "de",
+    "duits": "de",
+    "italien": "it",
+    "italienisch": "it",
+    "italiaans": "it",
+    "portugais": "pt",
+    "portugiesisch": "pt",
+    "portoghese": "pt",
+    "portugués": "pt",
+    "portugees": "pt",
+    "néerlandais": "nl",
+    "niederländisch": "nl",
+    "holandés": "nl",
+    "olandese": "nl",
+    "holandês": "nl",
+    "japonais": "ja",
+    "japonés": "ja",
+    "japanisch": "ja",
+    "giapponese": "ja",
+    "japonês": "ja",
+    "chinois": "zh",
+    "chinesisch": "zh",
+    "cinese": "zh",
+    "chinês": "zh",
+    "中文": "zh",
+    "한국어": "ko",
+    "coréen": "ko",
+    "coreano": "ko",
+    "koreanisch": "ko",
+    "russe": "ru",
+    "ruso": "ru",
+    "russisch": "ru",
+    "russo": "ru",
+}
+#: Languages as adjectives said of the narration: "narración española", "voix off française", "deutscher Sprecher".
+_LANGUAGE_ADJECTIVES = {
+    **{form: "en" for form in ("english", "inglesa", "anglaise", "englische", "englischer", "englischen", "engelse")},
+    **{form: "fr" for form in ("french", "française", "francaise", "francesa", "französische", "französischer", "franse")},
+    **{form: "es" for form in ("spanish", "española", "espanola", "espagnole", "spanische", "spanischer", "spagnola", "spaanse")},
+    **{form: "de" for form in ("german", "alemana", "deutsche", "deutscher", "deutschen", "tedesca", "alemã", "duitse")},
+    **{form: "it" for form in ("italian", "italiana", "italienne", "italienische", "italienischer", "italiaanse")},
+    **{form: "pt" for form in ("portuguese", "portuguesa", "brasileira", "brasileña", "portugaise", "portugiesische")},
+    **{form: "nl" for form in ("dutch", "nederlandse", "neerlandesa", "holandesa", "niederländische")},
 }
 #: ISO 639-1 code -> the language's English name, for prompts and messages.
 LANGUAGE_NAMES = {code: name.capitalize() for name, code in reversed(list(_LANGUAGES.items())) if name.isascii()}
@@ -300,19 +366,54 @@ def language_name(code: str) -> str:
 
 
 _LANGUAGE_NAMES = "|".join(sorted((re.escape(name) for name in _LANGUAGES), key=len, reverse=True))
-#: "in Spanish", "narrated in German", "auf Deutsch", "en español", "with French narration", "Spanish voiceover".
+_LANGUAGE_ADJECTIVE_NAMES = "|".join(sorted((re.escape(name) for name in _LANGUAGE_ADJECTIVES), key=len, reverse=True))
+#: "in", "en", "auf", "em", "in het": the word before a language that the narration is in.
+_IN_LANGUAGE = r"(?:in|into|auf|en|em)(?:\s+het)?"
+#: Told, narrated or spoken, in the languages people ask in: "auf Deutsch erzählt", "narrado en español".
+_NARRATED_WORDS = (
+    r"(?:narrated|told|spoken|voiced|erz[aä]hlt|gesprochen|vertont|narrad[oa]|contad[oa]|narr[ée]e?|racont[ée]e?|"
+    r"narrat[oa]|raccontat[oa]|verteld|ingesproken|doblad[oa])"
+)
+#: Asking nicely, in those languages: "s'il vous plaît", "por favor", "bitte".
+_PLEASE_WORDS = r"(?:please|pls|plz|s'il\s+(?:te|vous)\s+pla[iî]t|svp|por\s+favor|bitte|per\s+favore|alsjeblieft|alstublieft|graag)"
+_ANY_NARRATION = rf"(?:{_NARRATION_NOUN[3:-1]}|voix|voz|voce|stimme|stem|verteller|erz[aä]hlung|sprecherin|erz[aä]hlerin|narrad(?:or|ora)|narrat(?:eur|rice|ore|rice))"
+#: "in Spanish", "narrated in German", "auf Deutsch erzählt", "en español", "in het Nederlands", "with French narration",
+#: "Spanish voiceover", "narración española", "deutscher Sprecher".
 _LANGUAGE = re.compile(
-    r"\b(?:in|into|auf|en|em)\s+(?P<a>"
+    rf"\b{_IN_LANGUAGE}\s+(?P<a>"
     + _LANGUAGE_NAMES
-    + r")\b(?=\s*(?:$|[,.;!?)]|\b(?:and|with|please|pls|narration|voice|voice[- ]?over|audio|subtitles)\b))"
+    + r")\b(?:\s+"
+    + _NARRATED_WORDS
+    + r"\b)?(?=\s*(?:$|[,.;:!?)]|\b(?:and|with|please|pls|narration|voice|voice[- ]?over|audio|subtitles|"
+    + _PLEASE_WORDS[3:-1]
+    + "|"
+    + _ANY_NARRATION[3:-1]
+    + r")\b))"
     r"|\b(?P<b>" + _LANGUAGE_NAMES + r")\s+(?:narration|narrator|voice[- ]?over|voice|audio|speaker|language)\b"
-    r"|\b(?:speak|speaks|speaking|spoken|narrate|narrated|say|said)\s+(?:in\s+)?(?P<c>" + _LANGUAGE_NAMES + r")\b"
-    # "a video in Portuguese about carnival": a video in a language is its narration's language.
-    r"|\b(?:video|clip|film|reel|explainer|version|short|vid)\s+in\s+(?P<d>"
+    r"|\b(?:speak|speaks|speaking|say|said|narrate|"
+    + _NARRATED_WORDS[3:-1]
+    + rf")\s+(?:{_IN_LANGUAGE}\s+)?(?P<c>"
     + _LANGUAGE_NAMES
-    + r")\b(?!\s+(?:style|food|cuisine|village|town|city)\b)",
+    + r")\b"
+    # "a video in Portuguese about carnival": a video in a language is its narration's language.
+    r"|\b(?:video|v[ií]d[eé]o|clip|film|filmpje|reel|explainer|version|short|vid)\s+"
+    + _IN_LANGUAGE
+    + r"\s+(?P<d>"
+    + _LANGUAGE_NAMES
+    + r")\b(?!\s+(?:style|food|cuisine|village|town|city)\b)"
+    rf"|\b{_ANY_NARRATION}\s+(?P<e>{_LANGUAGE_ADJECTIVE_NAMES})\b"
+    rf"|\b(?P<f>{_LANGUAGE_ADJECTIVE_NAMES})\s+{_ANY_NARRATION}\b",
     re.I,
 )
+
+
+def _stated_language(match: re.Match[str]) -> str:
+    """The ISO 639-1 code a match of ``_LANGUAGE`` names."""
+    if adjective := match.group("e") or match.group("f"):
+        return _LANGUAGE_ADJECTIVES[adjective.lower()]
+    return _LANGUAGES[(match.group("a") or match.group("b") or match.group("c") or match.group("d")).lower()]
+
+
 #: "use the voice amy", "voice: en_US-amy-medium", "in my cloned voice", "with my voice".
 _VOICE_NAME = re.compile(
     r"\b(?:use|with|using|in)\s+(?:the\s+)?voice\s*[:=]?\s*[\"'“]?(?P<name>[\w.:-]{2,80})[\"'”]?"
@@ -366,19 +467,22 @@ _ABOUT_THE_VIDEO = re.compile(
     r"\b(?:(?:spoken|narrated|read|told|voiced)\s+)?(?:with|in|using)\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}[\w-]+\s+(?:voice|tone)\b"
     r"|\b(?:narrated|voiced|read|told|spoken)\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+)?(?:woman|female|girl|lady|man|male|guy|boy)\b"
     r"|\b(?:in|at)\s+(?:4k|8k|hd|full\s*hd|uhd|1080p|720p|high\s+quality|hq|high\s+res(?:olution)?)\b|\b(?:4k|8k|1080p|720p|hd|uhd)\b"
-    r"|\b(?:format|aspect(?:\s+ratio)?|orientation|ratio)\b|\b(?:pls|plz|please|thx|thanks|ty|asap|kthx|lol|lmao|haha|xd|omg|tysm|rn)\b",
+    r"|\b(?:format|aspect(?:\s+ratio)?|orientation|ratio)\b|\b(?:pls|plz|please|thx|thanks|ty|asap|kthx|lol|lmao|haha|xd|omg|tysm|rn)\b"
+    r"|(?<![\w'])(?:s'il\s+(?:te|vous)\s+pla[iî]t|svp|por\s+favor|bitte|per\s+favore|alsjeblieft|alstublieft)(?![\w'])",
     re.I,
 )
 _LEADING_ASK = re.compile(
     r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so)\b[\s,!]*)?(?:(?:pls|plz|please)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?(?:(?:make|create|generate|render|produce|give\s+me|gimme|lemme\s+(?:see|get|have)|(?:can|could|may)\s+i\s+(?:get|have|see)|i\s+(?:want|need|wanna)(?:\s+(?:to\s+)?see)?|wanna(?:\s+see)?|need|want|i'?d\s+(?:like|love)|i\s+would\s+(?:like|love)|build|do|show(?:\s+me)?|animate|film|shoot|craft|put\s+together|cook\s+up|whip\s+up|hazme|haz|cr[eé]ame|crea|genera|fais(?:-moi)?|cr[eé]e|faz|fammi|mach(?:\s+mir)?|erstelle)\b)?\s*(?:it\b\s*[:,-]?\s*)?"
     # "a short video": the article and adjectives go with the video's noun ("a little girl" keeps them), or with a
     # setting cut out of the text ("a ◌◌◌ about carnival" was "a video in portuguese about carnival").
-    r"(?:me\s+|us\s+)?(?:(?:(?:an?|the|some|my|one)\s+)?(?:(?:short|quick|little|small|tiny|cool|nice|fun|cute|simple|brief|new)\s+)*"
-    r"(?:ai\s+)?(?:video|vid|vidoe|viedo|vdeo|clip|film|movie|animation|reel|short|tiktok|montage|sequence|ad|commercial|promo|trailer|explainer|teaser)s?\b\s*"
-    r"|(?:an?|the|some|one)\s+(?=(?:of|about|abt|bout|showing|featuring|on|where|explaining|for)\b))?"
+    r"(?:me\s+|us\s+)?(?:(?:(?:an?|the|some|my|one|\d+|"
+    + _COUNT_WORDS
+    + r")\s+)?(?:(?:short|quick|little|small|tiny|cool|nice|fun|cute|simple|brief|new)\s+)*"
+    r"(?:ai\s+)?(?:video|v[ií]d[eé]o|vid|vidoe|viedo|vdeo|clip|film|movie|animation|reel|short|tiktok|montage|sequence|ad|commercial|promo|trailer|explainer|teaser)s?\b\s*"
+    r"|(?:an?|the|some|one|\d+|" + _COUNT_WORDS + r")\s+(?=(?:of|about|abt|bout|showing|featuring|on|where|explaining|for)\b))?"
     r"(?:(?:of|about|abt|bout|showing|with|that\s+shows|featuring|on|where|explaining|for)\b)?\s*"
     r"(?:(?:un|une|una|uno|um|uma|ein|eine|einen)\s+(?:v[ií]d[eé]o|clip|film)\s+(?:de|d'|di|do|da|del|von|über|uber|sur|sobre|su)\s*)?"
-    r"(?:(?:de|d'|di|del|von|über|uber|sur|sobre)\s+)*",
+    r"(?:(?:de|d'|di|del|von|über|uber|sur|sobre|su)\s+)*",
     re.I,
 )
 _DANGLING_WORDS = re.compile(
@@ -475,14 +579,20 @@ def spelled_out(text: str) -> str:
     """``text`` with clear typos of setting words, languages and shot counts written as meant."""
     text = correct_typos(text, _SETTING_WORDS, _NOT_TYPOS)
     for slot, vocabulary in _TYPO_SLOTS:
-        text = slot.sub(lambda match, known=vocabulary: _respelled(match, known), text)
+        text = slot.sub(_Respeller(vocabulary), text)
     return text
 
 
-def _respelled(match: re.Match[str], vocabulary: frozenset[str]) -> str:
-    word = match.group("word")
-    meant = word if word.lower() in _NOT_TYPOS else closest(word, vocabulary) or word
-    return match.group(0)[: match.start("word") - match.start()] + meant
+@dataclass(frozen=True)
+class _Respeller:
+    """Writes the word of one slot as meant, from the words that slot can hold."""
+
+    vocabulary: frozenset[str]
+
+    def __call__(self, match: re.Match[str]) -> str:
+        word = match.group("word")
+        meant = word if word.lower() in _NOT_TYPOS else closest(word, self.vocabulary) or word
+        return match.group(0)[: match.start("word") - match.start()] + meant
 
 
 def extract_requirements(text: str, *, with_subject: bool = True) -> Requirements:
@@ -547,6 +657,10 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
     for key, stated in sound_facts.items():
         facts.setdefault(key, stated)
     spans += sound_spans
+    if with_subject and "language" not in facts:  # a request typed in French is narrated in French (a face says its words in theirs)
+        written = written_in(said if facts.get("talking") and said else text)
+        if written is not None and written != "en":
+            facts["language"] = written
     if match := _STYLE.search(text):
         style = next(g for g in match.groups() if g).strip()
         if style.lower() not in {"this", "that", "same", "any", "my", "your"}:
@@ -604,8 +718,7 @@ def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, ob
             facts["ambience"] = _sound_words(like.group("like"))
             spans.append(like.span())
     if match := _LANGUAGE.search(text):
-        name = (match.group("a") or match.group("b") or match.group("c") or match.group("d")).lower()
-        facts["language"] = _LANGUAGES[name]
+        facts["language"] = _stated_language(match)
         spans.append(match.span())
     if match := _VOICE_NAME.search(text):
         name = match.group("name") or match.group("named")
@@ -658,6 +771,11 @@ def blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+#: The video's own noun in Japanese, Chinese and Korean, with the particle that ties it to the subject ("猫の動画").
+_CJK_VIDEO = re.compile(r"(?:の|的|\s)*(?:動画|映像|ビデオ|视频|視頻|影片|短片|동영상|영상|비디오)(?:を|が|은|는|을|를)?")
+#: "(ein Video von) einem Fuchs", "(über) einen Zug": the article as the subject alone says it, "ein Fuchs", "ein Zug".
+_GERMAN_ARTICLE = re.compile(r"^(?:einem|einen|einer)(?=\s)", re.I)
+_NOMINATIVE = {"einem": "ein", "einen": "ein", "einer": "eine"}
 #: An article left before a word it did not stand before: "an ◌◌◌◌◌ fox" was "an anime style fox".
 _AN_ACROSS_A_CUT = re.compile(r"\b(?P<article>an?)\s{2,}(?=(?P<next>[^\W\d_]))", re.I)
 
@@ -674,6 +792,7 @@ def _article_agreeing(match: re.Match[str]) -> str:
 def subject_of(text: str) -> str | None:
     """The request without the ask and the stated facts: what the video is about."""
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
+    text = _CJK_VIDEO.sub(" ", text).strip(" ，。、！？：；")
     text = re.sub(r"^[\s,;:.!?-]+", "", text)
     text = _LEADING_ASK.sub("", text, count=1)
     text = _AN_ACROSS_A_CUT.sub(_article_agreeing, text)
@@ -685,7 +804,10 @@ def subject_of(text: str) -> str | None:
     while (stripped := _DANGLING_WORDS.sub("", text).strip(" ,.;:-!?")) != text:
         text = stripped
     text = re.sub(r"^(?:(?:of|about|showing|with|on)\s+)+(?=\w)", "", text, flags=re.I)
+    text = _GERMAN_ARTICLE.sub(lambda match: _NOMINATIVE[match.group(0).lower()], text, count=1)
     text = re.sub(r"\s+,", ",", text)
+    if not re.search(r"[^\W\d_]", text) and not any(is_emoji(char) for char in text):
+        return None  # "3" is what is left of "3 shorts for youtube": a count of videos, not what they show
     return text or None
 
 

@@ -92,6 +92,8 @@ def check_plan_facts(plan: ShotPlan, expect: dict[str, Any], verdict: Verdict) -
         verdict.failures.append(f"music {plan.music}, stated {expect['music']}")
     if "shot_count" in expect and len(plan.shots) != expect["shot_count"]:
         verdict.failures.append(f"{len(plan.shots)} shots, stated {expect['shot_count']}")
+    if "language" in expect and plan.language != expect["language"]:
+        verdict.failures.append(f"narrated in {plan.language}, the request is in {expect['language']}")
 
 
 def judge_edit(item: dict[str, Any], plan_request: PlanRequest, edit_plan: EditPlan) -> Verdict:
