@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from reelwright.agent.edit_lengths import SECONDS, each_shot_seconds, seconds_change, seconds_said
+from reelwright.agent.edit_narration import refreshed_lines
 from reelwright.agent.edit_ops import (
     AddShot,
     GradeShot,
@@ -1341,7 +1342,7 @@ def edit_plan(
     for said in applied.notes:
         info = _with_note(info, said)
     # Without a stated total the video simply gets longer or shorter; with one, other shots absorb it.
-    new_plan = enforce(applied.plan, requirements, keep_shot=applied.resized)
+    new_plan = refreshed_lines(plan, enforce(applied.plan, requirements, keep_shot=applied.resized), requirements)
     if applied.resized and (asked := applied.plan.shot(applied.resized).duration_s) != (got := new_plan.shot(applied.resized).duration_s):
         info = _with_note(
             info,

@@ -217,7 +217,7 @@ def plan_video(
         if verbatim:
             line = lines[index]  # said as written, whatever its length: a talking shot lasts as long as its speech
         elif narration:
-            line = lines[index] if _normal(lines[index]) not in used_lines else ""
+            line = lines[index] if normalised_line(lines[index]) not in used_lines else ""
             if talking:
                 line = as_sentence(line or talking_line(theme, index, len(durations)))
             else:
@@ -226,7 +226,7 @@ def plan_video(
                     subjects[index], duration, index, len(durations), listed=listed, used=used_lines, language=language
                 )
                 line = as_sentence(fit_narration(line, duration))
-            used_lines.add(_normal(line))
+            used_lines.add(normalised_line(line))
         speaks = talking and bool(line.strip())
         shots.append(
             Shot(
@@ -307,7 +307,7 @@ def write_lines(
             )
             tokens += reply.tokens
             line = fit_model_line(first_sentence(reply.text), duration)
-            lines.append(usable_line(line, request, set(map(_normal, lines))))
+            lines.append(usable_line(line, request, set(map(normalised_line, lines))))
     except LLMUnavailable as error:
         log.info("planning without the model: %s", error)
         return [""] * len(durations), PlannerInfo(
@@ -412,7 +412,7 @@ _SUBORDINATING = {
 def usable_line(line: str, request: str, used: set[str]) -> str:
     """The model's narration line, or "" if it is not a sentence worth speaking over this video."""
     line = re.sub(r"\s+", " ", line).strip(" \"'")
-    if not reads_as_prose(line, minimum_words=3) or _normal(line) in used:
+    if not reads_as_prose(line, minimum_words=3) or normalised_line(line) in used:
         return ""
     if _INSTRUCTION_WORDS.search(line) or _PERSONAL.search(line) or _META.search(line) or invents_facts(line, request):
         return ""
@@ -483,7 +483,7 @@ def default_narration(
     else:
         candidates = [as_sentence(subject)] if listed else template_lines(subject, index, count)
         candidates += [as_sentence(_head(subject)), *_PLAIN_LINES]
-    return next((line for line in candidates if spoken_words(line) <= limit and _normal(line) not in used), candidates[-1])
+    return next((line for line in candidates if spoken_words(line) <= limit and normalised_line(line) not in used), candidates[-1])
 
 
 def spoken_words(line: str) -> int:
@@ -528,6 +528,18 @@ def _head(phrase: str) -> str:
     return _HEAD_ENDS.split(phrase, maxsplit=1)[0] or phrase
 
 
+def picture_of(prompt: str) -> str:
+    """What a shot's prompt shows, without the framing before it ("medium shot of a fox", "a close-up of the fox")."""
+    return _FRAMING.sub("", prompt, count=1) or prompt
+
+
+_FRAMING = re.compile(
+    rf"^(?:(?:{'|'.join(map(re.escape, _SHOT_FRAMINGS))})"
+    r"|(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:shot|close-?up|close\s+up|view|angle|take))\s+of\s+",
+    re.I,
+)
+
+
 def framing_of(index: int, count: int) -> str:
     if count > 1 and index == count - 1:
         return _SHOT_FRAMINGS[-1]
@@ -543,7 +555,8 @@ def as_sentence(line: str) -> str:
     return line if line[-1] in ".!?。！？" else line.rstrip(",;:") + "."
 
 
-def _normal(text: str) -> str:
+def normalised_line(text: str) -> str:
+    """A line as compared with others: its words, lower case, without punctuation."""
     return re.sub(r"\W+", " ", text).strip().lower()
 
 

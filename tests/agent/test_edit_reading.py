@@ -329,8 +329,11 @@ def test_the_diff_of_a_long_description_shows_the_words_that_changed(plan_and_fa
         plan_and_facts, "replace shot 2 with " + "an old wooden lighthouse on a rocky cliff above a stormy sea at dusk, seen from a boat"
     )
     _, newer = edit((new, plan_and_facts[1]), "replace the boat with a ferry")
-    assert diff_plans(new, newer) == ["shot 2 prompt: … from a boat -> … from a ferry"]
-    assert diff_plans(old, new) == [f"shot 2 prompt: {old.shots[1].prompt} -> {new.shots[1].prompt}"]
+    assert diff_plans(new, newer) == ["shot 2 prompt: … from a boat -> … from a ferry"]  # its line names no boat: it stays
+    assert diff_plans(old, new) == [
+        f"shot 2 prompt: {old.shots[1].prompt} -> {new.shots[1].prompt}",
+        f"shot 2 narration: {old.shots[1].narration} -> {new.shots[1].narration}",  # about the lighthouse, not the dog
+    ]
 
 
 @pytest.mark.parametrize(

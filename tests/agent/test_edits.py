@@ -122,3 +122,42 @@ def test_a_model_proposal_outside_what_the_instruction_names_is_dropped(plan_and
     assert not within_instruction(SetShot(shot=3, camera="static"), instruction, plan)
     assert not within_instruction(AddShot(after=3, prompt="a lonely fox"), instruction, plan)
     assert not within_instruction(RemoveShot(shot=2), instruction, plan)
+
+
+@pytest.mark.parametrize(
+    ("instruction", "shot", "word"),
+    [
+        ("make shot 2 a red kite over the sea", 2, "kite"),
+        ("change shot 1 to a lighthouse in a storm", 1, "lighthouse"),
+        ("shot 3 should be a bowl of ramen", 3, "ramen"),
+        ("replace the second shot with an owl on a branch", 2, "owl"),
+    ],
+)
+def test_a_new_picture_gets_a_line_about_it_instead_of_one_about_the_old(plan_and_facts, instruction, shot, word) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    line = new.shots[shot - 1].narration
+    assert "fox" in old.shots[shot - 1].narration and "fox" not in line.lower() and word in line.lower()
+    assert line != old.shots[shot - 1].narration and line not in {s.narration for s in new.shots if s.id != shot}
+    assert [s for s in new.shots if s.id != shot] == [s for s in old.shots if s.id != shot]
+
+
+@pytest.mark.parametrize("instruction", ["make shot 2 snowing", "shot 2 but at night", "make shot 2 slow motion", "put a bird in shot 2"])
+def test_a_picture_that_keeps_what_it_showed_keeps_its_line(plan_and_facts, instruction) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    assert new.shots[1].prompt != old.shots[1].prompt and new.shots[1].narration == old.shots[1].narration
+
+
+@pytest.mark.parametrize("said", ["the fox waits for spring", "welcome back to the channel"])
+def test_words_the_person_gave_a_shot_stay_when_its_picture_changes(plan_and_facts, said) -> None:
+    plan, facts = plan_and_facts
+    spoken, _, _ = edit_plan(plan, f"shot 2 says: {said}", facts, None, rng=random.Random(9))
+    changed, _, _ = edit_plan(spoken, "make shot 2 a red kite over the sea", facts, None, rng=random.Random(9))
+    assert "kite" in changed.shots[1].prompt and changed.shots[1].narration == said
+
+
+def test_a_new_picture_in_a_french_plan_gets_a_french_line() -> None:
+    request = "un renard dans la neige, 12 secondes, 3 plans"
+    facts = extract_requirements(request)
+    plan = plan_video(request, facts, None, rng=random.Random(5)).plan
+    new, _, _ = edit_plan(plan, "make shot 2 un cerf-volant rouge au-dessus de la mer", facts, None, rng=random.Random(9))
+    assert new.language == "fr" and "cerf-volant" in new.shots[1].narration and "renard" not in new.shots[1].narration

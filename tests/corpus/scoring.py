@@ -96,6 +96,15 @@ def check_plan_facts(plan: ShotPlan, expect: dict[str, Any], verdict: Verdict) -
         verdict.failures.append(f"narrated in {plan.language}, the request is in {expect['language']}")
 
 
+#: Words that name nothing a shot shows.
+_FILLER = frozenset("a an the of in on at to and with for from by is it its into over under shot wide medium close-up detail final".split())
+
+
+def _named(text: str) -> set[str]:
+    """The words of a prompt or line that name what a shot shows."""
+    return {word for word in re.findall(r"[a-z][a-z'-]+", text.lower()) if word not in _FILLER and len(word) > 2}
+
+
 def judge_edit(item: dict[str, Any], plan_request: PlanRequest, edit_plan: EditPlan) -> Verdict:
     verdict = Verdict(f"{item['request']} || {item['edit']}")
     expect = item["expect"]
@@ -134,11 +143,15 @@ def judge_edit(item: dict[str, Any], plan_request: PlanRequest, edit_plan: EditP
         before = old.shot(source)
         allowed = set(changed.get(str(position), changed.get("*", [])))
         actual = {name for name in SHOT_FIELDS if getattr(before, name) != getattr(shot, name)}
-        tolerated = allowed | ({"duration_s"} if refit else set()) | ({"narration"} if narration_toggled else set())
+        # A new picture gets a line about it: the old line would talk about what the shot no longer shows.
+        new_picture = "prompt" in allowed and "narration" not in allowed
+        tolerated = allowed | ({"duration_s"} if refit else set()) | ({"narration"} if narration_toggled or new_picture else set())
         if actual - tolerated:
             verdict.failures.append(f"shot {position} changed {sorted(actual - tolerated)} unasked")
         if allowed - actual:
             verdict.failures.append(f"shot {position} did not change {sorted(allowed - actual)}")
+        if new_picture and "prompt" in actual and (stale := _named(shot.narration) & (_named(before.prompt) - _named(shot.prompt))):
+            verdict.failures.append(f"shot {position} still says {sorted(stale)}, which it no longer shows: {shot.narration!r}")
     for position, words in expect.get("contains", {}).items():
         index = int(position) - 1
         if index >= len(new.shots):
