@@ -50,6 +50,7 @@ from reelwright.agent.requirements import (
     sound_requirements,
 )
 from reelwright.agent.talking import MAX_WORDS_PER_SHOT, asking_to_speak, lines_for, verbatim
+from reelwright.agent.voice_requests import has_accent, same_accent, voice_notes
 from reelwright.agent.wording import plain_text
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, CameraMove, PlannerInfo, Requirements, ShotPlan
@@ -1327,6 +1328,8 @@ def edit_plan(
         raise BadRequest(_not_understood(reading.unread, changed_nothing=True))
     if stated.total_duration_s is not None:
         check_total(stated.total_duration_s, max_total_s)
+    if stated.voice_gender and stated.voice_name is None and has_accent(requirements.voice_name):  # "male voice" keeps a British accent
+        stated = stated.model_copy(update={"voice_name": same_accent(requirements.voice_name or "", stated.voice_gender)})
     requirements = requirements.merged_with(stated)
     ops, info = reading.ops, PlannerInfo(engine="rules")
     nothing_stated = stated.model_dump(exclude_none=True) == {}
@@ -1339,7 +1342,7 @@ def edit_plan(
     if not ops and nothing_stated:
         raise BadRequest(_not_understood(reading.unread))
     applied = apply_operations(plan, ops, rng)
-    for said in applied.notes:
+    for said in (*applied.notes, *voice_notes(instruction)):
         info = _with_note(info, said)
     # Without a stated total the video simply gets longer or shorter; with one, other shots absorb it.
     new_plan = refreshed_lines(plan, enforce(applied.plan, requirements, keep_shot=applied.resized), requirements)

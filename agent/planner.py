@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from reelwright.agent.line_templates import FRAMES, candidate_lines, listed_line, said_as_typed
 from reelwright.agent.requirements import enforce, frame_note, keywords, language_name, title_in
 from reelwright.agent.talking import lines_for, speaking_time_s
+from reelwright.agent.voice_requests import voice_notes
 from reelwright.errors import BadRequest, LLMUnavailable
 from reelwright.plan import (
     MAX_PROMPT_CHARS,
@@ -268,6 +269,8 @@ def plan_video(
             planner = with_note(planner, said)
     if framed := frame_note(request, aspect):
         planner = with_note(planner, framed)
+    for said in voice_notes(request):  # a real person's voice is not imitated; an accent no voice has
+        planner = with_note(planner, said)
     # Music, language and the voice follow the same rules as in every edit.
     return Planned(enforce(plan, requirements), planner)
 
@@ -474,7 +477,7 @@ def default_narration(
     subject: str, duration_s: float, index: int, count: int, *, listed: bool, used: set[str], language: str = "en"
 ) -> str:
     """A plain line in the plan's language that states nothing the person did not say, short enough to speak
-    within the shot, that no other shot says (``used`` holds the lines said so far, as :func:`_normal` writes them).
+    within the shot, that no other shot says (``used`` holds the lines said so far, as :func:`normalised_line` writes them).
     A language code writes no lines in gets English ones (the plan's note says so)."""
     limit = max(3, int(duration_s * WORDS_PER_SECOND))
     if language in FRAMES:

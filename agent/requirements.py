@@ -14,6 +14,7 @@ from reelwright.agent.durations import find_durations, normalise, video_length
 from reelwright.agent.language_guess import written_in
 from reelwright.agent.shot_list import find_counted_list, find_shot_list
 from reelwright.agent.talking import asks_to_speak, spoken_words, talking_topic
+from reelwright.agent.voice_requests import same_accent, voice_ask
 from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, correct_typos, is_emoji, parse_number, plain_text
 from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Music, Requirements, Shot, ShotPlan
 
@@ -657,6 +658,17 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
     for key, stated in sound_facts.items():
         facts.setdefault(key, stated)
     spans += sound_spans
+    voice = voice_ask(text)  # "a deep voice", "a British accent", "narrated by <a person>" (never imitated)
+    if voice.pitch_semitones is not None:
+        facts.setdefault("voice_pitch_semitones", voice.pitch_semitones)
+    if voice.gender is not None:
+        facts.setdefault("voice_gender", voice.gender)
+    gender = facts.get("voice_gender")
+    if "voice_name" not in facts and (
+        accented := voice.voice_for("female" if gender == "female" else "male" if gender == "male" else None)
+    ):
+        facts["voice_name"] = accented
+    spans += voice.spans
     if with_subject and "language" not in facts:  # a request typed in French is narrated in French (a face says its words in theirs)
         written = written_in(said if facts.get("talking") and said else text)
         if written is not None and written != "en":
@@ -869,8 +881,9 @@ def enforce(plan: ShotPlan, requirements: Requirements, *, keep_shot: int | None
     voice_updates: dict[str, object] = {}
     if requirements.voice_gender is not None and plan.voice.gender != requirements.voice_gender:
         voice_updates.update(gender=requirements.voice_gender, name="", pitch_semitones=0.0)
-    if requirements.voice_name is not None:
-        voice_updates["name"] = requirements.voice_name
+    if requirements.voice_name is not None:  # a voice with an accent, of the gender said later ("British", then "male")
+        gender = requirements.voice_gender
+        voice_updates["name"] = same_accent(requirements.voice_name, gender) if gender else requirements.voice_name
     if requirements.language is not None and requirements.language != plan.language and requirements.voice_name is None:
         voice_updates["name"] = ""  # the voice is chosen again for the new language
     if requirements.voice_speed is not None:
