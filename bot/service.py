@@ -20,9 +20,10 @@ from typing import Protocol
 from reelwright.access import REFUSALS, Action, Role, Viewer, permits
 from reelwright.agent.edit_ops import diff_plans
 from reelwright.agent.edits import edit_plan
+from reelwright.agent.intent import Intent, read_intent
 from reelwright.agent.llm import ChatModel, build_llm
 from reelwright.agent.moderation import Policy
-from reelwright.agent.planner import plan_video
+from reelwright.agent.planner import check_total, plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.agent.revert import GoBack, going_back, target_version
 from reelwright.bot.inputs import check_request, load_image
@@ -331,6 +332,8 @@ class ConversationService:
             self.moderator.check_request(user, guild, check_request(overrides.spoken_line, self.settings.max_request_chars), "request")
         defaults = Requirements.model_validate(self.repository.preferences(user))
         stated = extract_requirements(request)
+        if stated.total_duration_s is not None:  # a length that cannot be made is said first: it is wrong either way
+            check_total(stated.total_duration_s, self.settings.max_total_duration_s)
         if image is None and not stated.subject and not stated.shots and not stated.talking:
             raise BadRequest(NO_SUBJECT)
         requirements = with_request(defaults, stated)
@@ -530,7 +533,7 @@ class ConversationService:
         if not diff:
             raise BadRequest(f"Version {current.number} already is what version {number} was.")
         self.moderator.check_plan(user, project.guild, earlier, "edit", project.id)
-        planner = PlannerInfo(engine="rules", note=f"Version {number} again.")
+        planner = PlannerInfo(engine="rules")
         return self.repository.add_version(
             project.id, earlier, instruction, [f"back to version {number}", *diff], project.requirements, planner, based_on=current.number
         )
@@ -814,7 +817,8 @@ class ConversationService:
             project_id = await asyncio.to_thread(self.repository.conversation_project, conversation_id)
         if project_id is None:
             version = await self.plan(user, text, image, overrides, progress, place, consent)
-            reply = f'Planned "{version.plan.title}": {len(version.plan.shots)} shots, {version.plan.total_duration_s:g}s.'
+            count = len(version.plan.shots)
+            reply = f'Planned "{version.plan.title}": {count} shot{"s" if count != 1 else ""}, {version.plan.total_duration_s:g}s.'
         else:
             version = await self.edit(user, project_id, text)
             reply = f"Version {version.number}: " + "; ".join(version.diff)
@@ -826,6 +830,13 @@ class ConversationService:
             self.repository.record_turn, conversation_id, user, surface, text, reply, version.project_id, version.number
         )
         return Turn(conversation_id, version, reply)
+
+    @staticmethod
+    def intent(text: str, ongoing: bool = False) -> Intent:
+        """What a message not tied to a project by its place asks for: a new video, a change to the
+        person's latest one, or neither (answer it, render nothing). ``ongoing``: said in a conversation
+        about one video, where only an explicit request for another video starts one."""
+        return read_intent(text, ongoing)
 
     async def transcript(self, conversation_id: int) -> list[tuple[str, str]]:
         return await asyncio.to_thread(self.repository.transcript, conversation_id)

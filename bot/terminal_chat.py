@@ -22,9 +22,15 @@ DISCLOSURE = (
     "AI-generated, with a visible label, an invisible watermark and signed content credentials; `reelwright verify FILE` checks any copy."
 )
 HELP = (
-    'Describe a video to make one; then say what to change ("make shot 2 darker", "make it 9:16", "no narration").\n'
-    "Attach an image with `--image PATH` at the end of your first message. /new starts over, /history lists projects, /quit leaves."
+    'Describe a video to make one; then say what to change ("make shot 2 darker", "make it 9:16", "no narration", "undo").\n'
+    'Ask for "a video of …" to start another. Attach an image with `--image PATH` at the end of your first message.\n'
+    "/new starts over, /history lists projects, /help shows this, /quit leaves."
 )
+#: The answers to a greeting, thanks or a question about the bot, before and after a video: a pointer, nothing rendered.
+SMALL_TALK_REPLY = 'Describe a video and I will make it, e.g. "a 10 second video of a fox running through snow at dawn". /help for more.'
+SMALL_TALK_AFTER = 'Say what to change ("make shot 2 darker", "undo"), or ask for "a video of …" to start another. /help for more.'
+#: The answer to a change asked for before there is a video to change.
+NOTHING_TO_CHANGE = 'There is no video yet to change. Describe one first, e.g. "a 10 second video of a fox running through snow at dawn".'
 
 
 async def track(handle: JobHandle, console: Console, quiet: bool = False) -> RenderOutcome:
@@ -49,6 +55,7 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # bytes that are not UTF-8 become U+FFFD instead of a traceback
     conversation = await service.start_conversation(user, "terminal")
+    project: str | None = None  # the video this conversation is about, once there is one
     out.print(HELP, highlight=False, markup=False)
     while True:
         try:
@@ -61,14 +68,25 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
         if text in {"/quit", "/exit", "/q"}:
             return
         if text == "/new":
-            conversation = await service.start_conversation(user, "terminal")
+            conversation, project = await service.start_conversation(user, "terminal"), None
             out.print("Starting a new project. What should it show?")
+            continue
+        if text == "/help":
+            out.print(HELP, highlight=False, markup=False)
             continue
         if text == "/history":
             for project in await service.history(user):
                 out.print(f"  {project.id}  v{project.latest_version}  {project.title}", highlight=False, markup=False)
             continue
         text, image = split_image_option(text)
+        intent = service.intent(text, ongoing=project is not None) if image is None else None
+        if intent == "chat" or (intent == "edit" and project is None):
+            answer = NOTHING_TO_CHANGE if intent == "edit" else SMALL_TALK_REPLY if project is None else SMALL_TALK_AFTER
+            out.print(f"reelwright> {answer}", highlight=False, markup=False)
+            continue
+        if intent == "new" and project is not None:  # "a video of …" mid-conversation: another video, the last one kept
+            conversation, project = await service.start_conversation(user, "terminal"), None
+            out.print("reelwright> Starting a new video; the last one is in /history.", highlight=False, markup=False)
         consent = False
         if image is not None:
             try:
@@ -87,6 +105,7 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
         except ReelwrightError as error:
             out.print(f"reelwright> {error}", highlight=False, markup=False)
             continue
+        project = reply.version.project_id
         out.print(f"reelwright> {reply.text}", highlight=False, markup=False)
         try:
             outcome = await track(reply.job, err)

@@ -40,7 +40,6 @@ from reelwright.bot.discord_bot.chat import (
     upload_limit,
     user_ref,
 )
-from reelwright.bot.discord_bot.intent import reads_as_edit, small_talk
 from reelwright.bot.discord_bot.outlet import DiscordOutlet, delete, send
 from reelwright.bot.discord_bot.text import HELP, ignored_note, plan_embed, planner_note, safe
 from reelwright.bot.service import CONSENT_STATEMENT, ConversationService
@@ -205,7 +204,7 @@ class Projects(commands.Cog):
         if not (mentioned or replied or follows_thread or in_dm):
             return
         text = message.content.replace(self.bot.user.mention, "").replace(f"<@!{self.bot.user.id}>", "").strip()
-        if not (mentioned or replied or in_dm) and small_talk(text):  # people chatting in a project's thread
+        if not (mentioned or replied or in_dm) and self.service.intent(text) == "chat":  # people chatting in a project's thread
             return
         project_id = project_named_in(replied_to) if replied and isinstance(replied_to, discord.Message) else None
         named = await self.project_named(text)
@@ -215,10 +214,11 @@ class Projects(commands.Cog):
             project_id = here
         images, not_images = split_attachments(message.attachments)
         if project_id is None and not images:
-            if small_talk(text):
+            intent = self.service.intent(text)
+            if intent == "chat":
                 await reply(message, HELP)
                 return
-            if reads_as_edit(text):
+            if intent == "edit":
                 project_id = here if in_dm else await self.latest_here(message)
                 if project_id is None:
                     await reply(message, WHICH_VIDEO)

@@ -39,3 +39,29 @@ def test_an_image_is_animated_only_once_the_person_confirms_and_results_say_what
     assert "I am the person in this image" in result.stdout
     assert "Not animated; nothing was stored." in result.stdout
     assert "Version 1 is ready" in result.stdout and "reelwright verify FILE" in result.stdout
+
+
+def test_greetings_get_an_answer_and_a_change_before_any_video_is_not_rendered(cli: Cli) -> None:
+    result = cli("chat", stdin="hi!\nmake it darker\nwhat can you do?\n/quit\n")
+    assert result.code == 0, result.stderr
+    assert result.stdout.count("Describe a video and I will make it") == 2
+    assert "There is no video yet to change" in result.stdout
+    assert "is ready" not in result.stdout and cli.ok("history")["projects"] == []
+
+
+def test_asking_for_another_video_mid_conversation_starts_one_and_undo_goes_back(cli: Cli) -> None:
+    script = (
+        "a 2 second video of a lighthouse at night, no narration\n"
+        "make it darker\n"
+        "undo\n"
+        "thanks\n"
+        "a video of a red kite over the sea, 2 seconds, no narration\n"
+        "/quit\n"
+    )
+    result = cli("chat", stdin=script)
+    assert result.code == 0, result.stderr
+    assert "Version 3: back to version 1" in result.stdout
+    assert "Say what to change" in result.stdout  # thanks, after a video
+    assert "Starting a new video; the last one is in /history." in result.stdout
+    titles = sorted(project["title"] for project in cli.ok("history")["projects"])
+    assert titles == ["A lighthouse at night", "A red kite over the sea"]

@@ -1,14 +1,18 @@
-"""What a message to the bot asks for when its place does not say: a new video, a change to one, or neither.
+"""What a message asks for when its place does not say: a new video, a change to one, or neither.
 
-A message in a project's thread, a reply to one of the bot's messages and a message naming a project id
-are about that project. A DM or a mention in a channel is read by its words: a request for a video
-starts a project, words that change a video ("make it darker", "shot 2 slower", "no narration") change
-the person's latest one there, and a greeting or thanks gets a short answer instead of a render.
+Every chat surface asks this where a message is not tied to a project by where it was said (Discord: a
+project's thread, a reply to the bot; the terminal: nothing). A request for a video starts a project,
+words that change a video ("make it darker", "shot 2 slower", "no narration", "undo") change the
+person's latest one, and a greeting or thanks gets a short answer instead of a render.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
+
+#: "new": a video of its own; "edit": a change to the latest video; "chat": neither (a greeting, thanks, a question).
+Intent = Literal["new", "edit", "chat"]
 
 #: Words of greetings, thanks and questions about the bot: a message made only of these asks for no video.
 SMALL_TALK = frozenset(
@@ -55,6 +59,17 @@ _NEW_VIDEO = re.compile(
     r"|^\W*(?:make|create|generate|render|produce|do|show|give)\s+(?:me\s+|us\s+)?(?:a|an|one|some)\b(?!\s+(?:[\w-]+\s+)?(?:shot|scene|clip)s?\b)",
     re.I,
 )
+
+
+def read_intent(text: str, ongoing: bool = False) -> Intent:
+    """What ``text`` asks for, by its words alone. ``ongoing``: said in a conversation about one video
+    (the terminal chat), where anything but an explicit new video ("a video of …", "another one about …")
+    is about that video; elsewhere anything that does not read as a change is a request of its own."""
+    if small_talk(text):
+        return "chat"
+    if ongoing:
+        return "new" if _NEW_VIDEO.search(text) else "edit"
+    return "edit" if reads_as_edit(text) else "new"
 
 
 def small_talk(text: str) -> bool:
