@@ -81,9 +81,22 @@ _PER_SHOT_AFTER = re.compile(
 _VIDEO_AFTER = re.compile(
     r"^\s*(?:of\b|(?:(?!(?:of|about|on|showing|featuring|with|in|at|for)\b)[\w-]+\s+){0,2}?"
     r"(?:video|vid|clip|film|movie|reel|short|tiktok|ad|commercial|promo|trailer|teaser|montage|animation|explainer|intro|outro|loop|"
-    r"story|version|edit|piece)s?\b)",
+    r"story|version|edit|piece|tutorial|vlog|documentary|doc|recap|compilation|slideshow|presentation|lesson|episode|segment|sequence|"
+    r"skit|sketch|cartoon|gif|preview|walkthrough|review)s?\b)",
     re.I,
 )
+#: A length said in English's singular before a noun is what something in the video lasts: "a 24 hour timelapse",
+#: "a 5-minute walk" (not "10 minutes of rain", nor "a 10 second video").
+_ATTRIBUTIVE_UNITS = frozenset({"s", "sec", "second", "min", "minute", "h", "hr", "hour"})
+_WORD_AFTER = re.compile(r"^\s*-?\s*(?P<word>[^\W\d_][\w-]*)", re.I)
+#: Words after a length that are no noun it describes: "10 s long", "10 seconds, vertical", "30 s please".
+_NOT_DESCRIBED = frozenset(
+    """of in on at with and or to for from by about into over long total max each per please pls plz only just exactly
+    approx roughly vertical horizontal square landscape portrait widescreen narrated narration music silent no without
+    video clip""".split()
+)
+#: Longer than the default longest video: a length said of a thing, longer than this, is never the video's.
+SUBJECT_LENGTH_S = 120.0
 #: "a video of 10 seconds", "lasting 20 s", "make it 30 seconds", "length: 1 minute".
 _VIDEO_BEFORE = re.compile(
     r"\b(?:video|vid|clip|film|reel|length|duration|runtime|lasting|lasts?|make\s+it|keep\s+it|it'?s|total(?:ling)?|be)\s*"
@@ -126,6 +139,14 @@ class Duration:
     per_shot: bool = False
     #: Said of the video itself ("a 10 second clip", "20 s long", "10 seconds of rain", "make it 30 s", "under a minute").
     of_video: bool = False
+    #: Said of something the video shows ("a 24 hour timelapse", "a 5-minute walk"): the video's length only when
+    #: nothing else is, and only when a video could be that long.
+    of_subject: bool = False
+
+    @property
+    def subjects_own(self) -> bool:
+        """Too long for a video and said of a thing in it: the thing's length, kept in the subject."""
+        return self.of_subject and self.seconds > SUBJECT_LENGTH_S
 
 
 def normalise(text: str) -> str:
@@ -280,18 +301,37 @@ def _duration_at(text: str, tokens: list[tuple[str, int, int]], index: int) -> t
         start, of_video = bound.start(), True
     elif bound := _APPROX_BEFORE.search(before):
         start = bound.start()
+    per_shot = bool(per_shot_before or per_shot_after)
+    described = _WORD_AFTER.match(text[end:])
+    of_subject = (
+        not of_video
+        and not per_shot
+        and unit_word.lower() in _ATTRIBUTIVE_UNITS
+        and described is not None
+        and described.group("word").lower() not in _NOT_DESCRIBED
+    )
     next_index = next((i for i, t in enumerate(tokens) if t[1] >= end), len(tokens))
-    return Duration(seconds, start, end, bool(per_shot_before or per_shot_after), of_video), next_index
+    return Duration(seconds, start, end, per_shot, of_video, of_subject), next_index
 
 
 def video_length(durations: list[Duration]) -> Duration | None:
     """The whole video's length among the lengths a request states.
 
     One said of the video wins ("a 10 second video of a cake baked in a minute"); otherwise the last, since
-    a length that belongs to the subject comes with it ("a 24 hour timelapse of a city in 12 seconds").
+    a length that belongs to the subject comes with it ("a 24 hour timelapse of a city in 12 seconds"); and a
+    length said of a thing in the video that no video could last is never the video's ("a 24 hour timelapse").
     """
     totals = [d for d in durations if not d.per_shot]
-    return next((d for d in totals if d.of_video), totals[-1] if totals else None)
+    possible = [d for d in totals if not d.subjects_own]
+    return next((d for d in totals if d.of_video), possible[-1] if possible else None)
+
+
+def subjects_length(text: str) -> Duration | None:
+    """The length a request gives something its video shows, when that is too long to be the video's own."""
+    try:
+        return next((d for d in find_durations(normalise(text)) if d.subjects_own), None)
+    except BadRequest:
+        return None
 
 
 #: A sign written as a word ("minus 4 seconds", "menos 5 segundos") is as negative as "-4".

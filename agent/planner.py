@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from reelwright.agent.durations import subjects_length
 from reelwright.agent.line_templates import FRAMES, candidate_lines, listed_line, said_as_typed
 from reelwright.agent.requirements import enforce, frame_note, keywords, language_name, title_in
 from reelwright.agent.talking import lines_for, speaking_time_s
@@ -271,6 +272,12 @@ def plan_video(
         planner = with_note(planner, framed)
     for said in voice_notes(request):  # a real person's voice is not imitated; an accent no voice has
         planner = with_note(planner, said)
+    if stated_total is None and (lasting := subjects_length(request)):  # "a 24 hour timelapse": the subject's length
+        planner = with_note(
+            planner,
+            f"The video is {format_duration(sum(durations))} long: {format_duration(lasting.seconds)} is how long what it shows lasts "
+            '(say how long the video should be, e.g. "20 seconds", for another length).',
+        )
     # Music, language and the voice follow the same rules as in every edit.
     return Planned(enforce(plan, requirements), planner)
 

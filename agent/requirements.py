@@ -15,7 +15,7 @@ from reelwright.agent.language_guess import written_in
 from reelwright.agent.shot_list import find_counted_list, find_shot_list
 from reelwright.agent.talking import asks_to_speak, spoken_words, talking_topic
 from reelwright.agent.voice_requests import same_accent, voice_ask
-from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, correct_typos, is_emoji, parse_number, plain_text
+from reelwright.agent.wording import ARTICLE_NUMBERS, NUMBER_WORDS, closest, correct_typos, parse_number, plain_text
 from reelwright.plan import MAX_SHOT_S, MIN_SHOT_S, Aspect, Music, Requirements, Shot, ShotPlan
 
 _COUNT_WORDS = "|".join(sorted((w for w in NUMBER_WORDS if w not in ARTICLE_NUMBERS and NUMBER_WORDS[w] >= 1), key=len, reverse=True))
@@ -818,7 +818,7 @@ def subject_of(text: str) -> str | None:
     text = re.sub(r"^(?:(?:of|about|showing|with|on)\s+)+(?=\w)", "", text, flags=re.I)
     text = _GERMAN_ARTICLE.sub(lambda match: _NOMINATIVE[match.group(0).lower()], text, count=1)
     text = re.sub(r"\s+,", ",", text)
-    if not re.search(r"[^\W\d_]", text) and not any(is_emoji(char) for char in text):
+    if text and all(word.lower() in NUMBER_WORDS or word.isdigit() for word in text.split()):
         return None  # "3" is what is left of "3 shorts for youtube": a count of videos, not what they show
     return text or None
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from reelwright.agent.planner import plan_video
 from reelwright.agent.requirements import extract_requirements
 from reelwright.errors import BadRequest
 from reelwright.plan import Requirements
@@ -101,6 +102,40 @@ def test_a_length_in_the_subject_is_not_the_video_length(request_text: str, seco
     stated = extract_requirements(request_text)
     assert stated.total_duration_s == seconds
     assert kept in (stated.subject or "")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "kept"),
+    [
+        ("a 24 hour timelapse of a city", "24 hour timelapse"),
+        ("a 24-hour timelapse of clouds over a valley", "24-hour timelapse"),
+        ("a 5 minute walk through tokyo", "5 minute walk"),
+        ("an 8 hour shift in a busy kitchen", "8 hour shift"),
+        ("a 3 hour hike up a volcano, vertical", "3 hour hike"),
+    ],
+)
+def test_the_only_length_said_of_a_thing_no_video_could_last_stays_with_the_thing(request_text: str, kept: str) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.total_duration_s is None and kept in (stated.subject or "")
+    planned = plan_video(request_text, stated, None)
+    assert planned.plan.total_duration_s == 8.0 and kept in planned.plan.shots[0].prompt
+    assert "is how long what it shows lasts" in planned.planner.note
+
+
+@pytest.mark.parametrize(
+    ("request_text", "seconds"),
+    [
+        ("a 10 second sunset timelapse", 10),
+        ("a 1 minute timelapse of clouds", 60),
+        ("a 30 second walk through a market", 30),
+        ("a 10 minute video of the ocean", 600),
+        ("10 hours of rain", 36000),
+        ("zehn Minuten Regen", 600),
+        ("a 10 minute tutorial on tying knots", 600),
+    ],
+)
+def test_a_length_a_video_could_last_or_said_of_the_video_is_the_videos(request_text: str, seconds: float) -> None:
+    assert extract_requirements(request_text).total_duration_s == seconds
 
 
 @pytest.mark.parametrize(
@@ -455,3 +490,19 @@ def test_real_words_near_a_setting_word_are_not_corrected(request_text: str, kep
 def test_the_subjects_own_article_and_adjectives_are_kept(request_text: str, subject: str) -> None:
     """Only the video's own words go ("a short video of"); "a little girl" is not "girl"."""
     assert extract_requirements(request_text).subject == subject
+
+
+@pytest.mark.parametrize(
+    ("request_text", "subject"),
+    [
+        ("3 shorts for youtube", None),
+        ("two tiktoks", None),
+        ("3 shorts for youtube about cooking pasta", "cooking pasta"),
+        ("two tiktoks about cats", "cats"),
+        ("5 videos of a waterfall", "a waterfall"),
+        ("make 3 reels of my dog", "my dog"),
+    ],
+)
+def test_a_count_of_videos_is_neither_the_subject_nor_a_shot_count(request_text: str, subject: str | None) -> None:
+    stated = extract_requirements(request_text)
+    assert (stated.subject, stated.shot_count) == (subject, None)
