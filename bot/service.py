@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -91,6 +92,8 @@ VERIFY_WIDTH = 1280
 #: Files read for marks at once; more wait, so /verify cannot exhaust memory.
 CONCURRENT_VERIFICATIONS = 2
 MAX_VERSION = 2**31 - 1
+#: What project ids look like (``uuid4().hex[:8]``); anything else names no project and is not echoed.
+PROJECT_ID = re.compile(r"[0-9a-f]{8}")
 #: A request that says only how the video should be ("42 seconds", "a vertical video"), not what it shows.
 NO_SUBJECT = 'What should the video show? Say it with the rest, e.g. "a 10 second vertical video of a fox running through snow".'
 #: The newest version the invisible watermark can name.
@@ -756,7 +759,8 @@ class ConversationService:
         """The project, if ``viewer`` may do ``action`` to it; otherwise ``NotAllowed``, or ``NotFound``
         for a project they may not even see (its existence is not confirmed). ``moderates`` tells from
         the project's own place whether the viewer moderates it (the surface knows its permissions)."""
-        hidden = NotFound(f"No project {project_id!r} that you can see; `/history` lists yours.")
+        named = project_id if PROJECT_ID.fullmatch(project_id) else "with that id"  # typed text is never echoed
+        hidden = NotFound(f"No project {named} that you can see; /history lists yours.")
         try:
             project = await self.project(project_id)
         except NotFound:

@@ -572,10 +572,11 @@ class Repository:
         )
         theirs = sum(1 for job in active if requester is not None and job.requested_by == requester)
         if theirs >= per_user:
-            raise BadRequest(
-                f"You already have {theirs} video(s) rendering; wait for one to finish or `/cancel` it "
-                "(`reelwright cancel PROJECT` in a terminal)."
+            limit = BadRequest(
+                f"You already have {theirs} video(s) rendering; wait for one to finish or stop one with `reelwright cancel PROJECT`."
             )
+            limit.chat_message = f"You already have {theirs} video(s) rendering; wait for one to finish or stop one with /cancel."
+            raise limit
         if guild is not None and per_guild is not None:
             projects = {job.project_id for job in active}
             in_guild = set(session.scalars(select(Project.id).where(Project.id.in_(projects), Project.guild_id == guild)))

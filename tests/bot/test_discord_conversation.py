@@ -122,7 +122,7 @@ async def test_an_over_the_limit_request_makes_no_plan_and_no_thread(simcord_env
 
     refused = await alice.slash(channel, "video", prompt="a comet", duration=2.0)
     assert refused.ephemeral and "You already have 2 video(s) rendering" in said(refused)
-    assert "reelwright cancel" not in said(refused) and "\\`" not in said(refused)  # for Discord, not a terminal
+    assert "/cancel" in said(refused) and "reelwright cancel" not in said(refused) and "\\`" not in said(refused)  # for Discord
     edit = await alice.slash(channel.threads[0], "edit", instruction="make it 1:1")
     assert edit.ephemeral and "already have" in said(edit)
     await alice.send(channel, f"{me.mention} a 2 second video of a comet", attachments=[("me.png", png_bytes())])

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from reelwright.access import Action, Viewer
 from reelwright.bot.service import ConversationService
-from reelwright.errors import BadRequest, Cancelled, Conflict
+from reelwright.errors import BadRequest, Cancelled, Conflict, NotFound
 from reelwright.generation.video_io import read_frames
 from reelwright.records import UserRef, VersionRecord
 from reelwright.settings import Settings
@@ -223,3 +224,18 @@ def test_a_change_made_from_an_old_version_is_refused_and_writes_nothing(setting
             await service.close()
 
     assert asyncio.run(scenario()).number == 2
+
+
+@pytest.mark.parametrize("typed", ["**everyone** <@123>", "`x`", "deadbeef0"])
+def test_a_project_id_that_names_nothing_is_never_echoed(settings: Settings, typed: str) -> None:
+    async def scenario() -> str:
+        service = ConversationService(settings)
+        try:
+            with pytest.raises(NotFound) as refused:
+                await service.authorize(typed, Viewer(USER), Action.VIEW)
+            return str(refused.value)
+        finally:
+            await service.close()
+
+    message = asyncio.run(scenario())
+    assert message == "No project with that id that you can see; /history lists yours."
