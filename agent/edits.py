@@ -42,11 +42,13 @@ from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
 from reelwright.agent.requirements import (
     DROP_WORDS,
     NO_AMBIENCE,
+    SILENT_FILM_STYLE,
     blank,
     enforce,
     extract_requirements,
     keywords,
     language_name,
+    silent_film,
     sound_requirements,
 )
 from reelwright.agent.talking import MAX_WORDS_PER_SHOT, asking_to_speak, lines_for, verbatim
@@ -927,6 +929,8 @@ def read_picture_instruction(text: str, plan: ShotPlan, inherited: list[int] | N
             ops += [SetShot(shot=shot.id, prompt=f"{shot.prompt}, {words}") for shot in plan.shots if words not in shot.prompt.lower()]
     if match := _TITLE.search(text):
         ops.append(SetStyle(title=match.group("t").strip()[:120]))
+    elif silent_film(text):  # its sound (no narrator, a piano) is a stated fact; its look is the style
+        ops.append(SetStyle(style=SILENT_FILM_STYLE))
     elif match := _STYLE.search(text):
         style = (match.group("s") or match.group("rest") or "").strip(" .")
         if style:

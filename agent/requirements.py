@@ -654,6 +654,11 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
         if matches and key not in facts:
             facts[key] = value
         spans += [m.span() for m in matches]
+    if silent := silent_film(text):  # a silent film: no narrator, black and white, a piano over it (unless said otherwise)
+        facts.setdefault("narration", False)
+        if "music" not in facts:
+            facts.update(music=True, music_prompt=SILENT_FILM_MUSIC)
+        spans.append(silent.span())
     sound_facts, sound_spans = sound_requirements(text, music=facts.get("music"))
     for key, stated in sound_facts.items():
         facts.setdefault(key, stated)
@@ -678,6 +683,8 @@ def extract_requirements(text: str, *, with_subject: bool = True) -> Requirement
         if style.lower() not in {"this", "that", "same", "any", "my", "your"}:
             facts["style"] = style.lower()
             spans.append(match.span())
+    if silent and ("style" not in facts or re.fullmatch(r"(?:an?\s+)?silent[- ](?:film|movie|picture)", str(facts["style"]))):
+        facts["style"] = SILENT_FILM_STYLE
     spans += [m.span() for m in _ABOUT_THE_VIDEO.finditer(text)]
 
     rest = re.sub(r"(?<=\d) (?=s\b)", "", blank(text, spans))  # "80 s synthwave" was a decade
@@ -741,6 +748,27 @@ def sound_requirements(text: str, *, music: object = None) -> tuple[dict[str, ob
         if "voice_name" in facts:
             spans.append(match.span())
     return facts, spans
+
+
+#: What a silent film looks and sounds like, when the person asks for one.
+SILENT_FILM_STYLE = "black and white silent film"
+SILENT_FILM_MUSIC = "silent film piano"
+#: "a silent film about a clown", "silent movie style", "like an old silent film": the video's form, not its subject
+#: ("a documentary about the silent film era", "the history of silent film", "a silent film star").
+_SILENT_FILM = re.compile(
+    r"(?<!about )(?<!about the )(?<!of )(?<!of the )(?<!on )(?<!on the )"
+    r"(?:\b(?:in\s+the\s+style\s+of|like|as)\s+)?(?:\b(?:an?|the)\s+)?"
+    r"(?:\b(?:old|old-timey|old-fashioned|vintage|classic|black[- ]and[- ]white|1920s)\s+)?"
+    r"\bsilent[- ](?:film|movie|picture)(?:[- ]style|\s+look)?\b"
+    r"(?!\s+(?:era|stars?|actors?|actress(?:es)?|history|days|age|comedians?|industry|studios?|festivals?|theat(?:er|re)s?|"
+    r"music|score|collection|reels?)\b)",
+    re.I,
+)
+
+
+def silent_film(text: str) -> re.Match[str] | None:
+    """Where a request asks for its video to be a silent film, if it does."""
+    return _SILENT_FILM.search(text)
 
 
 def _shot_count(text: str) -> re.Match[str] | None:

@@ -161,3 +161,10 @@ def test_a_new_picture_in_a_french_plan_gets_a_french_line() -> None:
     plan = plan_video(request, facts, None, rng=random.Random(5)).plan
     new, _, _ = edit_plan(plan, "make shot 2 un cerf-volant rouge au-dessus de la mer", facts, None, rng=random.Random(9))
     assert new.language == "fr" and "cerf-volant" in new.shots[1].narration and "renard" not in new.shots[1].narration
+
+
+@pytest.mark.parametrize("instruction", ["make it a silent film", "silent movie style please", "like an old silent film"])
+def test_making_it_a_silent_film_drops_the_narrator_and_changes_the_look(plan_and_facts, instruction) -> None:
+    old, new = edit(plan_and_facts, instruction)
+    assert (new.narration, new.style) == (False, "black and white silent film") and new.music is not None
+    assert [shot.prompt for shot in new.shots] == [shot.prompt for shot in old.shots]

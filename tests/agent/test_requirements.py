@@ -506,3 +506,38 @@ def test_the_subjects_own_article_and_adjectives_are_kept(request_text: str, sub
 def test_a_count_of_videos_is_neither_the_subject_nor_a_shot_count(request_text: str, subject: str | None) -> None:
     stated = extract_requirements(request_text)
     assert (stated.subject, stated.shot_count) == (subject, None)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "subject"),
+    [
+        ("a silent film about a clown", "a clown"),
+        ("a silent movie of a cat chasing a mouse, 12 seconds", "a cat chasing a mouse"),
+        ("a clown juggling, silent film style", "a clown juggling"),
+        ("like an old silent film: a man slipping on a banana peel", "a man slipping on a banana peel"),
+        ("make me a black-and-white silent picture about a train robbery", "a train robbery"),
+    ],
+)
+def test_a_silent_film_has_no_narrator_a_piano_and_the_look_of_one(request_text: str, subject: str) -> None:
+    stated = extract_requirements(request_text)
+    assert (stated.subject, stated.narration, stated.style) == (subject, False, "black and white silent film")
+    assert stated.music is True and "piano" in (stated.music_prompt or "")
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "a documentary about the silent film era",
+        "the history of silent film",
+        "a silent film star on a red carpet",
+        "a video about silent films",
+    ],
+)
+def test_silent_film_as_a_subject_is_narrated_as_usual(request_text: str) -> None:
+    stated = extract_requirements(request_text)
+    assert stated.narration is None and stated.style is None and "silent film" in (stated.subject or "")
+
+
+def test_what_a_silent_film_request_says_of_its_sound_wins() -> None:
+    stated = extract_requirements("a silent film about a clown, with narration and no music")
+    assert (stated.narration, stated.music, stated.style) == (True, False, "black and white silent film")
