@@ -12,7 +12,14 @@ says: …" are kept as typed, without the full stop; and words to be said verbat
 
 from __future__ import annotations
 
-from reelwright.agent.planner import as_sentence, default_narration, fit_narration, normalised_line, picture_of
+from reelwright.agent.planner import (
+    as_sentence,
+    default_narration,
+    fit_narration,
+    normalised_line,
+    picture_of,
+    template_candidates,
+)
 from reelwright.agent.requirements import keywords
 from reelwright.plan import Requirements, Shot, ShotPlan
 
@@ -48,3 +55,33 @@ def _describes_the_old_picture(previous: Shot, shot: Shot, requirements: Require
 def _said_verbatim(line: str, requirements: Requirements) -> bool:
     spoken = requirements.spoken_line
     return bool(spoken) and normalised_line(line) in normalised_line(spoken or "")
+
+
+def relanguaged_lines(old: ShotPlan, new: ShotPlan, requirements: Requirements) -> tuple[ShotPlan, bool]:
+    """``new`` (whose narration is now in another language than ``old``'s) with each line code wrote for ``old`` written
+    again in the new language, and whether every line was (the person's and the model's words are not translated)."""
+    if not new.narration or new.language == old.language:
+        return new, True
+    subjects = [s for s in (requirements.subject, *(requirements.shots or ())) if s]
+    shots = list(new.shots)
+    every = True
+    for index, shot in enumerate(shots):
+        if not shot.narration.strip() or shot.talking:
+            continue
+        mentions = [*subjects, picture_of(shot.prompt)]
+        ours = {
+            normalised_line(line)
+            for subject in mentions
+            for position in range(len(shots))
+            for line in template_candidates(subject, position, len(shots), old.language)
+        }
+        if normalised_line(shot.narration) not in ours:
+            every = False
+            continue
+        used = {normalised_line(other.narration) for other in shots[:index]}
+        subject = requirements.shots[index] if requirements.shots and index < len(requirements.shots) else (subjects or mentions)[0]
+        line = default_narration(
+            subject, shot.duration_s, index, len(shots), listed=bool(requirements.shots), used=used, language=new.language
+        )
+        shots[index] = shot.model_copy(update={"narration": as_sentence(fit_narration(line, shot.duration_s))})
+    return new.model_copy(update={"shots": tuple(shots)}), every

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from reelwright.agent.edit_lengths import SECONDS, each_shot_seconds, seconds_change, seconds_said
-from reelwright.agent.edit_narration import refreshed_lines
+from reelwright.agent.edit_narration import refreshed_lines, relanguaged_lines
 from reelwright.agent.edit_ops import (
     AddShot,
     GradeShot,
@@ -38,7 +38,8 @@ from reelwright.agent.edit_ops import (
 from reelwright.agent.edit_targets import SHOT_NOUN, ShotRefs, shot_number, shot_refs
 from reelwright.agent.edit_wording import POLITE_LEAD, check_aspect, normalise_instruction
 from reelwright.agent.json_reply import InvalidModelOutput
-from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total
+from reelwright.agent.line_templates import LANGUAGES as TEMPLATE_LANGUAGES
+from reelwright.agent.planner import MAX_SHOTS, as_sentence, check_total, template_language_note
 from reelwright.agent.requirements import (
     DROP_WORDS,
     NO_AMBIENCE,
@@ -1370,12 +1371,23 @@ def edit_plan(
         said = 'The faces still say their lines (without captions); "stop the lip sync" makes them narration, which this turns off.'
         info = _with_note(info, said)
     if new_plan.narration and new_plan.language != plan.language:
-        said = (
-            f"The narration is now to be spoken in {language_name(new_plan.language)}, but its lines are as they were: "
-            'I do not translate them; give each shot its new line ("shot 1 says: …").'
-        )
-        info = _with_note(info, said)
+        new_plan, every = relanguaged_lines(plan, new_plan, requirements)
+        for said in _language_notes(new_plan, requirements, every=every):
+            info = _with_note(info, said)
     return new_plan, requirements, info
+
+
+def _language_notes(plan: ShotPlan, requirements: Requirements, *, every: bool) -> list[str]:
+    """What to say when the narration's language changed: which lines are in it, and which words are said as typed."""
+    language = language_name(plan.language)
+    others = "" if every else ', the others as they were (I do not translate them; give a shot its new line with "shot 1 says: …")'
+    if plan.language not in TEMPLATE_LANGUAGES:
+        return [f"The narration is now to be spoken in {language}, but I write no lines in it: mine are in English{others}."]
+    notes = [f"The narration is now to be spoken in {language}: the lines I wrote are in {language}{others}."] if others else []
+    subjects = list(requirements.shots or ()) or [requirements.subject or ""]
+    if typed := template_language_note(plan.language, [s for s in subjects if s], talking=False):
+        notes.append(typed)
+    return notes
 
 
 def _with_note(info: PlannerInfo, said: str) -> PlannerInfo:

@@ -119,7 +119,7 @@ def _lexicon(words: tuple[tuple[str, str], ...]) -> dict[str, dict[str, float]]:
     users: dict[str, set[str]] = {}
     for language, listed in words:
         for word in listed.split():
-            for form in {word, _plain(word)}:
+            for form in {word, _plain(word) if len(word) >= 4 else word}:  # "francais", "video"; but "à" is not "a"
                 users.setdefault(form, set()).add(language)
     return {word: {language: 2.0 / len(languages) for language in languages} for word, languages in users.items()}
 
@@ -179,15 +179,16 @@ def written_in(text: str) -> str | None:
 
 
 def reads_as(text: str, language: str) -> bool:
-    """Whether ``text`` can be said as it is in ``language``: it is written in it, or in no language one can tell
-    (a name, a single noun); not when another language's words clearly outweigh it ("a cat sleeping" in French)."""
+    """Whether ``text`` can be said as it is in ``language``: its words are at least as much that language's as any
+    other's, or no language's one can tell (a name, a single noun); not "a cat sleeping" in French, nor "a fox"."""
     if language in {"ja", "zh", "ko"}:
         return not re.search(r"[A-Za-z]{2,}", text) or bool(_script_language(text))
     if _script_language(text):
         return False
     weight = evidence(text).weight
+    own = weight.get(language, 0.0)
     others = max((value for other, value in weight.items() if other != language), default=0.0)
-    return weight.get(language, 0.0) >= others or others < 1.0
+    return own >= others and (own > 0 or others == 0)
 
 
 def _script_language(text: str) -> str | None:

@@ -305,14 +305,54 @@ FRAMES: dict[str, Frames] = {
         quotes=("“", "”"),
     ),
 }
+#: English for a subject typed in another language ("Meet “un renard dans la neige”."): the planner's own English
+#: lines put "the" before a subject, which only an English one takes.
+TYPED_IN_ENGLISH = Frames(
+    opening="Meet {s}.",
+    middle=(
+        "Look closer: {s}.",
+        "{s}, up close.",
+        "Another look: {s}.",
+        "{s}, in detail.",
+        "Take your time: {s}.",
+        "{s}, from another angle.",
+    ),
+    closing="One last look: {s}.",
+    plain=(
+        "Look closer.",
+        "Take it in.",
+        "Watch closely.",
+        "Keep watching.",
+        "Look again.",
+        "Every detail counts.",
+        "Stay a moment.",
+        "Notice the details.",
+        "Here it comes.",
+        "Take a breath.",
+        "Almost there.",
+        "What a sight.",
+    ),
+    quotes=("“", "”"),
+)
 #: The languages code writes narration in (English is the planner's own).
 LANGUAGES = frozenset({"en", *FRAMES})
+
+
+def _frames(language: str) -> Frames:
+    return FRAMES.get(language, TYPED_IN_ENGLISH)
+
+
 _SENTENCE_END = ".!?。！？"
+
+
+def typed_in_another_language(subject: str, language: str) -> bool:
+    """Whether ``subject`` is written in another language than ``language`` (so it is said as typed, in quotes)."""
+    return not reads_as(subject, language)
 
 
 def said_as_typed(subject: str, language: str) -> str:
     """The subject as the narrator says it: as written, or quoted when it is written in another language."""
-    frames = FRAMES[language]
+    frames = _frames(language)
     if reads_as(subject, language):
         return subject
     return f"{frames.quotes[0]}{subject}{frames.quotes[1]}"
@@ -321,7 +361,7 @@ def said_as_typed(subject: str, language: str) -> str:
 def candidate_lines(subject: str, index: int, count: int, language: str) -> list[str]:
     """The lines shot ``index`` of ``count`` could say about ``subject`` in ``language``, best first: the subject
     in full, then by its head ("un chat"), then plain lines; the planner takes the first that fits and is unused."""
-    frames = FRAMES[language]
+    frames = _frames(language)
     said = said_as_typed(subject, language)
     mentions = [said]
     if said == subject and frames.head_ends:

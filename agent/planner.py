@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reelwright.agent.durations import subjects_length
-from reelwright.agent.line_templates import FRAMES, candidate_lines, listed_line, said_as_typed
+from reelwright.agent.line_templates import (
+    FRAMES,
+    LANGUAGES,
+    candidate_lines,
+    listed_line,
+    said_as_typed,
+    typed_in_another_language,
+)
 from reelwright.agent.requirements import enforce, frame_note, keywords, language_name, title_in
 from reelwright.agent.talking import lines_for, speaking_time_s
 from reelwright.agent.voice_requests import voice_notes
@@ -265,7 +272,7 @@ def plan_video(
         planner = with_note(
             planner, "To make a face speak, start from a photo of it (/animate, or --image): this video is narrated instead."
         )
-    if narration and language != "en" and (planner.engine == "template" or planner.fallback) and not verbatim:
+    if narration and (planner.engine == "template" or planner.fallback) and not verbatim:
         if said := template_language_note(language, subjects, talking=talking):
             planner = with_note(planner, said)
     if framed := frame_note(request, aspect):
@@ -487,13 +494,21 @@ def default_narration(
     within the shot, that no other shot says (``used`` holds the lines said so far, as :func:`normalised_line` writes them).
     A language code writes no lines in gets English ones (the plan's note says so)."""
     limit = max(3, int(duration_s * WORDS_PER_SECOND))
-    if language in FRAMES:
+    if language in FRAMES or (language == "en" and typed_in_another_language(subject, language)):
         candidates = [listed_line(subject, language)] if listed else []
         candidates += candidate_lines(subject, index, count, language)
     else:
         candidates = [as_sentence(subject)] if listed else template_lines(subject, index, count)
         candidates += [as_sentence(_head(subject)), *_PLAIN_LINES]
     return next((line for line in candidates if spoken_words(line) <= limit and normalised_line(line) not in used), candidates[-1])
+
+
+def template_candidates(subject: str, index: int, count: int, language: str) -> list[str]:
+    """Every line code could write for shot ``index`` of ``count`` about ``subject`` in ``language``, as a listed shot
+    or not: how an edit tells the lines code wrote from the person's or the model's."""
+    if language in FRAMES or (language == "en" and typed_in_another_language(subject, language)):
+        return [listed_line(subject, language), *candidate_lines(subject, index, count, language)]
+    return [as_sentence(subject), *template_lines(subject, index, count), as_sentence(_head(subject)), *_PLAIN_LINES]
 
 
 def spoken_words(line: str) -> int:
@@ -505,7 +520,9 @@ def template_language_note(language: str, subjects: list[str], *, talking: bool)
     """What to tell a person whose lines code wrote in a language other than English: which words it said as typed,
     or that it writes no lines in this language (nor a face's own words) and they are in English."""
     name = language_name(language)
-    if language not in FRAMES or talking:
+    if language == "en" and talking:
+        return None
+    if language not in LANGUAGES or talking:
         return f"The narration lines are in English: the template planner writes no {name}; edit the lines."
     foreign = list(dict.fromkeys(subject for subject in subjects if said_as_typed(subject, language) != subject))
     if not foreign:

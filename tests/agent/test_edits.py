@@ -168,3 +168,26 @@ def test_making_it_a_silent_film_drops_the_narrator_and_changes_the_look(plan_an
     old, new = edit(plan_and_facts, instruction)
     assert (new.narration, new.style) == (False, "black and white silent film") and new.music is not None
     assert [shot.prompt for shot in new.shots] == [shot.prompt for shot in old.shots]
+
+
+@pytest.mark.parametrize(
+    ("instruction", "language"), [("narrate it in Spanish", "es"), ("auf Deutsch erzählt", "de"), ("in French please", "fr")]
+)
+def test_a_new_language_rewrites_the_lines_code_wrote_and_keeps_the_persons(plan_and_facts, instruction, language) -> None:
+    plan, facts = plan_and_facts
+    spoken, facts, _ = edit_plan(plan, "shot 2 says: el zorro espera la primavera", facts, None, rng=random.Random(9))
+    new, _, info = edit_plan(spoken, instruction, facts, None, rng=random.Random(9))
+    assert new.language == language
+    assert new.shots[1].narration == "el zorro espera la primavera"  # the person's words, not translated
+    for shot, before in ((new.shots[0], plan.shots[0]), (new.shots[2], plan.shots[2])):
+        assert shot.narration != before.narration and "a fox in the snow" in shot.narration
+    assert "as they were" in info.note and '"a fox in the snow" said as you typed it' in info.note
+
+
+def test_a_plan_typed_in_french_narrated_in_english_says_its_subject_as_typed() -> None:
+    request = "un renard dans la neige, 12 secondes, 3 plans"
+    facts = extract_requirements(request)
+    plan = plan_video(request, facts, None, rng=random.Random(5)).plan
+    new, _, info = edit_plan(plan, "narrate it in English", facts, None, rng=random.Random(9))
+    assert new.language == "en" and new.shots[0].narration == "Meet “un renard dans la neige”."
+    assert not any("the un" in shot.narration for shot in new.shots) and "as you typed" in info.note

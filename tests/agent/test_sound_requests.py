@@ -129,7 +129,11 @@ def test_changing_the_level_of_music_that_is_not_there_says_so() -> None:
 
 def test_narrate_it_in_spanish_changes_the_language_and_recasts_the_voice() -> None:
     before, after = edited("a video of a fox", "narrate it in Spanish")
-    assert after.language == "es" and after.voice.name == "" and after.shots == before.shots
+    assert after.language == "es" and after.voice.name == ""
+    assert [shot.model_copy(update={"narration": ""}) for shot in after.shots] == [
+        shot.model_copy(update={"narration": ""}) for shot in before.shots
+    ]
+    assert all("«a fox»" in shot.narration or shot.narration.startswith(("Miren", "Observen")) for shot in after.shots)
 
 
 def test_plans_stored_before_music_had_a_prompt_still_load() -> None:
@@ -233,11 +237,11 @@ def test_a_song_or_music_video_as_the_subject_is_not_a_music_bed(request_text: s
     assert facts.subject and "of a music" not in facts.subject and len(facts.subject.split()) >= 2
 
 
-def test_changing_the_language_in_an_edit_says_the_lines_are_not_translated() -> None:
+def test_changing_the_language_in_an_edit_writes_its_lines_again_and_says_what_is_said_as_typed() -> None:
     plan, facts = planned("a video of a fox with narration")
     after, _, info = edit_plan(plan, "narrate it in Spanish", facts, None, rng=random.Random(4))
-    assert after.language == "es" and after.shots[0].narration == plan.shots[0].narration
-    assert info.note and "Spanish" in info.note and "shot 1 says" in info.note
+    assert after.language == "es" and after.shots[0].narration == "He aquí «a fox»."
+    assert info.note and "Spanish" in info.note and '"a fox" said as you typed it' in info.note
 
 
 WINDY = "a 12 second video of a fox in the snow with calm piano music and the sound of wind, 3 shots"
