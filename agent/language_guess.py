@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cache
 
@@ -133,7 +133,7 @@ class Evidence:
     """What the words of a text say about its language."""
 
     #: Weight for each language: its words, each shared word counting less, and letters only it writes.
-    weight: Counter[str]
+    weight: dict[str, float]
     #: How many of the text's words each language's function words are.
     function_words: Counter[str]
     #: The share of the text's words each language knows.
@@ -145,7 +145,7 @@ def evidence(text: str) -> Evidence:
     function = _lexicon(tuple(_FUNCTION.items()))
     every = _lexicon(tuple(_FUNCTION.items()) + tuple(_CONTENT.items()))
     tokens = [token.lower() for token in _TOKEN.findall(text.replace("’", "'"))]
-    weight: Counter[str] = Counter()
+    weight: defaultdict[str, float] = defaultdict(float)
     covered: Counter[str] = Counter()
     functional: Counter[str] = Counter()
     for token in tokens:
@@ -158,7 +158,7 @@ def evidence(text: str) -> Evidence:
         if found := sum(lowered.count(letter) for letter in letters):
             weight[language] += 2.0 * min(2, found)
     share = {language: covered[language] / len(tokens) for language in covered} if tokens else {}
-    return Evidence(weight, functional, share)
+    return Evidence(dict(weight), functional, share)
 
 
 def written_in(text: str) -> str | None:
@@ -167,7 +167,7 @@ def written_in(text: str) -> str | None:
     if script := _script_language(text):
         return script
     found = evidence(text)
-    ranked = found.weight.most_common(2)
+    ranked = sorted(found.weight.items(), key=lambda item: item[1], reverse=True)[:2]
     if not ranked:
         return None
     best, score = ranked[0]

@@ -273,12 +273,12 @@ def plan_video(
             planner, "To make a face speak, start from a photo of it (/animate, or --image): this video is narrated instead."
         )
     if narration and (planner.engine == "template" or planner.fallback) and not verbatim:
-        if said := template_language_note(language, subjects, talking=talking):
-            planner = with_note(planner, said)
+        if typed := template_language_note(language, subjects, talking=talking):
+            planner = with_note(planner, typed)
     if framed := frame_note(request, aspect):
         planner = with_note(planner, framed)
-    for said in voice_notes(request):  # a real person's voice is not imitated; an accent no voice has
-        planner = with_note(planner, said)
+    for voiced in voice_notes(request):  # a real person's voice is not imitated; an accent no voice has
+        planner = with_note(planner, voiced)
     if stated_total is None and (lasting := subjects_length(request)):  # "a 24 hour timelapse": the subject's length
         planner = with_note(
             planner,

@@ -11,6 +11,7 @@ the voice catalog (``generation/voices.py``), so the voices with an accent are n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -70,8 +71,8 @@ ACCENT_VOICES: dict[str, dict[Gender, str]] = {
 _LANGUAGE_ACCENTS = frozenset({"english", "french", "german", "spanish", "italian", "russian"})
 
 
-def _accent_words(words: object) -> str:
-    return "|".join(sorted((re.escape(str(word)) for word in words), key=len, reverse=True))
+def _accent_words(words: Iterable[str]) -> str:
+    return "|".join(sorted((re.escape(word) for word in words), key=len, reverse=True))
 
 
 _ACCENT = re.compile(
