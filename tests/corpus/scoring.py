@@ -125,7 +125,7 @@ def judge_edit(item: dict[str, Any], plan_request: PlanRequest, edit_plan: EditP
                 verdict.failures.append(f"voice gender is {new.voice.gender}, wanted {wanted}")
             continue
         value = new.voice.speed if key == "speed" else new.voice.pitch_semitones
-        ok = {"<1": value < 1, ">1": value > 1, ">0": value > 0, "<=0": value <= 0}[wanted]
+        ok = {"<1": value < 1, ">1": value > 1, ">0": value > 0, "<0": value < 0, "<=0": value <= 0}[wanted]
         if not ok:
             verdict.failures.append(f"voice {key} is {value:g}, wanted {wanted}")
     order = expect.get("order") or list(range(1, len(old.shots) + 1))
