@@ -104,6 +104,9 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CHINESE = re.compile(r"[的了是这个们吗视频在一只着]")
 #: How far the leading language must lead, how many of its function words and how much of the text its words must cover.
 _LEAD = 1.5
+#: Requests are mostly English with foreign names in them ("pan de muerto for día de los muertos"): another language
+#: must lead English further than it leads the others.
+_LEAD_OVER_ENGLISH = 2.5
 _MIN_SCORE = 3.0
 _MIN_FUNCTION_WORDS = 2
 _MIN_COVER = 0.3
@@ -172,7 +175,8 @@ def written_in(text: str) -> str | None:
         return None
     best, score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    clear = score >= _MIN_SCORE and score >= _LEAD * runner_up
+    english = found.weight.get("en", 0.0) if best != "en" else 0.0  # English around foreign names wins more often
+    clear = score >= _MIN_SCORE and score >= _LEAD * runner_up and score >= _LEAD_OVER_ENGLISH * english
     if not clear or found.function_words[best] < _MIN_FUNCTION_WORDS or found.share.get(best, 0.0) < _MIN_COVER:
         return None
     return best

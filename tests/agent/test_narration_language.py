@@ -71,6 +71,10 @@ def test_a_request_typed_in_a_language_is_narrated_in_it(text: str, language: st
         "pão de queijo being baked",
         "la la land style dance",
         "un chat",
+        "pan de muerto being baked for dia de los muertos",
+        "a taco truck in la ciudad de mexico at night",
+        "la vie en rose playing in a paris cafe",
+        "the making of pão de queijo in a small kitchen",
     ],
 )
 def test_english_with_foreign_words_or_too_few_words_to_tell_sets_no_language(text: str) -> None:
