@@ -75,8 +75,8 @@ async def chat_loop(service: ConversationService, user: UserRef, err: Console, o
             out.print(HELP, highlight=False, markup=False)
             continue
         if text == "/history":
-            for project in await service.history(user):
-                out.print(f"  {project.id}  v{project.latest_version}  {project.title}", highlight=False, markup=False)
+            for made in await service.history(user):
+                out.print(f"  {made.id}  v{made.latest_version}  {made.title}", highlight=False, markup=False)
             continue
         text, image = split_image_option(text)
         intent = service.intent(text, ongoing=project is not None) if image is None else None
