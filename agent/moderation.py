@@ -91,7 +91,10 @@ REASONS: MappingProxyType[Category, str] = MappingProxyType(
     {
         Category.MINORS: "I can't make videos that show children or teenagers. Videos for a young audience are fine.",
         Category.SEXUAL_REAL_PERSON: "I can't make sexual or nude videos of real people.",
-        Category.IMPERSONATION: "I can't make videos that show a real public figure saying or doing things they didn't. A fictional character works.",
+        Category.IMPERSONATION: (
+            "I can't make videos that show a real public figure, or sound like one, saying or doing things they didn't. "
+            "A fictional character works, and so does your own voice (`/voice clone`, `reelwright voices clone`)."
+        ),
         Category.FAKE_NEWS: "I can't make footage that could pass as real news or real events. A clearly fictional or animated take works.",
         Category.SEXUAL: "I can't make sexually explicit videos here.",
         Category.GRAPHIC_VIOLENCE: "I can't make videos with gore or graphic violence here.",
