@@ -335,7 +335,11 @@ _MINOR_EXEMPT = _words(
     r"kid (?:goats?|gloves?|leather|skin|mohair)|(?:goat|goats|nanny goat) kids?|"
     rf"baby (?:{_ANIMALS}|carrots?|spinach|corn|potato(?:es)?|back ribs|bok choy|kale|arugula|bella|lettuce|food|blue|pink|yellow|"
     r"showers?|bump|steps?|boomers?|monitor|grand|powder|oil|bottles?|face|doll|teeth|tooth|carrier|stroller|formula|talk|names?|breath|"
-    r"wipes?|gate|yoda|groot)|inner child|child s play|child ?proof|madonna and child|teen spirit|children s hospital"
+    r"wipes?|gate|yoda|groot)|inner child|child s play|child ?proof|madonna and child|teen spirit|children s hospital|"
+    # a child's way of drawing is a style, and what it shows is the drawing's subject
+    r"(?:child|children|kid|kids|toddler) s (?:crayon )?(?:drawings?|paintings?|doodles?|scribbles?|art|artwork)|"
+    r"(?:children|kids) (?:crayon )?(?:drawings|paintings|doodles|scribbles|artwork)|"
+    r"(?:drawn|painted|scribbled|doodled) by (?:a |my |our )?(?:child|kid|toddler|son|daughter)"
 )
 _AUDIENCE_NEGATED = _words(
     r"(?:not|never|nothing|isn t|isnt) (?:(?:really|meant|suitable|appropriate|safe|made|aimed at|intended|for) ){0,3}(?:for )?"
@@ -436,7 +440,12 @@ _TITLES = _words(
     rf"the (?:ceo|founder|co founder|chairman|owner|boss) of {terms.COMPANIES}|{terms.COMPANIES}(?: s)? (?:ceo|founder|co founder|chairman|boss)|"
     rf"{terms.POLITICAL_TITLES} (?:{_political_surnames()})(?: s)?"
 )
-_NOT_A_NAME = _words(r"trump cards?|trumps? (?:hate|everything)|king charles spaniels?")
+_NOT_A_NAME = _words(
+    r"trump cards?|trumps? (?:hate|everything)|king charles spaniels?|"
+    # a place or institution named after someone is a place: the name goes with it, the person is not shown
+    r"[a-z]+ (?:presidential library|tower|towers|plaza|memorial|stadium|arena|international airport|airport|bridge|boulevard|"
+    r"foundation|center|centre|museum|library|hall|high school|university|college)"
+)
 
 # Fake news
 _FAKE_NEWS_STRONG = _words(
