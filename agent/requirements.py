@@ -473,7 +473,8 @@ _ABOUT_THE_VIDEO = re.compile(
     re.I,
 )
 _LEADING_ASK = re.compile(
-    r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so)\b[\s,!]*)?(?:(?:pls|plz|please)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?(?:(?:make|create|generate|render|produce|give\s+me|gimme|lemme\s+(?:see|get|have)|(?:can|could|may)\s+i\s+(?:get|have|see)|i\s+(?:want|need|wanna)(?:\s+(?:to\s+)?see)?|wanna(?:\s+see)?|need|want|i'?d\s+(?:like|love)|i\s+would\s+(?:like|love)|build|do|show(?:\s+me)?|animate|film|shoot|craft|put\s+together|cook\s+up|whip\s+up|hazme|haz|cr[eé]ame|crea|genera|fais(?:-moi)?|cr[eé]e|faz|fammi|mach(?:\s+mir)?|erstelle)\b)?\s*(?:it\b\s*[:,-]?\s*)?"
+    # a turn of a conversation may open with "ok so", "and now", "next,", "great, now"
+    r"^\s*(?:(?:hey|hi|hello|yo|ok|okay|so|now|and|also|alright|great|cool|then|next(?=\s*,))\b[\s,!.]*)*(?:(?:pls|plz|please)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?(?:(?:make|create|generate|render|produce|give\s+me|gimme|lemme\s+(?:see|get|have)|(?:can|could|may)\s+i\s+(?:get|have|see)|i\s+(?:want|need|wanna)(?:\s+(?:to\s+)?see)?|wanna(?:\s+see)?|need|want|i'?d\s+(?:like|love)|i\s+would\s+(?:like|love)|build|do|show(?:\s+me)?|animate|film|shoot|craft|put\s+together|cook\s+up|whip\s+up|hazme|haz|cr[eé]ame|crea|genera|fais(?:-moi)?|cr[eé]e|faz|fammi|mach(?:\s+mir)?|erstelle)\b)?\s*(?:it\b\s*[:,-]?\s*)?"
     # "a short video": the article and adjectives go with the video's noun ("a little girl" keeps them), or with a
     # setting cut out of the text ("a ◌◌◌ about carnival" was "a video in portuguese about carnival").
     r"(?:me\s+|us\s+)?(?:(?:(?:an?|the|some|my|one|\d+|"

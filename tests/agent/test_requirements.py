@@ -541,3 +541,18 @@ def test_silent_film_as_a_subject_is_narrated_as_usual(request_text: str) -> Non
 def test_what_a_silent_film_request_says_of_its_sound_wins() -> None:
     stated = extract_requirements("a silent film about a clown, with narration and no music")
     assert (stated.narration, stated.music, stated.style) == (True, False, "black and white silent film")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "subject"),
+    [
+        ("now a video of a red kite over the sea", "a red kite over the sea"),
+        ("ok so a video of a cat", "a cat"),
+        ("and now make a video of dogs", "dogs"),
+        ("next, a clip of rain on a window", "rain on a window"),
+        ("great, now a video about bread", "bread"),
+        ("next to the river, a cabin", "next to the river, a cabin"),
+    ],
+)
+def test_a_request_that_opens_like_a_turn_of_conversation_keeps_only_its_subject(request_text: str, subject: str) -> None:
+    assert extract_requirements(request_text).subject == subject
