@@ -644,13 +644,12 @@ _GOING_BACK = re.compile(
 
 
 def check_not_going_back(text: str) -> None:
-    """An edit makes a new version from the latest; going back is choosing an earlier one, which is kept."""
-    if match := _GOING_BACK.search(text):
-        number = match.group("n") or match.group("v") or "N"
+    """Going back is a whole instruction of its own ("undo", "go back to version 2": ``agent/revert.py``,
+    handled before any edit); one mixed with other words ("undo the music") is not read as a change."""
+    if _GOING_BACK.search(text):
         raise BadRequest(
-            f"Every version is kept, so nothing needs undoing: render the one you want (version {number}; on the command line "
-            f'"reelwright render PROJECT --version {number}", and "reelwright show PROJECT" lists them), or say what to change back, '
-            'e.g. "make shot 2 brighter".'
+            'To go back, say only "undo" or "go back to version N" (every version is kept); '
+            'to change one thing back, say what, e.g. "bring back the music" or "make shot 2 brighter".'
         )
 
 
