@@ -305,6 +305,21 @@ FRAMES: dict[str, Frames] = {
         quotes=("“", "”"),
     ),
 }
+#: English lines for a shot too short to name the subject again; as many as a video has shots, so none repeats.
+ENGLISH_PLAIN_LINES = (
+    "Look closer.",
+    "Take it in.",
+    "Watch closely.",
+    "Keep watching.",
+    "Look again.",
+    "Every detail counts.",
+    "Stay a moment.",
+    "Notice the details.",
+    "Here it comes.",
+    "Take a breath.",
+    "Almost there.",
+    "What a sight.",
+)
 #: English for a subject typed in another language ("Meet “un renard dans la neige”."): the planner's own English
 #: lines put "the" before a subject, which only an English one takes.
 TYPED_IN_ENGLISH = Frames(
@@ -318,20 +333,7 @@ TYPED_IN_ENGLISH = Frames(
         "{s}, from another angle.",
     ),
     closing="One last look: {s}.",
-    plain=(
-        "Look closer.",
-        "Take it in.",
-        "Watch closely.",
-        "Keep watching.",
-        "Look again.",
-        "Every detail counts.",
-        "Stay a moment.",
-        "Notice the details.",
-        "Here it comes.",
-        "Take a breath.",
-        "Almost there.",
-        "What a sight.",
-    ),
+    plain=ENGLISH_PLAIN_LINES,
     quotes=("“", "”"),
 )
 #: The languages code writes narration in (English is the planner's own).

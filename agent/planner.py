@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from reelwright.agent.durations import subjects_length
 from reelwright.agent.line_templates import (
+    ENGLISH_PLAIN_LINES,
     FRAMES,
     LANGUAGES,
     candidate_lines,
@@ -80,21 +81,6 @@ _MIDDLE_LINES = (
 )
 _CLOSING_LINE = "One last look at {s}."
 _CLOSING_CLAUSE = "And that is {s}."
-#: Lines for a shot too short to name the subject again; as many as a video has shots, so none repeats.
-_PLAIN_LINES = (
-    "Look closer.",
-    "Take it in.",
-    "Watch closely.",
-    "Keep watching.",
-    "Look again.",
-    "Every detail counts.",
-    "Stay a moment.",
-    "Notice the details.",
-    "Here it comes.",
-    "Take a breath.",
-    "Almost there.",
-    "What a sight.",
-)
 _CLAUSE = re.compile(r"(?:how|why|what|where|when|who|[^\W\d_]+ing)\b", re.I)
 _DETERMINED = re.compile(
     r"(?:the|this|that|these|those|my|our|your|his|her|their|its|some|every|each|no|\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b",
@@ -499,7 +485,7 @@ def default_narration(
         candidates += candidate_lines(subject, index, count, language)
     else:
         candidates = [as_sentence(subject)] if listed else template_lines(subject, index, count)
-        candidates += [as_sentence(_head(subject)), *_PLAIN_LINES]
+        candidates += [as_sentence(_head(subject)), *ENGLISH_PLAIN_LINES]
     return next((line for line in candidates if spoken_words(line) <= limit and normalised_line(line) not in used), candidates[-1])
 
 
@@ -508,7 +494,7 @@ def template_candidates(subject: str, index: int, count: int, language: str) -> 
     or not: how an edit tells the lines code wrote from the person's or the model's."""
     if language in FRAMES or (language == "en" and typed_in_another_language(subject, language)):
         return [listed_line(subject, language), *candidate_lines(subject, index, count, language)]
-    return [as_sentence(subject), *template_lines(subject, index, count), as_sentence(_head(subject)), *_PLAIN_LINES]
+    return [as_sentence(subject), *template_lines(subject, index, count), as_sentence(_head(subject)), *ENGLISH_PLAIN_LINES]
 
 
 def spoken_words(line: str) -> int:
