@@ -130,25 +130,35 @@ async def follow(job_id: int, bus: ProgressBus, repository: Repository, poll_s: 
 
     Subscribes before reading the row, so nothing between the two is missed; whenever the bus is
     quiet for ``poll_s`` the row is read again, so a job that ended without a word (its worker was
-    killed and the job failed, or an event was lost) still ends here.
+    killed and the job failed, or an event was lost) still ends here, and a waiting job's place in the
+    queue is told again each time it moves up (nobody publishes that: it moves when other jobs end).
     """
     async with bus.subscribe(job_id) as events:
         row = await asyncio.to_thread(repository.job, job_id)
-        position = await asyncio.to_thread(repository.queue_position, job_id)
-        starts_in = position * await asyncio.to_thread(repository.seconds_per_place) if position else None
-        yield JobEvent.of_row(row, position, starts_in)
+        waiting = await _waiting_event(row, repository)
+        yield waiting
         if row.finished:
             return
         while True:
             event = await events.next(poll_s)
             if event is None:
                 row = await asyncio.to_thread(repository.job, job_id)
-                if not row.finished:
+                if row.status == "queued" and (moved := await _waiting_event(row, repository)).queue_position != waiting.queue_position:
+                    waiting = event = moved
+                elif not row.finished:
                     continue
-                event = JobEvent.of_row(row)
+                else:
+                    event = JobEvent.of_row(row)
             yield event
             if event.finished:
                 return
+
+
+async def _waiting_event(row: JobRecord, repository: Repository) -> JobEvent:
+    """The row as an event, with its place in the queue and about when it starts while it waits."""
+    position = await asyncio.to_thread(repository.queue_position, row.id)
+    starts_in = position * await asyncio.to_thread(repository.seconds_per_place) if position else None
+    return JobEvent.of_row(row, position, starts_in)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import shlex
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from reelwright.bot.jobs import JobHandle
+from reelwright.bot.jobs import JobEvent, JobHandle
 from reelwright.bot.render_service import RenderOutcome
 from reelwright.bot.service import CONSENT_STATEMENT, ConversationService
 from reelwright.errors import ReelwrightError
@@ -46,8 +47,16 @@ async def track(handle: JobHandle, console: Console, quiet: bool = False) -> Ren
     ) as bar:
         task = bar.add_task("queued", total=1.0)
         async for event in handle.events():
-            bar.update(task, completed=event.progress, description=f"{event.stage} {event.detail}".strip())
+            bar.update(task, completed=event.progress, description=progress_line(event))
     return await handle.result()
+
+
+def progress_line(event: JobEvent) -> str:
+    """What a job is doing, or while it waits, how many go first and about when it starts."""
+    if event.status == "queued" and event.queue_position:
+        starts = f", starts in ~{max(1, math.ceil(event.starts_in_s / 60))} min" if event.starts_in_s else ""
+        return f"waiting: {event.queue_position} ahead{starts}"
+    return f"{event.stage} {event.detail}".strip()
 
 
 async def chat_loop(service: ConversationService, user: UserRef, err: Console, out: Console) -> None:

@@ -11,7 +11,9 @@ import subprocess
 import pytest
 from conftest import REELWRIGHT
 
+from reelwright.bot.jobs import JobEvent, LocalBus, follow
 from reelwright.bot.service import ConversationService
+from reelwright.bot.terminal_chat import progress_line
 from reelwright.errors import Busy
 from reelwright.records import Place, UserRef
 from reelwright.settings import Settings
@@ -101,3 +103,27 @@ def test_a_queued_job_says_about_when_it_starts(cli) -> None:
 
     (entry,) = [job for job in cli.ok("queue")["jobs"] if job["job_id"] == waiting]
     assert entry["queue_position"] == 2 and entry["starts_in_s"] == pytest.approx(60.0)  # 2 ahead, 2 at a time, ~60 s each
+
+
+def test_a_waiting_job_hears_its_place_move_up_as_the_jobs_ahead_end(settings: Settings) -> None:
+    (project,) = planned(settings, 1)
+    repository = Repository(open_database(settings.resolved_database_url))
+    ahead = [repository.admit_job(project, 1, who, per_user=10, queue_limit=100) for who in (ANN, BEN)]
+    mine = repository.admit_job(project, 1, CY, per_user=10, queue_limit=100)
+    ending = [*ahead, mine]  # nobody publishes a place: it moves when the jobs ahead end
+
+    async def scenario() -> list[tuple[str, int | None]]:
+        heard = []
+        async for event in follow(mine, LocalBus(), repository, poll_s=0.05):
+            heard.append((event.status, event.queue_position))
+            if ending:
+                await asyncio.to_thread(repository.cancel_jobs, None, [ending.pop(0)])
+        return heard
+
+    assert asyncio.run(scenario()) == [("queued", 2), ("queued", 1), ("queued", 0), ("cancelled", None)]
+
+
+def test_the_terminal_says_how_many_go_first_and_about_when_it_starts() -> None:
+    waiting = JobEvent(7, "queued", "queued", 0.0, queue_position=3, starts_in_s=150.0)
+    assert progress_line(waiting) == "waiting: 3 ahead, starts in ~3 min"
+    assert progress_line(JobEvent(7, "running", "shots", 0.4, "shot 2/5")) == "shots shot 2/5"
