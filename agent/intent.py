@@ -17,7 +17,7 @@ Intent = Literal["new", "edit", "chat"]
 #: Words of greetings, thanks and questions about the bot: a message made only of these asks for no video.
 SMALL_TALK = frozenset(
     """
-    hi hey heya hiya hello hallo helo yo sup wassup howdy greetings gm gn morning afternoon evening night good
+    hi hey heya hiya hello hallo helo yo sup wassup whats hows howdy greetings gm gn morning afternoon evening night good
     thanks thank thx ty tysm cheers ok okay k kk cool nice great awesome amazing perfect lol lmao haha wow
     bye goodbye cya see later you u there bot reelwright all everyone guys folks friend buddy mate
     help what who how can do are is it going doing up work works use commands
